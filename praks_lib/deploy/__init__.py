@@ -1,0 +1,1 @@
+"""One module per stage; each exposes idempotent ensure_* functions returning Change records."""

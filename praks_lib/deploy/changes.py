@@ -1,0 +1,64 @@
+"""Idempotent create-or-update with a record of what changed, so a re-run can say "nothing"."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Literal
+
+from azure.core.exceptions import ResourceNotFoundError
+
+Action = Literal["created", "updated", "unchanged"]
+
+
+@dataclass(frozen=True)
+class Change:
+    kind: str
+    name: str
+    action: Action
+    detail: str = ""
+
+    def __str__(self) -> str:
+        detail = f" ({self.detail})" if self.detail else ""
+        return f"{self.action:<9} {self.kind} {self.name}{detail}"
+
+
+def read_or_none(read: Callable[[], Any]) -> Any:
+    """The resource, or None when Azure answers 404."""
+    try:
+        return read()
+    except ResourceNotFoundError:
+        return None
+
+
+def converge(kind: str, name: str, read: Callable[[], Any], desired: Callable[[Any], Any],
+             write: Callable[[Any], Any]) -> Change:
+    """Read the resource, compute its desired form from it, and write only if that differs.
+
+    `desired(current)` gets the current SDK model (or None) and returns the model to write, built
+    from the current one so properties owned by later stages (route tables on a subnet, links)
+    survive a re-run of an earlier stage.
+    """
+    current = read_or_none(read)
+    wanted = desired(current)
+    if current is not None and _same(current, wanted):
+        return Change(kind, name, "unchanged")
+    write(wanted)
+    return Change(kind, name, "created" if current is None else "updated")
+
+
+def _same(current: Any, wanted: Any) -> bool:
+    return current.serialize(keep_readonly=False) == wanted.serialize(keep_readonly=False)
+
+
+def changes_table(changes: list[Change]):
+    import pandas as pd
+
+    return pd.DataFrame([{"resource": c.kind, "name": c.name, "action": c.action, "detail": c.detail}
+                         for c in changes])
+
+
+def summary(changes: list[Change]) -> str:
+    changed = [c for c in changes if c.action != "unchanged"]
+    if not changed:
+        return f"No changes: all {len(changes)} resources already as planned."
+    counts = {a: sum(c.action == a for c in changes) for a in ("created", "updated", "unchanged")}
+    return ", ".join(f"{n} {a}" for a, n in counts.items() if n)

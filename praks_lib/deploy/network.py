@@ -1,0 +1,123 @@
+"""Stage 01: resource groups, the hub and spoke VNets with their subnets, and peering both ways."""
+from __future__ import annotations
+
+import copy
+
+from azure.mgmt.network.models import AddressSpace, Subnet, SubResource, VirtualNetwork, VirtualNetworkPeering
+from azure.mgmt.resource.resources.models import ResourceGroup
+
+from praks_lib.cloud import Clients
+from praks_lib.deploy.changes import Change, converge
+from praks_lib.params import Deployment, VirtualNetwork as PlannedVNet
+
+
+def ensure_resource_groups(clients: Clients, dep: Deployment) -> list[Change]:
+    groups = clients.resource.resource_groups
+    changes = []
+    for name in (dep.resource_groups.network, dep.resource_groups.kube):
+        def desired(current, name=name):
+            wanted = copy.deepcopy(current) if current else ResourceGroup(location=dep.location)
+            wanted.tags = {**(wanted.tags or {}), **dep.tags}
+            return wanted
+
+        changes.append(converge("resource group", name, lambda name=name: groups.get(name), desired,
+                                lambda model, name=name: groups.create_or_update(name, model)))
+    return changes
+
+
+def ensure_vnet(clients: Clients, dep: Deployment, planned: PlannedVNet) -> Change:
+    """Create or update one VNet with its planned subnets, keeping anything else on them.
+
+    A VNet PUT replaces its subnet list, so the desired model starts from the current one:
+    a subnet's route table (stage 03) or an unplanned subnet someone added stays as it is.
+    """
+    group = dep.resource_groups.network
+    vnets = clients.network.virtual_networks
+
+    def desired(current):
+        vnet = copy.deepcopy(current) if current else VirtualNetwork(location=dep.location, subnets=[])
+        vnet.tags = {**(vnet.tags or {}), **dep.tags}
+        vnet.address_space = AddressSpace(address_prefixes=[planned.address_space])
+        existing = {s.name.lower(): s for s in vnet.subnets or []}
+        for subnet in planned.subnets:
+            if subnet.name.lower() in existing:
+                existing[subnet.name.lower()].address_prefix = subnet.prefix
+            else:
+                vnet.subnets.append(Subnet(name=subnet.name, address_prefix=subnet.prefix))
+        return vnet
+
+    return converge("virtual network", planned.name, lambda: vnets.get(group, planned.name), desired,
+                    lambda model: vnets.begin_create_or_update(group, planned.name, model).result())
+
+
+def ensure_peering(clients: Clients, dep: Deployment, local: PlannedVNet, remote: PlannedVNet, name: str) -> Change:
+    group = dep.resource_groups.network
+    peerings = clients.network.virtual_network_peerings
+    remote_id = (f"/subscriptions/{clients.subscription_id}/resourceGroups/{group}"
+                 f"/providers/Microsoft.Network/virtualNetworks/{remote.name}")
+
+    def desired(current):
+        peering = copy.deepcopy(current) if current else VirtualNetworkPeering()
+        peering.remote_virtual_network = SubResource(id=remote_id)
+        peering.allow_virtual_network_access = True
+        # Spoke traffic forwarded by the hub firewall must be accepted on both sides.
+        peering.allow_forwarded_traffic = True
+        peering.allow_gateway_transit = bool(peering.allow_gateway_transit)
+        peering.use_remote_gateways = bool(peering.use_remote_gateways)
+        return peering
+
+    def same_remote(current):
+        return current and current.remote_virtual_network.id.lower() == remote_id.lower()
+
+    def read():
+        current = peerings.get(group, local.name, name)
+        # ARM echoes the remote id in its own casing; compare ids case-insensitively.
+        if same_remote(current):
+            current.remote_virtual_network.id = remote_id
+        return current
+
+    return converge("vnet peering", f"{local.name}/{name}", read, desired,
+                    lambda model: peerings.begin_create_or_update(group, local.name, name, model).result())
+
+
+def ensure_network(clients: Clients, dep: Deployment) -> list[Change]:
+    """The whole stage, in dependency order."""
+    hub, spoke = dep.network.hub, dep.network.spoke
+    changes = ensure_resource_groups(clients, dep)
+    changes += [ensure_vnet(clients, dep, hub), ensure_vnet(clients, dep, spoke)]
+    changes += [ensure_peering(clients, dep, hub, spoke, dep.network.hub_to_spoke_peering),
+                ensure_peering(clients, dep, spoke, hub, dep.network.spoke_to_hub_peering)]
+    return changes
+
+
+def network_table(clients: Clients, dep: Deployment):
+    """VNets and subnets as deployed, read back from the cloud."""
+    import pandas as pd
+
+    rows = []
+    for planned in (dep.network.hub, dep.network.spoke):
+        vnet = clients.network.virtual_networks.get(dep.resource_groups.network, planned.name)
+        for subnet in vnet.subnets or []:
+            rows.append({"vnet": vnet.name, "address space": ", ".join(vnet.address_space.address_prefixes),
+                         "subnet": subnet.name, "prefix": subnet.address_prefix,
+                         "route table": subnet.route_table.id.rsplit("/", 1)[-1] if subnet.route_table else "",
+                         "state": subnet.provisioning_state})
+    return pd.DataFrame(rows)
+
+
+def network_verdict(clients: Clients, dep: Deployment) -> str:
+    """PASS when both peerings are Connected; otherwise a StageError that says what to do."""
+    from praks_lib.stage import StageError
+
+    group = dep.resource_groups.network
+    states = {}
+    for vnet, name in ((dep.network.hub.name, dep.network.hub_to_spoke_peering),
+                       (dep.network.spoke.name, dep.network.spoke_to_hub_peering)):
+        states[f"{vnet}/{name}"] = clients.network.virtual_network_peerings.get(group, vnet, name).peering_state
+    broken = {k: v for k, v in states.items() if v != "Connected"}
+    if broken:
+        detail = ", ".join(f"{k} is {v}" for k, v in broken.items())
+        raise StageError(f"FAIL: {detail}. Re-run 01_network: a peering connects once both directions exist.")
+    verdict = f"PASS: hub and spoke deployed; peerings {', '.join(states)} Connected."
+    print(verdict)
+    return verdict

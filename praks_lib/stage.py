@@ -1,0 +1,38 @@
+"""The one bootstrap call at the top of every stage notebook."""
+from __future__ import annotations
+
+from praks_lib.cloud import Clients, connect
+from praks_lib.params import Deployment, ParameterError, load_deployment
+
+# Failures a person at the notebook can fix: shown as their message and hint, not a traceback.
+EXPECTED_ERRORS: tuple[type[Exception], ...] = (ParameterError,)
+
+
+class StageError(RuntimeError):
+    """A stage cannot go on; the message names what to fix and where."""
+
+
+def _show_expected_errors() -> None:
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is None:
+        return
+
+    def handler(shell, etype, value, tb, tb_offset=None):
+        print(f"{etype.__name__}: {value}")
+        return [f"{etype.__name__}: {value}"]
+
+    shell.set_custom_exc(EXPECTED_ERRORS + (StageError,), handler)
+
+
+def start(deployment_file: str, backend: str = "") -> tuple[Deployment, Clients]:
+    """Load and check the parameters, connect to the backend, say where we are."""
+    _show_expected_errors()
+    overrides = {"backend": {"kind": backend}} if backend else None
+    deployment = load_deployment(deployment_file, overrides)
+    clients = connect(deployment)
+    print(f"Deployment {deployment.name} · {deployment.location} · backend: {clients.backend}")
+    return deployment, clients
