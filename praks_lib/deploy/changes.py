@@ -29,6 +29,16 @@ def read_or_none(read: Callable[[], Any]) -> Any:
         return None
 
 
+def require(read: Callable[[], Any], what: str, stage: str) -> Any:
+    """A resource an earlier stage creates; its absence is a StageError naming that stage."""
+    from praks_lib.stage import StageError
+
+    found = read_or_none(read)
+    if found is None:
+        raise StageError(f"{what} does not exist yet: run {stage} first.")
+    return found
+
+
 def converge(kind: str, name: str, read: Callable[[], Any], desired: Callable[[Any], Any],
              write: Callable[[Any], Any]) -> Change:
     """Read the resource, compute its desired form from it, and write only if that differs.
@@ -46,7 +56,7 @@ def converge(kind: str, name: str, read: Callable[[], Any], desired: Callable[[A
 
 
 def _same(current: Any, wanted: Any) -> bool:
-    return current.serialize(keep_readonly=False) == wanted.serialize(keep_readonly=False)
+    return current.as_dict() == wanted.as_dict()
 
 
 def changes_table(changes: list[Change]):

@@ -8,6 +8,7 @@ from azure.mgmt.resource.resources.models import ResourceGroup
 
 from praks_lib.cloud import Clients
 from praks_lib.deploy.changes import Change, converge
+from praks_lib.deploy.ids import resource_id
 from praks_lib.params import Deployment, VirtualNetwork as PlannedVNet
 
 
@@ -53,8 +54,7 @@ def ensure_vnet(clients: Clients, dep: Deployment, planned: PlannedVNet) -> Chan
 def ensure_peering(clients: Clients, dep: Deployment, local: PlannedVNet, remote: PlannedVNet, name: str) -> Change:
     group = dep.resource_groups.network
     peerings = clients.network.virtual_network_peerings
-    remote_id = (f"/subscriptions/{clients.subscription_id}/resourceGroups/{group}"
-                 f"/providers/Microsoft.Network/virtualNetworks/{remote.name}")
+    remote_id = resource_id(clients.subscription_id, group, "Microsoft.Network/virtualNetworks", remote.name)
 
     def desired(current):
         peering = copy.deepcopy(current) if current else VirtualNetworkPeering()
@@ -66,14 +66,10 @@ def ensure_peering(clients: Clients, dep: Deployment, local: PlannedVNet, remote
         peering.use_remote_gateways = bool(peering.use_remote_gateways)
         return peering
 
-    def same_remote(current):
-        return current and current.remote_virtual_network.id.lower() == remote_id.lower()
-
     def read():
         current = peerings.get(group, local.name, name)
-        # ARM echoes the remote id in its own casing; compare ids case-insensitively.
-        if same_remote(current):
-            current.remote_virtual_network.id = remote_id
+        if current.remote_virtual_network.id.lower() == remote_id.lower():
+            current.remote_virtual_network.id = remote_id  # ARM may echo the id in other casing
         return current
 
     return converge("vnet peering", f"{local.name}/{name}", read, desired,

@@ -1,0 +1,77 @@
+"""Stage 02: the firewall's public IP (the deployment's only one), the firewall and its rules."""
+from __future__ import annotations
+
+import copy
+
+from azure.mgmt.network.models import (AzureFirewall, AzureFirewallIPConfiguration, AzureFirewallSku,
+                                       PublicIPAddress, PublicIPAddressSku, SubResource)
+
+from praks_lib.cloud import Clients
+from praks_lib.deploy.changes import Change, converge, require
+from praks_lib.deploy.ids import resource_id
+from praks_lib.firewall import load_rule_set
+from praks_lib.params import Deployment
+
+DNS_PROXY_KEY = "Network.DNS.EnableProxy"
+
+
+def ensure_firewall_public_ip(clients: Clients, dep: Deployment) -> Change:
+    group, name = dep.resource_groups.network, dep.firewall.public_ip_name
+    ips = clients.network.public_ip_addresses
+
+    def desired(current):
+        ip = copy.deepcopy(current) if current else PublicIPAddress(location=dep.location)
+        ip.tags = {**(ip.tags or {}), **dep.tags}
+        # Azure Firewall takes only Standard, static addresses.
+        ip.sku = PublicIPAddressSku(name="Standard", tier="Regional")
+        ip.public_ip_allocation_method = "Static"
+        return ip
+
+    return converge("public IP", name, lambda: ips.get(group, name), desired,
+                    lambda model: ips.begin_create_or_update(group, name, model).result())
+
+
+def ensure_firewall(clients: Clients, dep: Deployment) -> Change:
+    """The firewall in AzureFirewallSubnet with the rule set named in the parameters."""
+    group, fw = dep.resource_groups.network, dep.firewall
+    sub = clients.subscription_id
+    subnet_id = resource_id(sub, group, "Microsoft.Network/virtualNetworks/subnets",
+                            dep.network.hub.name, dep.network.hub.firewall_subnet.name)
+    public_ip_id = resource_id(sub, group, "Microsoft.Network/publicIPAddresses", fw.public_ip_name)
+    rules = load_rule_set(fw.rules)
+    firewalls = clients.network.azure_firewalls
+
+    def desired(current):
+        firewall = copy.deepcopy(current) if current else AzureFirewall(location=dep.location)
+        firewall.tags = {**(firewall.tags or {}), **dep.tags}
+        firewall.sku = AzureFirewallSku(name="AZFW_VNet", tier=fw.sku_tier)
+        firewall.threat_intel_mode = fw.threat_intel_mode
+        firewall.additional_properties = {**(firewall.additional_properties or {}),
+                                          DNS_PROXY_KEY: "true" if fw.dns_proxy else "false"}
+        configs = firewall.ip_configurations or []
+        config = configs[0] if configs else AzureFirewallIPConfiguration(name=fw.name)
+        config.subnet = SubResource(id=subnet_id)
+        config.public_ip_address = SubResource(id=public_ip_id)
+        firewall.ip_configurations = [config]
+        for attribute, collections in rules.to_sdk_firewall_collections().items():
+            setattr(firewall, attribute, collections)
+        return firewall
+
+    return converge("firewall", fw.name, lambda: firewalls.get(group, fw.name), desired,
+                    lambda model: firewalls.begin_create_or_update(group, fw.name, model).result())
+
+
+def firewall_private_ip(clients: Clients, dep: Deployment) -> str:
+    """The firewall's private IP, read from the firewall (the walkthrough hard-coded 10.0.0.4)."""
+    firewall = require(lambda: clients.network.azure_firewalls.get(dep.resource_groups.network, dep.firewall.name),
+                       f"firewall {dep.firewall.name}", "02_firewall")
+    return firewall.ip_configurations[0].private_ip_address
+
+
+def ensure_firewall_stage(clients: Clients, dep: Deployment) -> list[Change]:
+    from praks_lib.deploy.monitoring import ensure_firewall_diagnostics, ensure_log_analytics
+
+    changes = [ensure_firewall_public_ip(clients, dep), ensure_firewall(clients, dep)]
+    changes.append(ensure_log_analytics(clients, dep, dep.monitoring.firewall_workspace))
+    changes.append(ensure_firewall_diagnostics(clients, dep))
+    return changes

@@ -1,0 +1,20 @@
+"""ARM resource ids built from the deployment, for references between resources."""
+from __future__ import annotations
+
+
+def resource_id(subscription_id: str, group: str, provider_type: str, *names: str) -> str:
+    """e.g. resource_id(sub, rg, "Microsoft.Network/virtualNetworks/subnets", vnet, subnet)."""
+    namespace, *types = provider_type.split("/")
+    if len(types) != len(names):
+        raise ValueError(f"{provider_type} needs {len(types)} names, got {len(names)}")
+    path = "/".join(f"{t}/{n}" for t, n in zip(types, names))
+    return f"/subscriptions/{subscription_id}/resourceGroups/{group}/providers/{namespace}/{path}"
+
+
+def name_of(resource_id: str) -> str:
+    return resource_id.rstrip("/").rsplit("/", 1)[-1]
+
+
+def group_of(resource_id: str) -> str:
+    parts = resource_id.strip("/").split("/")
+    return parts[parts.index("resourceGroups") + 1] if "resourceGroups" in parts else parts[3]

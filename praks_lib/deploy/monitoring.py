@@ -1,0 +1,55 @@
+"""Log Analytics workspaces and the firewall's diagnostic settings (stage 02), Container insights (06)."""
+from __future__ import annotations
+
+import copy
+
+from azure.mgmt.loganalytics.models import Workspace, WorkspaceSku
+from azure.mgmt.monitor.models import DiagnosticSettingsResource, LogSettings
+
+from praks_lib.cloud import Clients
+from praks_lib.deploy.changes import Change, converge
+from praks_lib.deploy.ids import resource_id
+from praks_lib.params import Deployment, Workspace as PlannedWorkspace
+
+DIAGNOSTIC_SETTING = "praks-firewall-logs"
+
+
+def workspace_id(clients: Clients, planned: PlannedWorkspace) -> str:
+    return resource_id(clients.subscription_id, planned.group, "Microsoft.OperationalInsights/workspaces", planned.name)
+
+
+def ensure_log_analytics(clients: Clients, dep: Deployment, planned: PlannedWorkspace) -> Change:
+    workspaces = clients.loganalytics.workspaces
+
+    def desired(current):
+        workspace = copy.deepcopy(current) if current else Workspace(location=dep.location)
+        workspace.tags = {**(workspace.tags or {}), **dep.tags}
+        workspace.sku = WorkspaceSku(name="PerGB2018")
+        workspace.retention_in_days = dep.monitoring.retention_days
+        return workspace
+
+    return converge("log analytics workspace", planned.name, lambda: workspaces.get(planned.group, planned.name),
+                    desired, lambda model: workspaces.begin_create_or_update(planned.group, planned.name, model).result())
+
+
+def ensure_firewall_diagnostics(clients: Clients, dep: Deployment) -> Change:
+    """Send every firewall log category to the firewall workspace.
+
+    Dedicated → the resource-specific AZFW* tables (structured columns, cheaper queries);
+    AzureDiagnostics → the legacy shared table with the log line in msg_s.
+    """
+    firewall_id = resource_id(clients.subscription_id, dep.resource_groups.network,
+                              "Microsoft.Network/azureFirewalls", dep.firewall.name)
+    settings = clients.monitor.diagnostic_settings
+    destination = dep.monitoring.destination_type
+
+    def desired(current):
+        setting = copy.deepcopy(current) if current else DiagnosticSettingsResource()
+        setting.workspace_id = workspace_id(clients, dep.monitoring.firewall_workspace)
+        setting.log_analytics_destination_type = "Dedicated" if destination == "Dedicated" else None
+        setting.logs = [LogSettings(category_group="allLogs", enabled=True)]
+        return setting
+
+    return converge("diagnostic setting", DIAGNOSTIC_SETTING,
+                    lambda: settings.get(firewall_id, DIAGNOSTIC_SETTING), desired,
+                    lambda model: settings.create_or_update(firewall_id, DIAGNOSTIC_SETTING, model))
