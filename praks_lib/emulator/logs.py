@@ -173,7 +173,7 @@ class LogStore:
         table_dir.mkdir(parents=True, exist_ok=True)
         name = f"seg-{time.time_ns():020d}-{uuid.uuid4().hex}.parquet"
         tmp = table_dir / f".{name}.tmp"
-        con = duckdb_kql.connect()
+        con = _writer()
         try:
             con.register("batch", frame)
             con.execute(
@@ -311,7 +311,7 @@ class LogStore:
             if manifest["base"]:
                 sources.insert(0, str(table_dir / manifest["base"]))
             tmp = table_dir / f".{base}.tmp"
-            con = duckdb_kql.connect()
+            con = _writer()
             try:
                 con.execute(
                     f"COPY (SELECT {_select_list(schema)} FROM read_parquet({_sql_list(sources)}))"
@@ -333,6 +333,17 @@ class LogStore:
 
 
 # -------------------------------------------------------------------- storage helpers
+
+
+_writer_database: tuple[int, duckdb.DuckDBPyConnection] | None = None
+
+
+def _writer() -> duckdb.DuckDBPyConnection:
+    """A cursor on this process's scratch DuckDB (opening a database costs ~10 ms)."""
+    global _writer_database
+    if _writer_database is None or _writer_database[0] != os.getpid():
+        _writer_database = (os.getpid(), duckdb.connect())
+    return _writer_database[1].cursor()
 
 
 def _schema(table: str) -> dict[str, str]:
@@ -409,7 +420,7 @@ def _typed_frame(
 
 def _convert(values: pd.Series, la_type: str) -> pd.Series:
     if la_type == "datetime":
-        return pd.to_datetime(values, utc=True, format="ISO8601").dt.tz_localize(None)
+        return pd.to_datetime(values, utc=True, format="ISO8601", cache=False).dt.tz_localize(None)
     if la_type in ("int", "long"):
         return pd.to_numeric(values).astype("Int32" if la_type == "int" else "Int64")
     if la_type == "real":
@@ -423,6 +434,8 @@ def _convert(values: pd.Series, la_type: str) -> pd.Series:
         return pd.to_timedelta(values)
     if la_type == "dynamic":
         return values.map(_dynamic_text, na_action="ignore").astype(object)
+    if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
+        return values.astype(object)
     return values.map(str, na_action="ignore").astype(object)  # string, guid
 
 
