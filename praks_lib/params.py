@@ -2,22 +2,25 @@
 
 Every value the 2020 walkthrough set as a shell variable lives here, with the walkthrough's value as
 the default. Unknown keys are errors, so a typo never silently falls back to a default.
+
+This module checks each value on its own (types, CIDR syntax, formats praks requires). Rules that
+Azure applies across values — address overlaps, subnet sizes, resource name rules, the node
+resource group length — are in praks_lib.plan, which load_deployment runs once the values parse.
 """
 from __future__ import annotations
 
+import difflib
 import ipaddress
 import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, ValidationError, ValidationInfo,
+                      field_validator, model_validator)
 
 REPO_PARAMETERS = Path(__file__).resolve().parent.parent / "parameters"
 DEFAULT_PARAMETERS = REPO_PARAMETERS / "default.yaml"
-
-_NAME_RE = re.compile(r"^[a-z0-9]{5,8}$")
-_UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 
 
 class StrictModel(BaseModel):
@@ -25,34 +28,71 @@ class StrictModel(BaseModel):
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _empty_block(cls, data: Any) -> Any:
+        """A block written with no keys (`aks:` in YAML is null) means "all defaults"."""
+        return {} if data is None else data
+
 
 def _network(value: str) -> str:
-    """Accept only a canonical IPv4 CIDR (10.0.4.0/22, not 10.0.5.0/22)."""
+    """Accept only a canonical IPv4 CIDR (10.0.4.0/22, not 10.0.5.0/22), as Azure does."""
     try:
         net = ipaddress.IPv4Network(value, strict=False)
-    except ValueError as exc:
-        raise ValueError(f"'{value}' is not an IPv4 CIDR prefix such as 10.0.0.0/24") from exc
+    except ValueError:
+        raise ValueError(f"'{value}' is not an IPv4 CIDR prefix such as 10.0.0.0/24") from None
+    if "/" not in value:
+        raise ValueError(f"'{value}' has no prefix length; write it as CIDR, e.g. {net.network_address}/24")
     if str(net) != value:
-        raise ValueError(f"'{value}' has host bits set; the network address is {net}")
+        # Azure's InvalidCIDRNotation wording.
+        raise ValueError(f"The address prefix {value} has an invalid CIDR notation. For the given prefix "
+                         f"length, the address prefix should be {net}.")
     return value
 
 
 def _address(value: str) -> str:
     try:
         ipaddress.IPv4Address(value)
-    except ValueError as exc:
-        raise ValueError(f"'{value}' is not an IPv4 address such as 10.2.0.10") from exc
+    except ValueError:
+        raise ValueError(f"'{value}' is not an IPv4 address such as 10.2.0.10") from None
     return value
+
+
+def _matching(regex: str, rule: str) -> AfterValidator:
+    """A pattern check whose error says the rule in words, not the regular expression."""
+    compiled = re.compile(regex)
+
+    def check(value: str) -> str:
+        if not compiled.fullmatch(value):
+            raise ValueError(f"'{value}' is not valid: {rule}")
+        return value
+
+    return AfterValidator(check)
 
 
 Cidr = Annotated[str, AfterValidator(_network)]
 Address = Annotated[str, AfterValidator(_address)]
+DeploymentName = Annotated[str, _matching(r"[a-z0-9]{5,8}", "use 5 to 8 lowercase letters or digits (e.g. dzpraks1)")]
+SubscriptionId = Annotated[str, _matching(r"[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}",
+                                          "a subscription id is a GUID such as 00000000-0000-0000-0000-000000000000 "
+                                          "(az account show --query id -o tsv)")]
+KubernetesVersion = Annotated[str, _matching(r"\d+\.\d+(\.\d+)?",
+                                             "use a Kubernetes version such as 1.33 or 1.33.2 "
+                                             "(az aks get-versions -l <location> -o table)")]
+NodePoolName = Annotated[str, _matching(r"[a-z][a-z0-9]{0,11}",
+                                        "a Linux node pool name is 1 to 12 lowercase letters or digits, "
+                                        "starting with a letter")]
+VmName = Annotated[str, _matching(r"[a-zA-Z0-9][a-zA-Z0-9-]{0,13}[a-zA-Z0-9]",
+                                  "use 2 to 15 letters, digits or hyphens, starting and ending with a letter "
+                                  "or digit (it is also the VM's host name)")]
+LinuxUserName = Annotated[str, _matching(r"[a-z_][a-z0-9_-]{0,31}",
+                                         "use up to 32 lowercase letters, digits, '_' or '-', "
+                                         "starting with a letter or '_'")]
 
 
 class Subnet(StrictModel):
-    name: str = Field(min_length=1, max_length=80)
+    name: str  # Azure's name rules are checked by praks_lib.plan
     prefix: Cidr
-
 
     @property
     def network(self) -> ipaddress.IPv4Network:
@@ -60,36 +100,35 @@ class Subnet(StrictModel):
 
 
 class VirtualNetwork(StrictModel):
-    name: str = Field(min_length=2, max_length=64)
-    address_space: Cidr
+    """What the hub and the spoke share. Each declares its name, address space and subnets."""
 
+    name: str
+    address_space: Cidr
 
     @property
     def network(self) -> ipaddress.IPv4Network:
         return ipaddress.IPv4Network(self.address_space)
 
+    @property
+    def subnets(self) -> list[Subnet]:
+        """The planned subnets, in the order they are created."""
+        return [getattr(self, field) for field, info in type(self).model_fields.items() if info.annotation is Subnet]
+
 
 class HubNetwork(VirtualNetwork):
-    name: str = "hub1-firewallvnet"
-    address_space: str = "10.0.0.0/22"
+    name: str = "hub1-firewallvnet"  # HUB_VNET_NAME
+    address_space: Cidr = "10.0.0.0/22"
+    # Azure Firewall only deploys into a subnet named exactly AzureFirewallSubnet.
     firewall_subnet: Subnet = Subnet(name="AzureFirewallSubnet", prefix="10.0.0.0/24")
     jumpbox_subnet: Subnet = Subnet(name="jumpbox-subnet", prefix="10.0.1.0/24")
 
-    @property
-    def subnets(self) -> list[Subnet]:
-        return [self.firewall_subnet, self.jumpbox_subnet]
-
 
 class SpokeNetwork(VirtualNetwork):
-    name: str = "spoke1-kubenvnet"
-    address_space: str = "10.0.4.0/22"
+    name: str = "spoke1-kubenvnet"  # KUBE_VNET_NAME
+    address_space: Cidr = "10.0.4.0/22"
     ingress_subnet: Subnet = Subnet(name="ing-1-subnet", prefix="10.0.4.0/24")
     # The walkthrough uses $KUBE_AGENT_SUBNET_NAME without ever defining it; this is its name.
     aks_subnet: Subnet = Subnet(name="aks-2-subnet", prefix="10.0.5.0/24")
-
-    @property
-    def subnets(self) -> list[Subnet]:
-        return [self.ingress_subnet, self.aks_subnet]
 
 
 class Network(StrictModel):
@@ -102,12 +141,12 @@ class Network(StrictModel):
 class ResourceGroups(StrictModel):
     """Empty names are derived from the deployment name, as the walkthrough does."""
 
-    kube: str = ""  # ${DEPLOYMENT_NAME}_kube
-    network: str = ""  # ${DEPLOYMENT_NAME}_networks
+    kube: str = ""  # KUBE_GROUP: ${DEPLOYMENT_NAME}_kube
+    network: str = ""  # VNET_GROUP: ${DEPLOYMENT_NAME}_networks
 
 
 class Firewall(StrictModel):
-    name: str = Field("", max_length=56)  # default: the deployment name
+    name: str = ""  # default: the deployment name
     public_ip_name: str = ""  # default: the deployment name
     sku_tier: Literal["Standard", "Premium"] = "Standard"
     threat_intel_mode: Literal["Off", "Alert", "Deny"] = "Alert"
@@ -123,9 +162,8 @@ class Route(StrictModel):
     next_hop_type: Literal["VirtualAppliance", "VirtualNetworkGateway", "Internet", "None"] = "VirtualAppliance"
 
 
-
 class NodePool(StrictModel):
-    name: str = Field("nodepool1", pattern=r"^[a-z][a-z0-9]{0,11}$")
+    name: NodePoolName = "nodepool1"
     count: int = Field(3, ge=1, le=1000)
     vm_size: str = "Standard_D2s_v5"
     os_sku: Literal["Ubuntu", "AzureLinux"] = "Ubuntu"
@@ -137,10 +175,11 @@ class Identity(StrictModel):
 
 
 class Aks(StrictModel):
-    name: str = Field("", max_length=63)  # default: the deployment name
-    dns_prefix: str = Field("", max_length=54)  # default: the cluster name
-    kubernetes_version: str = Field("1.33", pattern=r"^\d+\.\d+(\.\d+)?$")
-    network_plugin: Literal["azure", "kubenet", "none"] = "azure"
+    name: str = ""  # KUBE_NAME; default: the deployment name
+    dns_prefix: str = ""  # default: the cluster name
+    kubernetes_version: KubernetesVersion = "1.33"
+    # The walkthrough's Azure CNI. kubenet is refused (it retires on 2028-03-31).
+    network_plugin: Literal["azure"] = "azure"
     network_plugin_mode: Literal["overlay"] | None = None
     pod_cidr: Cidr | None = None  # only with network_plugin_mode: overlay
     service_cidr: Cidr = "10.2.0.0/24"
@@ -153,9 +192,9 @@ class Aks(StrictModel):
     identity: Identity = Field(default_factory=Identity)
     node_pool: NodePool = Field(default_factory=NodePool)
 
-    @field_validator("network_plugin")
+    @field_validator("network_plugin", mode="before")
     @classmethod
-    def _no_kubenet(cls, value: str) -> str:
+    def _no_kubenet(cls, value: Any) -> Any:
         if value == "kubenet":
             raise ValueError(
                 "kubenet retires on 2028-03-31 and is not offered; use network_plugin: azure "
@@ -181,9 +220,9 @@ class Monitoring(StrictModel):
 
 
 class Jumpbox(StrictModel):
-    name: str = Field("jumpbox", pattern=r"^[a-zA-Z0-9][a-zA-Z0-9-]{0,13}[a-zA-Z0-9]$")
+    name: VmName = "jumpbox"
     vm_size: str = "Standard_B2s"
-    admin_username: str = Field("azureuser", pattern=r"^[a-z_][a-z0-9_-]{0,31}$")
+    admin_username: LinuxUserName = "azureuser"
     ssh_public_key: str | None = None  # None: sign in through run command only, no key stored
 
     @field_validator("admin_username")
@@ -208,23 +247,30 @@ class Validation(StrictModel):
                 raise ValueError(f"'{url}' is not an http:// or https:// URL")
         return urls
 
+    @field_validator("denied_urls")
+    @classmethod
+    def _not_both(cls, urls: list[str], info: ValidationInfo) -> list[str]:
+        both = sorted(set(urls) & set(info.data.get("allowed_urls", [])))
+        if both:
+            raise ValueError(f"{', '.join(both)} cannot be both allowed and denied")
+        return urls
+
 
 class Backend(StrictModel):
     kind: Literal["emulator", "azure"] = "emulator"
-    subscription_id: str | None = None
+    subscription_id: SubscriptionId | None = Field(None, validate_default=True)
 
-    @model_validator(mode="after")
-    def _subscription(self) -> "Backend":
-        if self.kind == "azure" and not self.subscription_id:
+    @field_validator("subscription_id")
+    @classmethod
+    def _needed_on_azure(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if info.data.get("kind") == "azure" and not value:
             raise ValueError("backend kind 'azure' needs subscription_id (az account show --query id -o tsv)")
-        if self.subscription_id and not _UUID_RE.match(self.subscription_id):
-            raise ValueError(f"subscription_id '{self.subscription_id}' is not a GUID")
-        return self
+        return value
 
 
 class Deployment(StrictModel):
-    name: str = "dzpraks1"
-    location: str = Field("westeurope", pattern=r"^[a-z0-9]+$")
+    name: DeploymentName = "dzpraks1"  # DEPLOYMENT_NAME
+    location: str = "westeurope"  # LOCATION; checked against Azure's regions by praks_lib.plan
     resource_groups: ResourceGroups = Field(default_factory=ResourceGroups)
     network: Network = Field(default_factory=Network)
     firewall: Firewall = Field(default_factory=Firewall)
@@ -234,13 +280,6 @@ class Deployment(StrictModel):
     jumpbox: Jumpbox = Field(default_factory=Jumpbox)
     validation: Validation = Field(default_factory=Validation)
     backend: Backend = Field(default_factory=Backend)
-
-    @field_validator("name")
-    @classmethod
-    def _name(cls, value: str) -> str:
-        if not _NAME_RE.match(value):
-            raise ValueError(f"'{value}' must be 5 to 8 lowercase letters or digits (e.g. dzpraks1)")
-        return value
 
     @model_validator(mode="after")
     def _derive(self) -> "Deployment":
@@ -273,6 +312,7 @@ class Deployment(StrictModel):
 
     @property
     def node_resource_group(self) -> str:
+        """The group AKS creates for the cluster's nodes (Azure names it; ≤ 80 characters)."""
         return f"MC_{self.resource_groups.kube}_{self.aks.name}_{self.location}"
 
 
@@ -295,26 +335,59 @@ class ParameterError(ValueError):
         super().__init__(f"{len(problems)} problem(s) in {source}:\n{lines}")
 
 
-_HINTS = {
-    "extra_forbidden": "remove it or fix its spelling; the known keys are in parameters/default.yaml",
-    "literal_error": "use one of the values listed",
-    "missing": "add it",
-}
+def _block_at(loc: tuple[Any, ...]) -> Any:
+    """The default value at a location in the Deployment, or None where there is none."""
+    value: Any = Deployment()
+    for part in loc:
+        if isinstance(value, BaseModel) and isinstance(part, str) and part in type(value).model_fields:
+            value = getattr(value, part)
+        else:
+            return None
+    return value
+
+
+def _hint(item: dict[str, Any]) -> str:
+    loc = item["loc"]
+    if item["type"] == "extra_forbidden":
+        parent = _block_at(loc[:-1])
+        known = list(type(parent).model_fields) if isinstance(parent, BaseModel) else []
+        close = difflib.get_close_matches(str(loc[-1]), known, n=1)
+        where = f"'{'.'.join(map(str, loc[:-1]))}'" if loc[:-1] else "the top level"
+        suggestion = f"did you mean '{close[0]}'? " if close else ""
+        return f"{suggestion}remove it or fix its spelling; the keys known at {where} are: {', '.join(known)}"
+    default = _block_at(loc)
+    if default is None or isinstance(default, BaseModel):
+        return "fix the value in your parameter file (parameters/default.yaml shows every key)"
+    if default == "":
+        return "fix the value, or leave it empty to derive it from the deployment name"
+    return f"fix the value; the default is {default!r}"
 
 
 def _problems_from(error: ValidationError) -> list[Problem]:
     problems = []
     for item in error.errors():
         path = ".".join(str(part) for part in item["loc"]) or "(top level)"
-        message = item["msg"].removeprefix("Value error, ")
-        if item["type"] == "extra_forbidden":
-            message = "unknown parameter"
-        hint = _HINTS.get(item["type"], "fix the value in your parameter file (00_plan shows the defaults)")
-        problems.append(Problem(field=path, message=message, hint=hint))
+        message = "unknown parameter" if item["type"] == "extra_forbidden" else item["msg"].removeprefix("Value error, ")
+        problems.append(Problem(field=path, message=message, hint=_hint(item)))
     return problems
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """YAML loader that refuses a key written twice in one mapping (YAML would keep the last)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(None, None, f"found duplicate key '{key}'",
+                                                        key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep)
+
+
 def deep_merge(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
+    """Overrides win key by key; nested blocks merge instead of replacing each other."""
     merged = dict(base)
     for key, value in overrides.items():
         if isinstance(value, dict) and isinstance(merged.get(key), dict):
@@ -324,33 +397,45 @@ def deep_merge(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any
     return merged
 
 
+def _read(source: Path) -> dict[str, Any]:
+    def fail(message: str, hint: str) -> ParameterError:
+        return ParameterError([Problem(field="(file)", message=message, hint=hint)], str(source))
+
+    try:
+        raw = yaml.load(source.read_text(), Loader=_UniqueKeyLoader)  # noqa: S506 (a SafeLoader)
+    except FileNotFoundError:
+        raise fail(f"{source} does not exist",
+                   "pass a path to a YAML parameter file, e.g. parameters/default.yaml") from None
+    except IsADirectoryError:
+        raise fail(f"{source} is a folder", "pass a path to a YAML parameter file") from None
+    except UnicodeDecodeError:
+        raise fail("not a text file", "pass a YAML parameter file, e.g. parameters/default.yaml") from None
+    except yaml.YAMLError as exc:
+        raise fail(f"not valid YAML: {exc}", "fix the YAML syntax at the line shown") from None
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise fail(f"the file must hold a mapping of parameters, not a {type(raw).__name__}",
+                   "start from parameters/default.yaml")
+    return raw
+
+
 def load_deployment(path: str | Path | None = None, overrides: dict[str, Any] | None = None,
                     check_plan: bool = True) -> Deployment:
     """Load a parameter file (default: parameters/default.yaml), apply overrides, check it.
 
-    Raises ParameterError listing every schema problem and, when the schema is sound, every
-    error-severity finding of the address plan (praks_lib.plan), so nothing is deployed from it.
+    Raises ParameterError listing every problem with the values and, once every value parses,
+    every error-severity finding of the address plan (praks_lib.plan), so nothing is deployed from
+    a plan Azure would reject. Warnings are left to praks_lib.plan.check_plan's callers to show.
     """
     source = Path(path) if path else DEFAULT_PARAMETERS
-    try:
-        raw = yaml.safe_load(source.read_text()) or {}
-    except FileNotFoundError:
-        raise ParameterError([Problem(field="(file)", message=f"{source} does not exist",
-                                      hint="pass a path to a YAML parameter file, e.g. parameters/default.yaml")],
-                             str(source)) from None
-    except yaml.YAMLError as exc:
-        raise ParameterError([Problem(field="(file)", message=f"not valid YAML: {exc}",
-                                      hint="fix the YAML syntax")], str(source)) from None
-    if not isinstance(raw, dict):
-        raise ParameterError([Problem(field="(file)", message="the file must hold a mapping of parameters",
-                                      hint="start from parameters/default.yaml")], str(source))
-    data = deep_merge(raw, overrides or {})
+    data = deep_merge(_read(source), overrides or {})
     try:
         deployment = Deployment.model_validate(data)
     except ValidationError as exc:
         raise ParameterError(_problems_from(exc), str(source)) from None
     if check_plan:
-        from praks_lib.plan import check_plan as plan_findings
+        from praks_lib.plan import check_plan as plan_findings  # plan imports this module
 
         errors = [f for f in plan_findings(deployment) if f.severity == "error"]
         if errors:
