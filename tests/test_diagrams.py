@@ -1,0 +1,238 @@
+"""Diagrams: views built from parameters and from SDK models, drawn legibly and deterministically."""
+from __future__ import annotations
+
+import hashlib
+import io
+import itertools
+from dataclasses import replace
+from types import SimpleNamespace
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import pytest  # noqa: E402
+from azure.core.exceptions import ResourceNotFoundError  # noqa: E402
+from azure.mgmt.network import models as net  # noqa: E402
+
+from praks_lib import diagrams as d  # noqa: E402
+from praks_lib.params import Deployment  # noqa: E402
+
+DEPLOYMENT = Deployment()
+SUB = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/dzpraks1_networks/providers/Microsoft.Network"
+
+
+def full_view() -> d.NetworkView:
+    """Every part of the finished runbook, as 07_validate would show it."""
+    planned = d.planned_view(DEPLOYMENT, complete=True)
+    deployed = [replace(v, state="Succeeded", subnets=[replace(s, state="Succeeded") for s in v.subnets])
+                for v in planned.vnets]
+    return replace(
+        planned, title="dzpraks1: validated", vnets=deployed,
+        peerings=[replace(p, state="Connected") for p in planned.peerings],
+        firewall=d.FirewallView("dzpraks1", "10.0.0.4", "20.61.15.122", "Succeeded", "dzpraks1"),
+        route=replace(planned.route, state="Succeeded"),
+        cluster=d.ClusterView("dzpraks1", "dzpraks1-8f3a2c1d.privatelink.westeurope.azmk8s.io",
+                              ["10.0.5.4", "10.0.5.35", "10.0.5.66", "10.0.5.97"], "10.0.5.128", "Succeeded", 4,
+                              "aks-2-subnet"),
+        jumpbox=d.JumpboxView("jumpbox", "10.0.1.4", "Succeeded", "jumpbox-subnet"),
+        dns_zone=replace(planned.dns_zone, state="Succeeded"),
+        workspace=d.WorkspaceView("dzpraks1", "Succeeded"),
+        public_ips=[d.PublicIpView("dzpraks1", "20.61.15.122", "Succeeded")],
+        flows=[d.FlowView("10.0.5.4", "azure.archive.ubuntu.com", 80, "Allow", protocol="HTTP"),
+               d.FlowView("10.0.5.4", "batman.com", 80, "Deny", protocol="HTTP"),
+               d.FlowView("10.0.5.4", "batman.com", 443, "Deny", protocol="HTTPS")],
+    )
+
+
+def texts(figure) -> list[str]:
+    return [t.get_text() for t in figure.findobj(matplotlib.text.Text)]
+
+
+def png(view: d.NetworkView) -> bytes:
+    buffer = io.BytesIO()
+    d.draw(view).savefig(buffer, format="png", dpi=d.DPI, metadata={"Software": None})
+    return buffer.getvalue()
+
+
+# -- planned view ----------------------------------------------------------------------------------
+
+def test_planned_view_has_the_parameters_networks():
+    view = d.planned_view(DEPLOYMENT)
+    assert [(v.name, v.address_space, v.state) for v in view.vnets] == [
+        ("hub1-firewallvnet", "10.0.0.0/22", None), ("spoke1-kubenvnet", "10.0.4.0/22", None)]
+    assert {(s.name, s.prefix, s.role) for v in view.vnets for s in v.subnets} == {
+        ("AzureFirewallSubnet", "10.0.0.0/24", "firewall"), ("jumpbox-subnet", "10.0.1.0/24", "jumpbox"),
+        ("ing-1-subnet", "10.0.4.0/24", "ingress"), ("aks-2-subnet", "10.0.5.0/24", "aks")}
+    assert [(p.source_vnet, p.target_vnet, p.name) for p in view.peerings] == [
+        ("hub1-firewallvnet", "spoke1-kubenvnet", "HubToSpoke1"), ("spoke1-kubenvnet", "hub1-firewallvnet", "Spoke1ToHub")]
+    assert view.firewall is None and view.route is None and view.flows == []
+
+
+def test_complete_planned_view_expects_the_firewall_on_the_fifth_address():
+    view = d.planned_view(DEPLOYMENT, complete=True)
+    assert view.firewall.private_ip == "10.0.0.4"  # Azure keeps .0-.3 of every subnet
+    assert (view.route.prefix, view.route.next_hop_ip, view.route.subnets) == ("0.0.0.0/0", "10.0.0.4", ["aks-2-subnet"])
+    assert view.cluster.node_count == 3 and view.dns_zone.name == "privatelink.westeurope.azmk8s.io"
+
+
+def test_planned_view_follows_overridden_parameters():
+    custom = Deployment.model_validate({"name": "lab07", "network": {"spoke": {
+        "address_space": "10.7.4.0/22", "aks_subnet": {"name": "aks-subnet", "prefix": "10.7.5.0/24"},
+        "ingress_subnet": {"name": "ing-1-subnet", "prefix": "10.7.4.0/24"}}}})
+    figure = d.draw(d.planned_view(custom, complete=True))
+    shown = texts(figure)
+    assert {"VNet  10.7.4.0/22", "aks-subnet", "10.7.5.0/24"} <= set(shown)
+    assert "route table lab07" in shown
+
+
+# -- drawing ---------------------------------------------------------------------------------------
+
+def test_draw_shows_names_and_cidrs():
+    shown = texts(d.draw(d.planned_view(DEPLOYMENT)))
+    for expected in ("hub1-firewallvnet", "spoke1-kubenvnet", "AzureFirewallSubnet", "jumpbox-subnet",
+                     "ing-1-subnet", "aks-2-subnet", "10.0.0.0/24", "10.0.1.0/24", "10.0.4.0/24", "10.0.5.0/24",
+                     "HubToSpoke1", "Spoke1ToHub", "planned"):
+        assert expected in shown, expected
+    assert any("10.0.0.0/22" in t for t in shown) and any("10.0.4.0/22" in t for t in shown)
+
+
+def test_full_view_draws_every_part():
+    shown = texts(d.draw(full_view()))
+    for expected in ("Azure Firewall", "private 10.0.0.4", "public IP 20.61.15.122", "0.0.0.0/0 → 10.0.0.4 (UDR)",
+                     "node\n10.0.5.4", "+1", "dzpraks1-8f3a2c1d.privatelink.westeurope.azmk8s.io",
+                     "private link 10.0.5.128", "VM jumpbox", "Private DNS zone", "Log Analytics workspace",
+                     "azure.archive.ubuntu.com", "HTTP 80 · ✓ allowed", "HTTPS 443 · ✗ denied", "Connected"):
+        assert expected in shown, expected
+
+
+def test_empty_view_says_what_to_run():
+    shown = texts(d.draw(d.NetworkView(title="nothing yet")))
+    assert any("run 01_network" in t for t in shown)
+
+
+def test_a_public_ip_other_than_the_firewalls_is_flagged():
+    view = replace(full_view(), public_ips=full_view().public_ips + [d.PublicIpView("kubernetes-lb", "20.1.2.3")])
+    assert any("not the firewall's" in t for t in texts(d.draw(view)))
+
+
+@pytest.mark.parametrize("make", [lambda: d.planned_view(DEPLOYMENT), lambda: d.planned_view(DEPLOYMENT, complete=True),
+                                  full_view], ids=["planned", "planned-complete", "full"])
+def test_no_text_overlaps_or_leaves_the_page(make):
+    figure = d.draw(make())
+    figure.canvas.draw()  # lays out the legend
+    renderer = figure.canvas.get_renderer()
+    page = figure.bbox
+    boxes = []
+    for text in figure.findobj(matplotlib.text.Text):
+        if not text.get_visible() or not text.get_text().strip():
+            continue
+        box = text.get_window_extent(renderer)
+        assert page.x0 <= box.x0 and box.x1 <= page.x1 and page.y0 <= box.y0 and box.y1 <= page.y1, text.get_text()
+        boxes.append((text.get_text(), box.shrunk(0.98, 0.9)))  # glyph boxes include a little padding
+    for (first, a), (second, b) in itertools.combinations(boxes, 2):
+        assert not a.overlaps(b), f"{first!r} overlaps {second!r}"
+
+
+def test_drawing_is_deterministic(tmp_path):
+    assert hashlib.sha256(png(full_view())).digest() == hashlib.sha256(png(full_view())).digest()
+    first, second = d.save_png(full_view(), tmp_path / "a.png"), d.save_png(full_view(), tmp_path / "b.png")
+    assert first.read_bytes() == second.read_bytes()
+    assert b"Software" not in first.read_bytes()
+
+
+def test_figure_has_a_fixed_size():
+    assert tuple(d.draw(full_view()).get_size_inches()) == (12.0, 7.0)
+
+
+# -- live view from SDK models ---------------------------------------------------------------------
+
+class FakeOperations:
+    """Answers like an SDK operations group: a model, or ResourceNotFoundError for a missing resource."""
+
+    def __init__(self, items: dict):
+        self.items = items
+
+    def _find(self, *key):
+        if key not in self.items:
+            raise ResourceNotFoundError(f"The Resource '{key[-1]}' was not found.")
+        return self.items[key]
+
+    def get(self, *key):
+        return self._find(*key)
+
+    def list(self, *key):
+        return self._find(*key)
+
+
+def vnet_model(name: str, space: str, subnets: list[tuple[str, str, str | None]]) -> net.VirtualNetwork:
+    return net.VirtualNetwork({"name": name, "id": f"{SUB}/virtualNetworks/{name}", "properties": {
+        "addressSpace": {"addressPrefixes": [space]}, "provisioningState": "Succeeded",
+        "subnets": [{"name": s, "id": f"{SUB}/virtualNetworks/{name}/subnets/{s}", "properties": {
+            "addressPrefix": p, "provisioningState": "Succeeded",
+            **({"routeTable": {"id": f"{SUB}/routeTables/{rt}"}} if rt else {})}} for s, p, rt in subnets]}})
+
+
+def peering_model(name: str, remote: str, state: str) -> net.VirtualNetworkPeering:
+    return net.VirtualNetworkPeering({"name": name, "properties": {
+        "remoteVirtualNetwork": {"id": f"{SUB}/virtualNetworks/{remote}"}, "peeringState": state,
+        "provisioningState": "Succeeded"}})
+
+
+def clients_with(firewall: bool) -> SimpleNamespace:
+    rg = "dzpraks1_networks"
+    route = "dzpraks1" if firewall else None
+    vnets = {(rg, "hub1-firewallvnet"): vnet_model("hub1-firewallvnet", "10.0.0.0/22", [
+                 ("AzureFirewallSubnet", "10.0.0.0/24", None), ("jumpbox-subnet", "10.0.1.0/24", None)]),
+             (rg, "spoke1-kubenvnet"): vnet_model("spoke1-kubenvnet", "10.0.4.0/22", [
+                 ("ing-1-subnet", "10.0.4.0/24", None), ("aks-2-subnet", "10.0.5.0/24", route)])}
+    peerings = {(rg, "hub1-firewallvnet"): [peering_model("HubToSpoke1", "spoke1-kubenvnet", "Connected")],
+                (rg, "spoke1-kubenvnet"): [peering_model("Spoke1ToHub", "hub1-firewallvnet", "Initiated")]}
+    firewalls, tables, ips = {}, {}, {(rg,): []}
+    if firewall:
+        firewalls[(rg, "dzpraks1")] = net.AzureFirewall({"name": "dzpraks1", "properties": {
+            "provisioningState": "Succeeded", "ipConfigurations": [{"name": "dzpraks1", "properties": {
+                "privateIPAddress": "10.0.0.4", "publicIPAddress": {"id": f"{SUB}/publicIPAddresses/dzpraks1"}}}]}})
+        tables[(rg, "dzpraks1")] = net.RouteTable({"name": "dzpraks1", "properties": {
+            "provisioningState": "Succeeded",
+            "routes": [{"name": "dzpraks1", "properties": {"addressPrefix": "0.0.0.0/0",
+                                                          "nextHopType": "VirtualAppliance",
+                                                          "nextHopIpAddress": "10.0.0.4"}}],
+            "subnets": [{"id": f"{SUB}/virtualNetworks/spoke1-kubenvnet/subnets/aks-2-subnet"}]}})
+        ips[(rg,)] = [net.PublicIPAddress({"name": "dzpraks1", "properties": {
+            "ipAddress": "20.61.15.122", "provisioningState": "Succeeded"}})]
+    network = SimpleNamespace(
+        virtual_networks=FakeOperations(vnets), virtual_network_peerings=FakeOperations(peerings),
+        azure_firewalls=FakeOperations(firewalls), route_tables=FakeOperations(tables),
+        public_ip_addresses=FakeOperations(ips), network_interfaces=FakeOperations({}))
+    return SimpleNamespace(network=network, resource=SimpleNamespace())
+
+
+def test_live_view_reads_networks_and_leaves_out_what_does_not_exist():
+    view = d.live_view(clients_with(firewall=False), DEPLOYMENT)
+    assert [(v.name, v.address_space, v.state) for v in view.vnets] == [
+        ("hub1-firewallvnet", "10.0.0.0/22", "Succeeded"), ("spoke1-kubenvnet", "10.0.4.0/22", "Succeeded")]
+    aks = next(s for s in view.vnets[1].subnets if s.name == "aks-2-subnet")
+    assert (aks.prefix, aks.state, aks.role, aks.route_table) == ("10.0.5.0/24", "Succeeded", "aks", None)
+    assert [(p.name, p.target_vnet, p.state) for p in view.peerings] == [
+        ("HubToSpoke1", "spoke1-kubenvnet", "Connected"), ("Spoke1ToHub", "hub1-firewallvnet", "Initiated")]
+    assert view.firewall is None and view.route is None and view.cluster is None and view.public_ips == []
+    assert "Initiated" in texts(d.draw(view))
+
+
+def test_live_view_with_firewall_and_route():
+    view = d.live_view(clients_with(firewall=True), DEPLOYMENT)
+    assert view.firewall == d.FirewallView("dzpraks1", "10.0.0.4", "20.61.15.122", "Succeeded", "dzpraks1")
+    assert view.route == d.RouteView("dzpraks1", "0.0.0.0/0", "10.0.0.4", ["aks-2-subnet"], "Succeeded")
+    aks = next(s for s in view.vnets[1].subnets if s.name == "aks-2-subnet")
+    assert aks.route_table == "dzpraks1"
+    assert "0.0.0.0/0 → 10.0.0.4 (UDR)" in texts(d.draw(view))
+
+
+def test_live_view_before_anything_exists():
+    empty = SimpleNamespace(network=SimpleNamespace(**{name: FakeOperations({}) for name in (
+        "virtual_networks", "virtual_network_peerings", "azure_firewalls", "route_tables", "public_ip_addresses",
+        "network_interfaces")}))
+    view = d.live_view(empty, DEPLOYMENT)
+    assert view.vnets == [] and view.peerings == [] and view.firewall is None
+    d.draw(view)
