@@ -1,0 +1,109 @@
+"""Deterministic offline DNS, consistent with the shipped service-tag ranges.
+
+Well-known Microsoft names resolve inside the service tag that really serves them
+(mcr.microsoft.com → MicrosoftContainerRegistry, ...), so a network rule on that tag matches them
+the way it does on Azure. Every other name gets a stable address derived from a hash of the name,
+in public address space that no shipped Azure tag covers.
+"""
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import re
+from functools import lru_cache
+
+from praks_lib.firewall.servicetags import REGIONS, all_shipped_intervals, service_tag_prefixes
+
+# (pattern, service tag). Patterns use application-rule wildcard syntax; first match wins.
+WELL_KNOWN = (
+    ("mcr.microsoft.com", "MicrosoftContainerRegistry"),
+    ("*.data.mcr.microsoft.com", "MicrosoftContainerRegistry"),
+    ("mcr-0001.mcr-msedge.net", "MicrosoftContainerRegistry"),
+    ("*.azurecr.io", "AzureContainerRegistry"),
+    ("login.microsoftonline.com", "AzureActiveDirectory"),
+    ("login.microsoft.com", "AzureActiveDirectory"),
+    ("management.azure.com", "AzureResourceManager"),
+    ("*.ods.opinsights.azure.com", "AzureMonitor"),
+    ("*.oms.opinsights.azure.com", "AzureMonitor"),
+    ("dc.services.visualstudio.com", "AzureMonitor"),
+    ("*.in.applicationinsights.azure.com", "AzureMonitor"),
+    ("*.monitoring.azure.com", "AzureMonitor"),
+    ("*.handler.control.monitor.azure.com", "AzureMonitor"),
+    ("*.ingest.monitor.azure.com", "AzureMonitor"),
+    ("*.blob.core.windows.net", "Storage"),
+    ("packages.microsoft.com", "AzureFrontDoor.FirstParty"),
+    ("acs-mirror.azureedge.net", "AzureFrontDoor.Frontend"),
+    ("packages.aks.azure.com", "AzureFrontDoor.Frontend"),
+    ("data.policy.core.windows.net", "AzureCloud"),
+    ("store.policy.core.windows.net", "AzureCloud"),
+)
+_HCP = re.compile(r"^[a-z0-9-]+\.hcp\.([a-z0-9]+)\.azmk8s\.io$")
+_FQDN = re.compile(r"^(?=.{1,253}$)([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+
+
+def fqdn_matches(pattern: str, name: str) -> bool:
+    """Azure Firewall's target-FQDN matching; both arguments lower-case.
+
+    `*` matches everything; `*.x.com` any name ending in `.x.com` (not `x.com`); `*x.com` (no dot)
+    `x.com` and any name ending in `x.com`; anything else matches exactly.
+    """
+    if pattern == "*":
+        return True
+    if pattern.startswith("*."):
+        return name.endswith(pattern[1:])
+    if pattern.startswith("*"):
+        return name.endswith(pattern[1:])
+    return name == pattern
+
+
+def is_valid_fqdn(name: str) -> bool:
+    return bool(_FQDN.match(name.lower()))
+
+
+def _pick(name: str, prefixes: list[str]) -> str:
+    """A stable host inside one of `prefixes`, chosen by a hash of the name."""
+    digest = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big")
+    net = ipaddress.IPv4Network(sorted(prefixes, key=lambda p: ipaddress.IPv4Network(p))[digest % len(prefixes)])
+    hosts = net.num_addresses - 2 if net.num_addresses >= 4 else net.num_addresses
+    offset = (digest >> 20) % hosts + (1 if net.num_addresses >= 4 else 0)
+    return str(net.network_address + offset)
+
+
+def _outside_azure(name: str) -> str:
+    """A public, non-Azure address for a name: rehash until it is global and in no shipped tag."""
+    azure = all_shipped_intervals()
+    counter = 0
+    while True:
+        digest = hashlib.sha256(f"{name}#{counter}".encode()).digest()
+        address = ipaddress.IPv4Address(digest[:4])
+        if address.is_global and not address.is_multicast and int(address) < 0xE0000000 \
+                and int(address) not in azure:
+            return str(address)
+        counter += 1
+
+
+def tag_for(name: str) -> str | None:
+    """The service tag that serves a well-known name, or None for an ordinary internet name."""
+    hcp = _HCP.match(name)
+    if hcp:
+        region = hcp.group(1)
+        return f"AzureCloud.{REGIONS[region]}" if region in REGIONS else "AzureCloud"
+    for pattern, tag in WELL_KNOWN:
+        if fqdn_matches(pattern, name):
+            return tag
+    return None
+
+
+def resolve(fqdn: str) -> list[str]:
+    """The IPv4 addresses an FQDN resolves to offline (one address, always the same)."""
+    return [_resolve(fqdn.strip().rstrip(".").lower())]
+
+
+@lru_cache(maxsize=65536)
+def _resolve(name: str) -> str:
+    if not is_valid_fqdn(name):
+        raise ValueError(f"'{fqdn}' is not a valid DNS name")
+    tag = tag_for(name)
+    if tag is None:
+        return _outside_azure(name)
+    return _pick(name, service_tag_prefixes(tag))
