@@ -300,8 +300,9 @@ class ResourceType:
     def before_delete(self, call: Call, rid: ResourceId, stored: dict) -> None:
         """Refuse a delete (raise ArmError) or update resources that refer to this one."""
 
-    def after_write(self, call: Call, rid: ResourceId, stored: dict) -> None:
-        """Store child resources given inline, update resources that refer to this one."""
+    def after_write(self, call: Call, rid: ResourceId, stored: dict, request: dict) -> None:
+        """Store child resources given inline in ``request``, update resources that refer to this
+        one. Runs on every PUT, changed or not, so it must be idempotent."""
 
     def after_delete(self, call: Call, rid: ResourceId, stored: dict) -> None:
         """Update resources that referred to this one (also run by a resource group's delete)."""
@@ -342,15 +343,14 @@ class ResourceType:
 
     def handle_put(self, call: Call) -> Response:
         rid = self.resource_id(call)
-        group = require_group(call, rid)
+        require_group(call, rid)
         if rid.parent is not None and call.tx.get(str(rid.parent)) is None:
             raise not_found(rid.parent)
         request = request_body(call)
         if self.location_required and not request.get("location"):
             raise bad_request("LocationRequired", LOCATION_REQUIRED)
         existing = call.tx.get(str(rid))
-        body = self.build(call, rid, request, existing)
-        body = self.with_arm_fields(rid, body, existing, group)
+        body = self.make(call, rid, request, existing)
         headers: dict[str, str] = {}
         if self.long_running:
             changed = existing is None or _content(existing) != _content(body)
@@ -361,11 +361,16 @@ class ResourceType:
             headers = start_operation(call, "put", rid, polls, self.namespace, fault)
         if body != existing:
             self.store(call, rid, body)
-            self.after_write(call, rid, body)
+        self.after_write(call, rid, body, request)
         status = HTTPStatus.CREATED if existing is None else HTTPStatus.OK
         return Response(status, self.view(call, call.tx.get(str(rid))), headers)
 
-    def with_arm_fields(self, rid: ResourceId, body: dict, existing: dict | None, group: dict) -> dict:
+    def make(self, call: Call, rid: ResourceId, request: dict, existing: dict | None) -> dict:
+        """The resource to store for a create-or-update request: :meth:`build` + ARM's fields."""
+        return self.with_arm_fields(rid, self.build(call, rid, copy.deepcopy(request), existing),
+                                    existing)
+
+    def with_arm_fields(self, rid: ResourceId, body: dict, existing: dict | None) -> dict:
         """Put id, name, type, tags and provisioningState where ARM puts them."""
         resource = {"id": str(rid) if existing is None else existing["id"], "name": rid.name,
                     "type": self.type}

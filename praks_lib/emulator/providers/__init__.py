@@ -1,10 +1,12 @@
-"""Resource providers: one module per provider (or per resource family for Microsoft.Network),
+"""Resource providers: one module per provider (Microsoft.Network: one per resource family),
 each exposing ``routes``. A new provider is one module plus one line in ``PROVIDERS``."""
 
 from praks_lib.emulator import arm
-from praks_lib.emulator.providers import resources
+from praks_lib.emulator.providers import network_publicip, network_vnets, resources
 
 PROVIDERS = [
     resources.routes,
+    network_vnets.routes,
+    network_publicip.routes,
     arm.operation_routes(),
 ]
