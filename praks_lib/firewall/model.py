@@ -369,6 +369,8 @@ def _problems(error: ValidationError, raw: Any) -> list[Problem]:
                 if isinstance(node, dict) and "name" in node:
                     names.append(str(node["name"]))
                     field = ""
+            elif isinstance(part, str):
+                node, field = None, part
         message = item["msg"].removeprefix("Value error, ")
         if ": " in message and message.split(": ", 1)[0] in _FIXES and not field:
             field, message = message.split(": ", 1)
