@@ -109,6 +109,7 @@ class PublicIpView:
     name: str
     ip_address: str | None
     state: str | None = None
+    attached_to: str | None = None  # "azureFirewalls/dzpraks1", "loadBalancers/kubernetes", … or None
 
 
 @dataclass(frozen=True)
@@ -183,7 +184,7 @@ def planned_view(deployment: Deployment, complete: bool = False) -> NetworkView:
         jumpbox=JumpboxView(deployment.jumpbox.name, None, subnet=net.hub.jumpbox_subnet.name),
         dns_zone=DnsZoneView(f"privatelink.{deployment.location}.azmk8s.io", [net.spoke.name, net.hub.name]),
         workspace=WorkspaceView(deployment.monitoring.firewall_workspace.name),
-        public_ips=[PublicIpView(fw.public_ip_name, None)],
+        public_ips=[PublicIpView(fw.public_ip_name, None, attached_to=f"azureFirewalls/{fw.name}")],
         subtitle=view.subtitle,
     )
 
@@ -191,14 +192,24 @@ def planned_view(deployment: Deployment, complete: bool = False) -> NetworkView:
 T = TypeVar("T")
 
 
+# Answers that mean "this part cannot exist here yet", not "something broke": a provider the
+# subscription has not registered (real Azure, before the stage that needs it) or does not offer.
+_NOT_AVAILABLE_CODES = frozenset({"MissingSubscriptionRegistration", "NoRegisteredProviderFound", "InvalidResourceType"})
+
+
 def _absent_is_none(read: Callable[[], T]) -> T | None:
-    """Read one resource; a part that does not exist yet (404) is simply not drawn."""
-    from azure.core.exceptions import ResourceNotFoundError
+    """Read one resource; a part that does not exist yet (404, or its provider not available) is not drawn."""
+    from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 
     try:
         return read()
     except ResourceNotFoundError:
         return None
+    except HttpResponseError as error:
+        code = getattr(error.error, "code", None)
+        if code in _NOT_AVAILABLE_CODES:
+            return None
+        raise
 
 
 def _state(value: Any) -> str | None:
@@ -212,12 +223,12 @@ def _last_segment(resource_id: str | None) -> str | None:
     return resource_id.rstrip("/").rsplit("/", 1)[-1] if resource_id else None
 
 
-def _parent_name(resource_id: str | None) -> str | None:
-    """'/…/virtualNetworks/hub/subnets/jumpbox-subnet' → 'jumpbox-subnet'; '…/networkInterfaces/nic/ipConfigurations/x' → 'nic'."""
-    if not resource_id:
+def _attachment(ip_configuration_id: str | None) -> str | None:
+    """'/…/azureFirewalls/fw/azureFirewallIpConfigurations/c' → 'azureFirewalls/fw': what holds the IP."""
+    if not ip_configuration_id:
         return None
-    parts = resource_id.rstrip("/").split("/")
-    return parts[-3] if len(parts) >= 3 else None
+    parts = ip_configuration_id.rstrip("/").split("/")
+    return "/".join(parts[-4:-2]) if len(parts) >= 4 else None
 
 
 def _vnet_view(vnet: Any, roles: dict[str, str]) -> VNetView:
@@ -248,7 +259,8 @@ def live_view(clients: Any, deployment: Deployment, title: str | None = None) ->
             remote = _last_segment(peering.remote_virtual_network.id) if peering.remote_virtual_network else "?"
             peerings.append(PeeringView(vnet.name, remote, peering.name, _state(peering.peering_state)))
 
-    public_ips = [PublicIpView(p.name, p.ip_address, _state(p.provisioning_state))
+    public_ips = [PublicIpView(p.name, p.ip_address, _state(p.provisioning_state),
+                               _attachment(p.ip_configuration.id if p.ip_configuration else None))
                   for p in _absent_is_none(lambda: list(network.public_ip_addresses.list(rg))) or []]
     firewall = _firewall_view(network, rg, deployment, {p.name: p for p in public_ips})
     table = _absent_is_none(lambda: network.route_tables.get(rg, deployment.route.table_name))
@@ -779,15 +791,16 @@ class _Diagram:
         ips = self.view.public_ips
         if not ips:
             return
-        fw = self.view.firewall
-        own = fw.public_ip_name if fw else None
-        self.page.text(_LEFT, _BAND[1] - 0.08, f"Public IPs: {len(ips)}", size=8.5, weight="bold")
-        for index, ip in enumerate(ips[:3]):
-            mine = ip.name == own
-            role = "firewall egress" if mine else "not the firewall's!"
+        kinds = [(ip.attached_to or "").split("/")[0] for ip in ips]
+        unexpected = sum(kind not in ("", "azureFirewalls") for kind in kinds)
+        headline = f"Public IPs: {len(ips)}" + (f" · {unexpected} unexpected" if unexpected else "")
+        self.page.text(_LEFT, _BAND[1] - 0.08, headline, size=8.5, weight="bold", colour=DENY if unexpected else INK)
+        for index, (ip, kind) in enumerate(list(zip(ips, kinds))[:3]):
+            expected = kind in ("", "azureFirewalls")
+            role = {"azureFirewalls": "firewall egress", "": "not attached yet"}.get(kind, f"on {kind} ✗")
             label = _shorten(f"{ip.name} {ip.ip_address or ''}".strip(), 24)
             self.page.text(_LEFT, _BAND[1] - 0.32 - 0.2 * index, f"{label} · {role}", size=7,
-                           colour=MUTED if mine else DENY, weight="normal" if mine else "bold")
+                           colour=MUTED if expected else DENY, weight="normal" if expected else "bold")
 
     def _legend(self) -> None:
         entries = [

@@ -38,7 +38,7 @@ def full_view() -> d.NetworkView:
         jumpbox=d.JumpboxView("jumpbox", "10.0.1.4", "Succeeded", "jumpbox-subnet"),
         dns_zone=replace(planned.dns_zone, state="Succeeded"),
         workspace=d.WorkspaceView("dzpraks1", "Succeeded"),
-        public_ips=[d.PublicIpView("dzpraks1", "20.61.15.122", "Succeeded")],
+        public_ips=[d.PublicIpView("dzpraks1", "20.61.15.122", "Succeeded", "azureFirewalls/dzpraks1")],
         flows=[d.FlowView("10.0.5.4", "azure.archive.ubuntu.com", 80, "Allow", protocol="HTTP"),
                d.FlowView("10.0.5.4", "batman.com", 80, "Deny", protocol="HTTP"),
                d.FlowView("10.0.5.4", "batman.com", 443, "Deny", protocol="HTTPS")],
@@ -112,12 +112,16 @@ def test_empty_view_says_what_to_run():
 
 
 def test_a_public_ip_other_than_the_firewalls_is_flagged():
-    view = replace(full_view(), public_ips=full_view().public_ips + [d.PublicIpView("kubernetes-lb", "20.1.2.3")])
-    assert any("not the firewall's" in t for t in texts(d.draw(view)))
+    extra = d.PublicIpView("kubernetes-lb", "20.1.2.3", "Succeeded", "loadBalancers/kubernetes")
+    shown = texts(d.draw(replace(full_view(), public_ips=full_view().public_ips + [extra])))
+    assert any("firewall egress" in t for t in shown)
+    assert "Public IPs: 2 · 1 unexpected" in shown and "kubernetes-lb 20.1.2.3 · on loadBalancers ✗" in shown
 
 
 @pytest.mark.parametrize("make", [lambda: d.planned_view(DEPLOYMENT), lambda: d.planned_view(DEPLOYMENT, complete=True),
-                                  full_view], ids=["planned", "planned-complete", "full"])
+                                  full_view, lambda: replace(full_view(), public_ips=full_view().public_ips + [
+                                      d.PublicIpView("kubernetes-lb", "20.1.2.3", "Succeeded", "loadBalancers/k")])],
+                         ids=["planned", "planned-complete", "full", "unexpected-public-ip"])
 def test_no_text_overlaps_or_leaves_the_page(make):
     figure = d.draw(make())
     figure.canvas.draw()  # lays out the legend
@@ -200,7 +204,8 @@ def clients_with(firewall: bool) -> SimpleNamespace:
                                                           "nextHopIpAddress": "10.0.0.4"}}],
             "subnets": [{"id": f"{SUB}/virtualNetworks/spoke1-kubenvnet/subnets/aks-2-subnet"}]}})
         ips[(rg,)] = [net.PublicIPAddress({"name": "dzpraks1", "properties": {
-            "ipAddress": "20.61.15.122", "provisioningState": "Succeeded"}})]
+            "ipAddress": "20.61.15.122", "provisioningState": "Succeeded", "ipConfiguration": {
+                "id": f"{SUB}/azureFirewalls/dzpraks1/azureFirewallIpConfigurations/dzpraks1"}}})]
     network = SimpleNamespace(
         virtual_networks=FakeOperations(vnets), virtual_network_peerings=FakeOperations(peerings),
         azure_firewalls=FakeOperations(firewalls), route_tables=FakeOperations(tables),
@@ -223,6 +228,7 @@ def test_live_view_reads_networks_and_leaves_out_what_does_not_exist():
 def test_live_view_with_firewall_and_route():
     view = d.live_view(clients_with(firewall=True), DEPLOYMENT)
     assert view.firewall == d.FirewallView("dzpraks1", "10.0.0.4", "20.61.15.122", "Succeeded", "dzpraks1")
+    assert view.public_ips == [d.PublicIpView("dzpraks1", "20.61.15.122", "Succeeded", "azureFirewalls/dzpraks1")]
     assert view.route == d.RouteView("dzpraks1", "0.0.0.0/0", "10.0.0.4", ["aks-2-subnet"], "Succeeded")
     aks = next(s for s in view.vnets[1].subnets if s.name == "aks-2-subnet")
     assert aks.route_table == "dzpraks1"
