@@ -80,9 +80,11 @@ class NameRule:
         """What is wrong with `value`, or None when Azure accepts it."""
         if not self.min_length <= len(value) <= self.max_length or not re.fullmatch(self.pattern, value):
             if self.azure_code == "InvalidResourceName":
+                too_short = f" It must be at least {self.min_length} characters long." \
+                    if len(value) < self.min_length else ""
                 return (f"Resource name {value} is invalid. The name can be up to {self.max_length} characters "
                         "long. It must begin with a word character, and it must end with a word character or "
-                        "with '_'. The name may contain word characters or '.', '-', '_'.")
+                        f"with '_'. The name may contain word characters or '.', '-', '_'.{too_short}")
             noun = self.kind if self.kind.endswith("prefix") else f"{self.kind} name"
             return (f"The {noun} '{value}' is invalid ({len(value)} characters): it must be "
                     f"{self.min_length} to {self.max_length} characters of {self.described}.")
@@ -92,7 +94,7 @@ class NameRule:
         """A valid name close to `value`, or None when none can be made from it."""
         kept = "".join(c for c in value if re.fullmatch(self.allowed_chars, c))[: self.max_length]
         candidate = kept.strip("._-()")
-        return candidate if self.problem(candidate) is None else None
+        return candidate if candidate != value and self.problem(candidate) is None else None
 
 
 _NETWORK_CHARS = r"[A-Za-z0-9_.-]"
@@ -239,7 +241,7 @@ def _check_names(d: Deployment) -> Iterator[Finding]:
             continue
         suggestion = rule.suggest(value)
         fix = (f"set {field} to '{suggestion}'" if suggestion
-               else f"set {field} to {rule.min_length}–{rule.max_length} characters of {rule.described}")
+               else f"make {field} {rule.min_length}–{rule.max_length} characters of {rule.described}")
         yield Finding("error", rule.azure_code or "PraksInvalidName", field, problem, fix)
 
 
@@ -448,13 +450,14 @@ def _check_pod_cidr(d: Deployment) -> Iterator[Finding]:
                       "explicit to check it against the VNets and the service CIDR.",
                       f"set aks.pod_cidr to {suggestion}")
         return
-    for field, net in [(f"{path}.address_space", vnet.network) for path, vnet in _vnets(d)] + \
-                      [("aks.service_cidr", IPv4Network(aks.service_cidr))]:
-        if pods.overlaps(net):
-            yield Finding("error", "PraksPodCidrOverlap", "aks.pod_cidr",
-                          f"The pod CIDR {pods} overlaps {net} ({field}); pod traffic to those addresses would "
-                          "never leave the node.",
-                          f"set aks.pod_cidr to {suggestion}")
+    ranges = [(f"{path}.address_space", vnet.network) for path, vnet in _vnets(d)]
+    ranges.append(("aks.service_cidr", IPv4Network(aks.service_cidr)))
+    clashes = [f"{net} ({field})" for field, net in ranges if pods.overlaps(net)]
+    if clashes:
+        yield Finding("error", "PraksPodCidrOverlap", "aks.pod_cidr",
+                      f"The pod CIDR {pods} overlaps {', '.join(clashes)}; pod traffic to those addresses would "
+                      "never leave the node.",
+                      f"set aks.pod_cidr to {suggestion}")
     if nodes * OVERLAY_NODE_BLOCK > pods.num_addresses:
         yield Finding("error", "InsufficientSubnetSize", "aks.pod_cidr",
                       f"Pre-allocated IPs {nodes * OVERLAY_NODE_BLOCK} exceeds IPs available {pods.num_addresses} in "
