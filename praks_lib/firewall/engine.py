@@ -11,6 +11,7 @@ import ipaddress
 import weakref
 import zlib
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from praks_lib.firewall import messages
@@ -22,6 +23,7 @@ from praks_lib.firewall.servicetags import tag_intervals
 
 FLOW_PROTOCOLS = ("HTTP", "HTTPS", "TCP", "UDP", "ICMP", "MSSQL")
 APPLICATION_PROTOCOLS = {"HTTP": "Http", "HTTPS": "Https", "MSSQL": "Mssql"}
+_CACHE_LIMIT = 200_000
 _ANY = IntervalSet([(0, 2**32 - 1)])
 _ALL_PORTS = IntervalSet([(1, 65535)])
 
@@ -57,6 +59,16 @@ class Flow:
             object.__setattr__(self, "source_port", 32768 + zlib.crc32(key) % 28232)  # Linux ephemeral range
         if self.sni is None:
             object.__setattr__(self, "sni", not _is_ip(self.destination))
+
+
+@lru_cache(maxsize=65536)
+def _address_int(address: str) -> int:
+    return int(ipaddress.IPv4Address(address))
+
+
+@lru_cache(maxsize=65536)
+def _destination_ip(destination: str) -> str:
+    return destination if _is_ip(destination) else resolve(destination)[0]
 
 
 def _is_ip(value: str) -> bool:
@@ -130,6 +142,31 @@ class Compiled:
     dns_proxy: bool = False
     threat_intel_mode: str = "Alert"
     policy: str | None = None
+    # Per-destination candidates (every condition but the source checked): flows repeat destinations.
+    network_candidates: dict = field(default_factory=dict)
+    application_candidates: dict = field(default_factory=dict)
+
+    def network_rules_for(self, transport: str, dst: int, port: int) -> list:
+        key = (transport, dst, port)
+        hit = self.network_candidates.get(key)
+        if hit is None:
+            if len(self.network_candidates) > _CACHE_LIMIT:
+                self.network_candidates.clear()
+            hit = self.network_candidates[key] = [
+                r for r in self.network
+                if transport in r.protocols and (transport == "ICMP" or port in r.ports)
+                and (dst in r.destinations or (self.dns_proxy and dst in r.fqdn_addresses))]
+        return hit
+
+    def application_rules_for(self, protocol: str, port: int, host: str) -> list:
+        key = (protocol, port, host)
+        hit = self.application_candidates.get(key)
+        if hit is None:
+            if len(self.application_candidates) > _CACHE_LIMIT:
+                self.application_candidates.clear()
+            hit = self.application_candidates[key] = [
+                r for r in self.application if (protocol, port) in r.app_protocols and _app_match(r, host)]
+        return hit
 
 
 def _addresses(specs, ip_groups, groups: dict) -> IntervalSet:
@@ -234,10 +271,9 @@ def _app_match(rule: _Rule, host: str) -> bool:
 def evaluate(rules: Any, flow: Flow) -> Verdict:
     """The firewall's decision for one flow: a RuleSet or an azure-mgmt-network AzureFirewall."""
     compiled = compiled_for(rules)
-    src = int(ipaddress.IPv4Address(flow.source))
-    is_ip = _is_ip(flow.destination)
-    dst_ip = flow.destination if is_ip else resolve(flow.destination)[0]
-    dst = int(ipaddress.IPv4Address(dst_ip))
+    src = _address_int(flow.source)
+    dst_ip = _destination_ip(flow.destination)
+    dst = _address_int(dst_ip)
     transport = "TCP" if flow.protocol in APPLICATION_PROTOCOLS else flow.protocol
     port, sport, tim = flow.port, flow.source_port, compiled.threat_intel_mode
 
@@ -248,10 +284,8 @@ def evaluate(rules: Any, flow: Flow) -> Verdict:
             return _verdict_for(rule, compiled, line, "Nat", destination_ip=dst_ip,
                                 translated_address=address, translated_port=tport)
 
-    for rule in compiled.network:
-        if transport in rule.protocols and src in rule.sources \
-                and (transport == "ICMP" or port in rule.ports) \
-                and (dst in rule.destinations or (compiled.dns_proxy and dst in rule.fqdn_addresses)):
+    for rule in compiled.network_rules_for(transport, dst, port):
+        if src in rule.sources:
             line = messages.network_line(transport, flow.source, sport, dst_ip, port, _action(rule.action),
                                          rule.collection, rule.name, compiled.policy, rule.group)
             return _verdict_for(rule, compiled, line, "Network", destination_ip=dst_ip)
@@ -265,9 +299,8 @@ def evaluate(rules: Any, flow: Flow) -> Verdict:
         return Verdict("Deny", None, None, messages.SNI_MISSING, messages.sni_missing_line(flow.source, sport),
                        None, "Application", destination_ip=dst_ip, threat_intel_mode=tim)
     host = flow.destination
-    key = (app_protocol, port)
-    for rule in compiled.application:
-        if key in rule.app_protocols and src in rule.sources and _app_match(rule, host):
+    for rule in compiled.application_rules_for(app_protocol, port, host):
+        if src in rule.sources:
             line = messages.application_line(flow.protocol, flow.source, sport, host, port, _action(rule.action),
                                              rule.collection, rule.name, compiled.policy, rule.group)
             return _verdict_for(rule, compiled, line, "Application", destination_ip=dst_ip, fqdn=host)
