@@ -212,12 +212,12 @@ def location_of(call: Call, rid: ResourceId) -> str:
 
 
 def start_operation(call: Call, kind: str, rid: ResourceId, polls: int, namespace: str,
-                    error: dict | None = None) -> dict[str, str]:
+                    location: str, error: dict | None = None) -> dict[str, str]:
     """Record an operation and return the headers that tell the SDK where to poll."""
     number = call.tx.next_number("operations")
     op_id = stable_uuid(str(rid), kind, str(number))
     call.tx.add_operation(op_id, kind, str(rid), polls, error)
-    location = location_of(call, rid).replace(" ", "").lower()
+    location = location.replace(" ", "").lower()
     base = f"{ARM_BASE}/subscriptions/{call.subscription_id}/providers/{namespace}/locations/{location}"
     query = f"?api-version={call.request.api_version}"
     headers = {"Azure-AsyncOperation": f"{base}/operations/{op_id}{query}"}
@@ -358,7 +358,8 @@ class ResourceType:
             polls = self.polls if changed else 0
             if polls or fault:
                 body["properties"]["provisioningState"] = self.in_progress_state
-            headers = start_operation(call, "put", rid, polls, self.namespace, fault)
+            location = body.get("location") or location_of(call, rid)
+            headers = start_operation(call, "put", rid, polls, self.namespace, location, fault)
         if body != existing:
             self.store(call, rid, body)
         self.after_write(call, rid, body, request)
@@ -412,11 +413,12 @@ class ResourceType:
         if stored is None:
             return Response(HTTPStatus.NO_CONTENT)
         self.before_delete(call, rid, stored)
+        location = stored.get("location") or location_of(call, rid)
         call.tx.delete_tree(str(rid))
         self.after_delete(call, rid, stored)
         if not self.long_running:
             return Response(HTTPStatus.OK)
-        headers = start_operation(call, "delete", rid, self.polls, self.namespace,
+        headers = start_operation(call, "delete", rid, self.polls, self.namespace, location,
                                   take_operation_fault(call))
         return Response(HTTPStatus.ACCEPTED, None, headers)
 

@@ -15,14 +15,6 @@ ARM = "https://management.azure.com"
 SUB = "/subscriptions/00000000-0000-0000-0000-000000000000"
 
 
-def raw(emu, method, path, *, token=True, api_version="2025-04-01", json=None):
-    """A request straight through the transport (no SDK policies), as a requests.Response."""
-    session = emu.transport().session
-    headers = {"Authorization": "Bearer " + emu.credential.get_token("x").token} if token else {}
-    query = {"api-version": api_version} if api_version else {}
-    return session.request(method, ARM + path, params=query, headers=headers, json=json)
-
-
 def test_transport_is_an_azure_core_transport_and_never_sleeps(emu):
     transport = emu.transport()
     assert isinstance(transport, HttpTransport)
@@ -34,8 +26,8 @@ def test_credential_gives_a_fake_token(emu):
     assert emu.credential.get_token_info("scope").token == emu.credential.get_token("s").token
 
 
-def test_missing_authorization_is_401_authentication_failed(emu):
-    answer = raw(emu, "GET", SUB + "/resourcegroups", token=False)
+def test_missing_authorization_is_401_authentication_failed(arm_call, emu):
+    answer = arm_call("GET", SUB + "/resourcegroups", token=False)
     assert answer.status_code == 401
     assert answer.json()["error"] == {
         "code": "AuthenticationFailed",
@@ -43,8 +35,8 @@ def test_missing_authorization_is_401_authentication_failed(emu):
     }
 
 
-def test_missing_api_version_is_400(emu):
-    answer = raw(emu, "GET", SUB + "/resourcegroups", api_version=None)
+def test_missing_api_version_is_400(arm_call, emu):
+    answer = arm_call("GET", SUB + "/resourcegroups", api_version=None)
     assert answer.status_code == 400
     assert answer.json()["error"]["code"] == "MissingApiVersionParameter"
     assert answer.json()["error"]["message"] == (
@@ -52,17 +44,17 @@ def test_missing_api_version_is_400(emu):
     )
 
 
-def test_other_subscription_is_not_found(emu):
-    answer = raw(emu, "GET", "/subscriptions/11111111-1111-1111-1111-111111111111/resourcegroups")
+def test_other_subscription_is_not_found(arm_call, emu):
+    answer = arm_call("GET", "/subscriptions/11111111-1111-1111-1111-111111111111/resourcegroups")
     assert answer.status_code == 404
     assert answer.json()["error"]["code"] == "SubscriptionNotFound"
 
 
-def test_unknown_provider_and_type(emu, group):
-    unknown_ns = raw(emu, "GET", SUB + "/resourceGroups/rg/providers/Microsoft.Nope/things/a")
+def test_unknown_provider_and_type(arm_call, emu, group):
+    unknown_ns = arm_call("GET", SUB + "/resourceGroups/rg/providers/Microsoft.Nope/things/a")
     assert unknown_ns.status_code == 400
     assert unknown_ns.json()["error"]["code"] == "NoRegisteredProviderFound"
-    unknown_type = raw(emu, "GET", SUB + "/resourceGroups/rg/providers/Microsoft.Network/nopes/a")
+    unknown_type = arm_call("GET", SUB + "/resourceGroups/rg/providers/Microsoft.Network/nopes/a")
     assert unknown_type.status_code == 400
     assert unknown_type.json()["error"]["code"] == "InvalidResourceType"
 
@@ -87,8 +79,8 @@ def test_sdk_send_request_works(emu, resources, group):
     assert response.json()["name"] == "rg"
 
 
-def test_router_is_case_insensitive_like_arm(emu, group):
-    answer = raw(emu, "GET", SUB.upper() + "/RESOURCEGROUPS/RG")
+def test_router_is_case_insensitive_like_arm(arm_call, emu, group):
+    answer = arm_call("GET", SUB.upper() + "/RESOURCEGROUPS/RG")
     assert answer.status_code == 200
     assert answer.json()["name"] == "rg"
 
