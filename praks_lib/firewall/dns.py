@@ -49,9 +49,7 @@ def fqdn_matches(pattern: str, name: str) -> bool:
     """
     if pattern == "*":
         return True
-    if pattern.startswith("*."):
-        return name.endswith(pattern[1:])
-    if pattern.startswith("*"):
+    if pattern.startswith("*"):  # `*.x.com` keeps its dot, so x.com itself does not end with `.x.com`
         return name.endswith(pattern[1:])
     return name == pattern
 

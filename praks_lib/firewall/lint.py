@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from praks_lib.firewall.addresses import IntervalSet
-from praks_lib.firewall.dns import fqdn_matches, resolve
+from praks_lib.firewall.dns import resolve
 from praks_lib.firewall.engine import compile_rule_set
 from praks_lib.firewall.fqdntags import has_offline_members
 from praks_lib.firewall.model import RuleSet, RuleSetError, load_rule_set
@@ -48,6 +48,13 @@ def _invalid(error: RuleSetError) -> list[Finding]:
     return findings
 
 
+def _pattern_covered(earlier, pattern: str) -> bool:
+    """Does every name `pattern` matches also match one of `earlier`'s targets?"""
+    if pattern.startswith("*"):
+        return any(pattern[1:].endswith(suffix) for suffix in earlier.suffixes)
+    return pattern in earlier.exact or any(pattern.endswith(suffix) for suffix in earlier.suffixes)
+
+
 def _covers_app(earlier, later) -> bool:
     if not (earlier.app_protocols >= later.app_protocols and earlier.sources.covers(later.sources)):
         return False
@@ -55,10 +62,8 @@ def _covers_app(earlier, later) -> bool:
         return True
     if later.match_all or later.regexes:
         return False
-    patterns = list(later.exact) + ["*" + s for s in later.suffixes]
-    return all(p in earlier.exact or any(fqdn_matches("*" + s, p.lstrip("*")) and
-                                         (not p.startswith("*") or p[1:].endswith(s)) for s in earlier.suffixes)
-               for p in patterns)
+    patterns = list(later.exact) + ["*" + suffix for suffix in later.suffixes]
+    return all(_pattern_covered(earlier, p) for p in patterns)
 
 
 def _covers_network(earlier, later) -> bool:
@@ -87,7 +92,7 @@ def lint(rules: Any, dns_proxy: bool | None = None, private_cluster: bool = True
     findings: list[Finding] = []
     add = findings.append
 
-    for index, rule in enumerate(compiled.network + compiled.application):
+    for rule in compiled.network + compiled.application:
         original = originals[(rule.collection, rule.name)]
         where = (rule.collection, rule.name)
         if "*" in original.source_addresses:
