@@ -525,7 +525,8 @@ def _json_value(value: Any, la_type: str) -> Any:
 
 
 def _json_default(value: Any) -> Any:
-    return _json_value(value, "") if not isinstance(value, (list, dict)) else value
+    """Values nested in a dynamic (datetimes, timespans, guids) in their scalar JSON form."""
+    return _json_value(value, "")
 
 
 def _iso_datetime(value: datetime) -> str:
