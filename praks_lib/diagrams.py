@@ -20,6 +20,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Ellipse, FancyArrowPatch, FancyBboxPatch, Patch, Rectangle
 
+from praks_lib.arm_ids import name_of, state_text
 from praks_lib.params import Deployment
 
 # ----------------------------------------------------------------------------------------------
@@ -212,16 +213,6 @@ def _absent_is_none(read: Callable[[], T]) -> T | None:
         raise
 
 
-def _state(value: Any) -> str | None:
-    """SDK enums (ProvisioningState.SUCCEEDED) and plain strings both become 'Succeeded'."""
-    if value is None:
-        return None
-    return str(getattr(value, "value", value))
-
-
-def _last_segment(resource_id: str | None) -> str | None:
-    return resource_id.rstrip("/").rsplit("/", 1)[-1] if resource_id else None
-
 
 def _attachment(ip_configuration_id: str | None) -> str | None:
     """'/…/azureFirewalls/fw/azureFirewallIpConfigurations/c' → 'azureFirewalls/fw': what holds the IP."""
@@ -235,10 +226,10 @@ def _vnet_view(vnet: Any, roles: dict[str, str]) -> VNetView:
     subnets = []
     for subnet in vnet.subnets or []:
         prefix = subnet.address_prefix or (subnet.address_prefixes or ["?"])[0]
-        table = _last_segment(subnet.route_table.id) if subnet.route_table else None
-        subnets.append(SubnetView(subnet.name, prefix, _state(subnet.provisioning_state), table, roles.get(subnet.name)))
+        table = name_of(subnet.route_table.id) if subnet.route_table else None
+        subnets.append(SubnetView(subnet.name, prefix, state_text(subnet.provisioning_state), table, roles.get(subnet.name)))
     space = ", ".join(vnet.address_space.address_prefixes) if vnet.address_space else "?"
-    return VNetView(vnet.name, space, subnets, _state(vnet.provisioning_state))
+    return VNetView(vnet.name, space, subnets, state_text(vnet.provisioning_state))
 
 
 def live_view(clients: Any, deployment: Deployment, title: str | None = None) -> NetworkView:
@@ -256,10 +247,10 @@ def live_view(clients: Any, deployment: Deployment, title: str | None = None) ->
             continue
         vnets.append(_vnet_view(vnet, roles))
         for peering in _absent_is_none(lambda: list(network.virtual_network_peerings.list(rg, planned.name))) or []:
-            remote = _last_segment(peering.remote_virtual_network.id) if peering.remote_virtual_network else "?"
-            peerings.append(PeeringView(vnet.name, remote, peering.name, _state(peering.peering_state)))
+            remote = name_of(peering.remote_virtual_network.id) if peering.remote_virtual_network else "?"
+            peerings.append(PeeringView(vnet.name, remote, peering.name, state_text(peering.peering_state)))
 
-    public_ips = [PublicIpView(p.name, p.ip_address, _state(p.provisioning_state),
+    public_ips = [PublicIpView(p.name, p.ip_address, state_text(p.provisioning_state),
                                _attachment(p.ip_configuration.id if p.ip_configuration else None))
                   for p in _absent_is_none(lambda: list(network.public_ip_addresses.list(rg))) or []]
     firewall = _firewall_view(network, rg, deployment, {p.name: p for p in public_ips})
@@ -269,7 +260,7 @@ def live_view(clients: Any, deployment: Deployment, title: str | None = None) ->
         default = next((r for r in table.routes or [] if r.address_prefix == deployment.route.address_prefix), None)
         route = RouteView(table.name, default.address_prefix if default else deployment.route.address_prefix,
                           default.next_hop_ip_address if default else None,
-                          [_last_segment(s.id) for s in table.subnets or []], _state(table.provisioning_state))
+                          [name_of(s.id) for s in table.subnets or []], state_text(table.provisioning_state))
     return NetworkView(
         title=title or f"{deployment.name}: deployed network", vnets=vnets, peerings=peerings,
         firewall=firewall, route=route, cluster=_cluster_view(clients, deployment),
@@ -284,10 +275,10 @@ def _firewall_view(network: Any, rg: str, deployment: Deployment, public_ips: di
     if fw is None:
         return None
     config = (fw.ip_configurations or [None])[0]
-    pip_name = _last_segment(config.public_ip_address.id) if config and config.public_ip_address else None
+    pip_name = name_of(config.public_ip_address.id) if config and config.public_ip_address else None
     pip = public_ips.get(pip_name) if pip_name else None
     return FirewallView(fw.name, config.private_ip_address if config else None, pip.ip_address if pip else None,
-                        _state(fw.provisioning_state), pip_name)
+                        state_text(fw.provisioning_state), pip_name)
 
 
 def _cluster_view(clients: Any, deployment: Deployment) -> ClusterView | None:
@@ -299,9 +290,9 @@ def _cluster_view(clients: Any, deployment: Deployment) -> ClusterView | None:
         return None
     node_rg = cluster.node_resource_group or deployment.node_resource_group
     pools = cluster.agent_pool_profiles or []
-    subnet = _last_segment(pools[0].vnet_subnet_id) if pools and pools[0].vnet_subnet_id else deployment.network.spoke.aks_subnet.name
+    subnet = name_of(pools[0].vnet_subnet_id) if pools and pools[0].vnet_subnet_id else deployment.network.spoke.aks_subnet.name
     return ClusterView(cluster.name, cluster.private_fqdn, _node_ips(clients, node_rg),
-                       _api_server_ip(clients.network, node_rg), _state(cluster.provisioning_state),
+                       _api_server_ip(clients.network, node_rg), state_text(cluster.provisioning_state),
                        sum(p.count or 0 for p in pools), subnet)
 
 
@@ -326,7 +317,7 @@ def _api_server_ip(network: Any, node_rg: str) -> str | None:
             if dns.ip_addresses:
                 return dns.ip_addresses[0]
         for nic_ref in endpoint.network_interfaces or []:
-            nic = _absent_is_none(lambda: network.network_interfaces.get(node_rg, _last_segment(nic_ref.id)))
+            nic = _absent_is_none(lambda: network.network_interfaces.get(node_rg, name_of(nic_ref.id)))
             if nic and nic.ip_configurations:
                 return nic.ip_configurations[0].private_ip_address
     return None
@@ -338,9 +329,9 @@ def _jumpbox_view(network: Any, deployment: Deployment) -> JumpboxView | None:
     for rg in (deployment.resource_groups.network, deployment.resource_groups.kube):
         for nic in _absent_is_none(lambda: list(network.network_interfaces.list(rg))) or []:
             for config in nic.ip_configurations or []:
-                if config.subnet and _last_segment(config.subnet.id) == subnet_name:
-                    name = _last_segment(nic.virtual_machine.id) if nic.virtual_machine else nic.name
-                    return JumpboxView(name, config.private_ip_address, _state(nic.provisioning_state), subnet_name)
+                if config.subnet and name_of(config.subnet.id) == subnet_name:
+                    name = name_of(nic.virtual_machine.id) if nic.virtual_machine else nic.name
+                    return JumpboxView(name, config.private_ip_address, state_text(nic.provisioning_state), subnet_name)
     return None
 
 
@@ -354,8 +345,8 @@ def _dns_zone_view(clients: Any, deployment: Deployment) -> DnsZoneView | None:
         return None
     zone = zones[0]
     links = _absent_is_none(lambda: list(dns.virtual_network_links.list(node_rg, zone.name))) or []
-    linked = [_last_segment(link.virtual_network.id) for link in links if link.virtual_network]
-    return DnsZoneView(zone.name, linked, _state(zone.provisioning_state))
+    linked = [name_of(link.virtual_network.id) for link in links if link.virtual_network]
+    return DnsZoneView(zone.name, linked, state_text(zone.provisioning_state))
 
 
 def _workspace_view(clients: Any, deployment: Deployment) -> WorkspaceView | None:
@@ -364,7 +355,7 @@ def _workspace_view(clients: Any, deployment: Deployment) -> WorkspaceView | Non
         return None
     ws = deployment.monitoring.firewall_workspace
     workspace = _absent_is_none(lambda: logs.workspaces.get(ws.group, ws.name))
-    return WorkspaceView(workspace.name, _state(workspace.provisioning_state)) if workspace else None
+    return WorkspaceView(workspace.name, state_text(workspace.provisioning_state)) if workspace else None
 
 
 # ----------------------------------------------------------------------------------------------

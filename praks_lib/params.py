@@ -363,7 +363,7 @@ def _hint(item: dict[str, Any]) -> str:
     return f"fix the value; the default is {default!r}"
 
 
-def _problems_from(error: ValidationError) -> list[Problem]:
+def problems_from(error: ValidationError) -> list[Problem]:
     problems = []
     for item in error.errors():
         path = ".".join(str(part) for part in item["loc"]) or "(top level)"
@@ -433,7 +433,7 @@ def load_deployment(path: str | Path | None = None, overrides: dict[str, Any] | 
     try:
         deployment = Deployment.model_validate(data)
     except ValidationError as exc:
-        raise ParameterError(_problems_from(exc), str(source)) from None
+        raise ParameterError(problems_from(exc), str(source)) from None
     if check_plan:
         from praks_lib.plan import check_plan as plan_findings  # plan imports this module
 

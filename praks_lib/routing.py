@@ -9,6 +9,8 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 
+from praks_lib.arm_ids import group_of, name_of
+
 # Azure's system routes for private ranges not in the VNet: next hop None (dropped).
 _DROPPED_RANGES = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10")
 _SOURCE_RANK = {"User": 0, "Default": 1}
@@ -61,8 +63,7 @@ def subnet_effective_routes(clients, resource_group: str, vnet_name: str, subnet
             peered += peering.remote_address_space.address_prefixes if peering.remote_address_space else []
     user_routes = []
     if subnet.route_table is not None:
-        table_group, table_name = _group_and_name(subnet.route_table.id)
-        table = network.route_tables.get(table_group, table_name)
+        table = network.route_tables.get(group_of(subnet.route_table.id), name_of(subnet.route_table.id))
         user_routes = [(r.address_prefix, r.next_hop_type, r.next_hop_ip_address) for r in table.routes or []]
     return effective_routes(list(vnet.address_space.address_prefixes), peered, user_routes)
 
@@ -73,8 +74,3 @@ def routes_table(routes: list[EffectiveRoute]):
 
     return pd.DataFrame([{"source": r.source, "state": r.state, "address prefix": r.address_prefix,
                           "next hop type": r.next_hop_type, "next hop IP": r.next_hop_ip or ""} for r in routes])
-
-
-def _group_and_name(resource_id: str) -> tuple[str, str]:
-    parts = resource_id.strip("/").split("/")
-    return parts[3], parts[-1]

@@ -12,6 +12,13 @@ class StageError(RuntimeError):
     """A stage cannot go on; the message names what to fix and where."""
 
 
+class Verdict(str):
+    """A stage's closing PASS line; shown without quotes as the notebook's last output."""
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
 def _show_expected_errors() -> None:
     try:
         from IPython import get_ipython
@@ -36,3 +43,17 @@ def start(deployment_file: str, backend: str = "") -> tuple[Deployment, Clients]
     clients = connect(deployment)
     print(f"Deployment {deployment.name} · {deployment.location} · backend: {clients.backend}")
     return deployment, clients
+
+
+def plan_verdict(findings, preflight) -> Verdict:
+    """PASS when the plan has no errors and every required egress flow is allowed; else what to fix."""
+    errors = [f for f in findings if f.severity == "error"]
+    warnings = [f for f in findings if f.severity == "warning"]
+    blocked = preflight[preflight["action"] != "Allow"]
+    problems = [f"{f.field}: {f.message} — {f.fix}" for f in errors]
+    problems += [f"required flow {row.requirement} ({row.protocol} {row.port}) is denied — add {row.rule_to_add}"
+                 for row in blocked.itertuples()]
+    if problems:
+        raise StageError("FAIL: fix the parameter file before deploying:\n  - " + "\n  - ".join(problems))
+    return Verdict(f"PASS: address plan has no errors ({len(warnings)} warning(s)); "
+                   f"all {len(preflight)} required egress flows are allowed by the planned rules.")

@@ -14,7 +14,7 @@ import ipywidgets as widgets
 import yaml
 from pydantic import ValidationError
 
-from praks_lib.params import REPO_PARAMETERS, Deployment, _problems_from, deep_merge
+from praks_lib.params import REPO_PARAMETERS, Deployment, deep_merge, problems_from
 
 # The parameters the form shows: dotted path into Deployment, and the label beside the input.
 FORM_FIELDS: tuple[tuple[str, str], ...] = (
@@ -75,7 +75,7 @@ def check(data: dict[str, Any]) -> tuple[Deployment | None, list[Any]]:
         deployment = Deployment.model_validate(data)
     except ValidationError as error:
         return None, [SchemaFinding("error", "PraksInvalidParameter", p.field, p.message, p.hint)
-                      for p in _problems_from(error)]
+                      for p in problems_from(error)]
     return deployment, _plan_findings(deployment)
 
 
@@ -163,3 +163,16 @@ class ParameterForm(widgets.VBox):
 def parameter_form(deployment: Deployment) -> ParameterForm:
     """A form for the deployment's key parameters, validated live; returns at once, never waits."""
     return ParameterForm(deployment)
+
+
+def parameters_table(deployment: Deployment):
+    """Every parameter as a dotted path and its value (derived names filled in), for review."""
+    import pandas as pd
+
+    def flatten(value: Any, path: str) -> list[tuple[str, Any]]:
+        if isinstance(value, dict):
+            return [row for key, item in value.items() for row in flatten(item, f"{path}.{key}" if path else key)]
+        return [(path, ", ".join(map(str, value)) if isinstance(value, list) else value)]
+
+    rows = flatten(deployment.model_dump(), "")
+    return pd.DataFrame(rows, columns=["parameter", "value"]).set_index("parameter")

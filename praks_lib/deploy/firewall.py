@@ -8,7 +8,7 @@ from azure.mgmt.network.models import (AzureFirewall, AzureFirewallIPConfigurati
 
 from praks_lib.cloud import Clients
 from praks_lib.deploy.changes import Change, converge, require
-from praks_lib.deploy.ids import resource_id
+from praks_lib.arm_ids import resource_id
 from praks_lib.firewall import load_rule_set
 from praks_lib.params import Deployment
 

@@ -8,7 +8,7 @@ from azure.mgmt.monitor.models import DiagnosticSettingsResource, LogSettings
 
 from praks_lib.cloud import Clients
 from praks_lib.deploy.changes import Change, converge
-from praks_lib.deploy.ids import resource_id
+from praks_lib.arm_ids import resource_id
 from praks_lib.params import Deployment, Workspace as PlannedWorkspace
 
 DIAGNOSTIC_SETTING = "praks-firewall-logs"

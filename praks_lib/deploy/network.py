@@ -8,7 +8,7 @@ from azure.mgmt.resource.resources.models import ResourceGroup
 
 from praks_lib.cloud import Clients
 from praks_lib.deploy.changes import Change, converge
-from praks_lib.deploy.ids import resource_id
+from praks_lib.arm_ids import name_of, resource_id, state_text
 from praks_lib.params import Deployment, VirtualNetwork as PlannedVNet
 
 
@@ -96,14 +96,14 @@ def network_table(clients: Clients, dep: Deployment):
         for subnet in vnet.subnets or []:
             rows.append({"vnet": vnet.name, "address space": ", ".join(vnet.address_space.address_prefixes),
                          "subnet": subnet.name, "prefix": subnet.address_prefix,
-                         "route table": subnet.route_table.id.rsplit("/", 1)[-1] if subnet.route_table else "",
-                         "state": subnet.provisioning_state})
+                         "route table": name_of(subnet.route_table.id) if subnet.route_table else "",
+                         "state": state_text(subnet.provisioning_state)})
     return pd.DataFrame(rows)
 
 
-def network_verdict(clients: Clients, dep: Deployment) -> str:
+def network_verdict(clients: Clients, dep: Deployment) -> Verdict:
     """PASS when both peerings are Connected; otherwise a StageError that says what to do."""
-    from praks_lib.stage import StageError
+    from praks_lib.stage import StageError, Verdict
 
     group = dep.resource_groups.network
     states = {}
@@ -114,6 +114,4 @@ def network_verdict(clients: Clients, dep: Deployment) -> str:
     if broken:
         detail = ", ".join(f"{k} is {v}" for k, v in broken.items())
         raise StageError(f"FAIL: {detail}. Re-run 01_network: a peering connects once both directions exist.")
-    verdict = f"PASS: hub and spoke deployed; peerings {', '.join(states)} Connected."
-    print(verdict)
-    return verdict
+    return Verdict(f"PASS: hub and spoke deployed; peerings {', '.join(states)} Connected.")

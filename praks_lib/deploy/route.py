@@ -8,7 +8,7 @@ from azure.mgmt.network.models import Route, RouteTable, SubResource
 from praks_lib.cloud import Clients
 from praks_lib.deploy.changes import Change, converge, require
 from praks_lib.deploy.firewall import firewall_private_ip
-from praks_lib.deploy.ids import resource_id
+from praks_lib.arm_ids import resource_id
 from praks_lib.params import Deployment
 
 

@@ -3,7 +3,7 @@ preflight, lint, log records and replay. Pure Python, no network."""
 from praks_lib.firewall.dns import resolve
 from praks_lib.firewall.egress import RequiredFlow, preflight, required_flows
 from praks_lib.firewall.engine import Flow, Verdict, evaluate
-from praks_lib.firewall.lint import Finding, lint
+from praks_lib.firewall.lint import Finding, lint, lint_table
 from praks_lib.firewall.logs import TABLE_COLUMNS, log_rows
 from praks_lib.firewall.messages import DENIED_HTTP_BODY, DENIED_HTTP_STATUS, denied_http_response
 from praks_lib.firewall.model import RuleSet, RuleSetError, load_rule_set
@@ -13,7 +13,7 @@ from praks_lib.firewall.servicetags import service_tag_prefixes
 
 __all__ = [
     "DENIED_HTTP_BODY", "DENIED_HTTP_STATUS", "Finding", "Flow", "ReplayReport", "RequiredFlow", "RuleSet",
-    "RuleSetError", "TABLE_COLUMNS", "Verdict", "denied_http_response", "evaluate", "lint", "load_rule_set",
+    "RuleSetError", "TABLE_COLUMNS", "Verdict", "denied_http_response", "evaluate", "lint", "lint_table", "load_rule_set",
     "log_rows", "preflight", "replay", "required_flows", "resolve", "service_tag_prefixes",
     "service_tags_version",
 ]

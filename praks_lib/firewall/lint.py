@@ -163,3 +163,12 @@ def lint(rules: Any, dns_proxy: bool | None = None, private_cluster: bool = True
                         "a network rule decides this traffic before application rules run: " + ", ".join(bypassed),
                         "narrow or remove the network rule so FQDN filtering applies"))
     return findings
+
+
+def lint_table(findings: list[Finding]):
+    """The findings as a table for notebooks, errors first."""
+    import pandas as pd
+
+    order = {"error": 0, "warning": 1, "info": 2}
+    rows = sorted((f.as_dict() for f in findings), key=lambda row: order[row["severity"]])
+    return pd.DataFrame(rows, columns=["severity", "code", "collection", "rule", "why", "fix"])
