@@ -50,14 +50,25 @@ def test_operation_polls_answer_status_without_retry_after(arm_call, emu, group)
     assert "Retry-After" not in poll.headers
 
 
-def test_long_running_operation_takes_the_types_polls(emu, group, network, monkeypatch):
+def test_long_running_operation_takes_the_types_polls(arm_call, emu, group, network, monkeypatch):
     from praks_lib.emulator.providers.network_vnets import VNETS
 
     monkeypatch.setattr(VNETS, "polls", 3)
-    poller = network.virtual_networks.begin_create_or_update("rg", "hub", vnet(["10.0.0.0/16"]))
-    assert network.virtual_networks.get("rg", "hub").provisioning_state == "Updating"
-    assert poller.result().provisioning_state == "Succeeded"
+    path = SUB + "/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/hub"
+    put = arm_call("PUT", path, api_version="2025-07-01", json={
+        "location": "westeurope", "properties": {"addressSpace": {"addressPrefixes": ["10.0.0.0/16"]}}})
+    assert put.json()["properties"]["provisioningState"] == "Updating"
+    session, token = emu.transport().session, emu.credential.get_token().token
+    states = []
+    for _ in range(4):
+        poll = session.get(put.headers["Azure-AsyncOperation"], headers={"Authorization": "Bearer " + token})
+        states.append(poll.json()["status"])
+        assert "Retry-After" not in poll.headers
+    assert states == ["InProgress", "InProgress", "InProgress", "Succeeded"]
     assert network.virtual_networks.get("rg", "hub").provisioning_state == "Succeeded"
+    # the SDK's poller waits through the polls without sleeping
+    spoke = network.virtual_networks.begin_create_or_update("rg", "spoke", vnet(["10.1.0.0/16"])).result()
+    assert spoke.provisioning_state == "Succeeded"
 
 
 def test_vnet_with_inline_subnets_agrees_with_subnet_get(network, group):
