@@ -3,7 +3,6 @@
 import multiprocessing
 
 import pytest
-import requests
 from azure.core.exceptions import HttpResponseError, ServiceRequestError
 from azure.core.pipeline.transport import HttpTransport
 from azure.core.rest import HttpRequest
