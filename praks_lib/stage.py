@@ -29,8 +29,10 @@ def _show_expected_errors() -> None:
         return
 
     def handler(shell, etype, value, tb, tb_offset=None):
-        print(f"{etype.__name__}: {value}")
-        return [f"{etype.__name__}: {value}"]
+        # An error output without the traceback: the cell still fails (papermill stops there).
+        short = [f"{etype.__name__}: {value}"]
+        shell._showtraceback(etype, value, short)
+        return short
 
     shell.set_custom_exc(EXPECTED_ERRORS + (StageError,), handler)
 

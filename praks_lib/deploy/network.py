@@ -7,7 +7,7 @@ from azure.mgmt.network.models import AddressSpace, Subnet, SubResource, Virtual
 from azure.mgmt.resource.resources.models import ResourceGroup
 
 from praks_lib.cloud import Clients
-from praks_lib.deploy.changes import Change, converge
+from praks_lib.deploy.changes import Change, converge, read_or_none
 from praks_lib.arm_ids import name_of, resource_id, state_text
 from praks_lib.params import Deployment, VirtualNetwork as PlannedVNet
 
@@ -109,7 +109,8 @@ def network_verdict(clients: Clients, dep: Deployment) -> Verdict:
     states = {}
     for vnet, name in ((dep.network.hub.name, dep.network.hub_to_spoke_peering),
                        (dep.network.spoke.name, dep.network.spoke_to_hub_peering)):
-        states[f"{vnet}/{name}"] = clients.network.virtual_network_peerings.get(group, vnet, name).peering_state
+        peering = read_or_none(lambda: clients.network.virtual_network_peerings.get(group, vnet, name))
+        states[f"{vnet}/{name}"] = state_text(peering.peering_state) if peering else "missing"
     broken = {k: v for k, v in states.items() if v != "Connected"}
     if broken:
         detail = ", ".join(f"{k} is {v}" for k, v in broken.items())
