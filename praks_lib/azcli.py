@@ -19,6 +19,66 @@ def network_commands(dep: Deployment) -> list[str]:
     return commands
 
 
+def firewall_commands(dep: Deployment, rules) -> list[str]:
+    """Public IP, firewall (DNS proxy on), its rules, workspace and diagnostic setting."""
+    rg, fw, hub, ws, tags = dep.resource_groups.network, dep.firewall, dep.network.hub, \
+        dep.monitoring.firewall_workspace, _tags(dep)
+    commands = [
+        f"az network public-ip create -g {rg} -n {fw.public_ip_name} --sku Standard --allocation-method Static "
+        f"--tags {tags}",
+        f"az network firewall create -g {rg} -n {fw.name} -l {dep.location} --tier {fw.sku_tier} "
+        f"--threat-intel-mode {fw.threat_intel_mode} --enable-dns-proxy {str(fw.dns_proxy).lower()} --tags {tags}",
+        f"az network firewall ip-config create -g {rg} -f {fw.name} -n {fw.name} "
+        f"--public-ip-address {fw.public_ip_name} --vnet-name {hub.name}",
+        f"FW_PRIVATE_IP=$(az network firewall show -g {rg} -n {fw.name} "
+        f"--query 'ipConfigurations[0].privateIPAddress' -o tsv)",
+    ]
+    for c in rules.network_rule_collections:
+        for r in c.rules:
+            destination = (f"--destination-fqdns {' '.join(r.destination_fqdns)}" if r.destination_fqdns
+                           else f"--destination-addresses {' '.join(r.destination_addresses)}")
+            commands.append(
+                f"az network firewall network-rule create -g {rg} -f {fw.name} -c {c.name} -n {r.name} "
+                f"--priority {c.priority} --action {c.action} --source-addresses {' '.join(r.source_addresses)} "
+                f"{destination} --destination-ports {' '.join(r.destination_ports)} --protocols {' '.join(r.protocols)}")
+    for c in rules.application_rule_collections:
+        for r in c.rules:
+            targets = (f"--target-fqdns {' '.join(_quote(t) for t in r.target_fqdns)}" if r.target_fqdns
+                       else f"--fqdn-tags {' '.join(r.fqdn_tags)}")
+            protocols = " ".join(f"{p.protocol_type}={p.port}" for p in r.protocols)
+            commands.append(
+                f"az network firewall application-rule create -g {rg} -f {fw.name} -c {c.name} -n {r.name} "
+                f"--priority {c.priority} --action {c.action} --source-addresses {' '.join(r.source_addresses)} "
+                f"--protocols {protocols} {targets}")
+    commands += [
+        f"az monitor log-analytics workspace create -g {ws.group} -n {ws.name} -l {dep.location} "
+        f"--retention-time {dep.monitoring.retention_days} --tags {tags}",
+        f"az monitor diagnostic-settings create -n praks-firewall-logs "
+        f"--resource $(az network firewall show -g {rg} -n {fw.name} --query id -o tsv) "
+        f"--workspace $(az monitor log-analytics workspace show -g {ws.group} -n {ws.name} --query id -o tsv) "
+        + ("--export-to-resource-specific true " if dep.monitoring.destination_type == "Dedicated" else "")
+        + "--logs '[{\"categoryGroup\": \"allLogs\", \"enabled\": true}]'",
+    ]
+    return commands
+
+
+def route_commands(dep: Deployment, firewall_private_ip: str) -> list[str]:
+    rg, route, spoke = dep.resource_groups.network, dep.route, dep.network.spoke
+    next_hop = f" --next-hop-ip-address {firewall_private_ip}" if route.next_hop_type == "VirtualAppliance" else ""
+    return [
+        f"az network route-table create -g {rg} -n {route.table_name} --disable-bgp-route-propagation true "
+        f"--tags {_tags(dep)}",
+        f"az network route-table route create -g {rg} --route-table-name {route.table_name} -n {route.route_name} "
+        f"--address-prefix {route.address_prefix} --next-hop-type {route.next_hop_type}{next_hop}",
+        f"az network vnet subnet update -g {rg} --vnet-name {spoke.name} -n {spoke.aks_subnet.name} "
+        f"--route-table {route.table_name}",
+    ]
+
+
+def _quote(value: str) -> str:
+    return f"'{value}'" if "*" in value else value
+
+
 def _tags(dep: Deployment) -> str:
     return " ".join(f"{k}={v}" for k, v in dep.tags.items())
 

@@ -1,6 +1,7 @@
 """Idempotent create-or-update with a record of what changed, so a re-run can say "nothing"."""
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any, Callable, Literal
 
@@ -57,6 +58,16 @@ def converge(kind: str, name: str, read: Callable[[], Any], desired: Callable[[A
 
 def _same(current: Any, wanted: Any) -> bool:
     return current.as_dict() == wanted.as_dict()
+
+
+def wait_for(poller, what: str, every: float = 30.0, echo=print) -> Any:
+    """The operation's result; while it runs (minutes for a firewall or a cluster on Azure) say so."""
+    started = time.monotonic()
+    while not poller.done():
+        poller.wait(timeout=every)
+        if not poller.done():
+            echo(f"  … {what}: {poller.status()} after {time.monotonic() - started:.0f} s")
+    return poller.result()
 
 
 def changes_table(changes: list[Change]):

@@ -57,3 +57,22 @@ def ensure_route_association(clients: Clients, dep: Deployment) -> Change:
 
 def ensure_egress_route(clients: Clients, dep: Deployment) -> list[Change]:
     return [ensure_route_table(clients, dep), ensure_route_association(clients, dep)]
+
+
+def route_verdict(clients: Clients, dep: Deployment):
+    """PASS when internet-bound traffic from the AKS subnet takes the firewall as its next hop."""
+    from praks_lib.firewall import resolve
+    from praks_lib.routing import next_hop, subnet_effective_routes
+    from praks_lib.stage import StageError, Verdict
+
+    spoke = dep.network.spoke
+    routes = subnet_effective_routes(clients, dep.resource_groups.network, spoke.name, spoke.aks_subnet.name)
+    probe = resolve("mcr.microsoft.com")[0]
+    hop = next_hop(routes, probe)
+    firewall_ip = firewall_private_ip(clients, dep)
+    if hop.next_hop_type != "VirtualAppliance" or hop.next_hop_ip != firewall_ip:
+        target = f"{hop.next_hop_type} {hop.next_hop_ip or ''}".strip()
+        raise StageError(f"FAIL: traffic from {spoke.aks_subnet.name} to the internet ({probe}) goes to {target}, "
+                         f"not the firewall {firewall_ip}. Re-run 03_egress_route (route.* parameters).")
+    return Verdict(f"PASS: {spoke.aks_subnet.name} sends internet-bound traffic ({hop.address_prefix}) "
+                   f"to the firewall at {firewall_ip}.")

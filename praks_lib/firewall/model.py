@@ -397,3 +397,32 @@ def load_rule_set(name_or_path: str | Path) -> RuleSet:
         raise RuleSetError([Problem("(file)", f"{path} does not exist",
                                     f"use one of {', '.join(known)} or a path to a rule set YAML file")], str(path))
     return RuleSet.from_yaml(path)
+
+
+def rules_table(rules: RuleSet):
+    """One row per rule, in Azure's processing order (DNAT, network, application; by priority)."""
+    import pandas as pd
+
+    def protocols(rule) -> str:
+        if rule.rule_type == "ApplicationRule":
+            return ", ".join(f"{p.protocol_type}:{p.port}" for p in rule.protocols)
+        return ", ".join(rule.protocols) + " " + ",".join(rule.destination_ports)
+
+    def destination(rule) -> str:
+        if rule.rule_type == "ApplicationRule":
+            return ", ".join(rule.target_fqdns or tuple(f"tag:{t}" for t in rule.fqdn_tags))
+        return ", ".join(rule.destination_addresses + rule.destination_fqdns + rule.destination_ip_groups)
+
+    collections = [("DNAT", c) for c in sorted(rules.nat_rule_collections, key=lambda c: c.priority)]
+    collections += [("network", c) for c in sorted(rules.network_rule_collections, key=lambda c: c.priority)]
+    collections += [("application", c) for c in sorted(rules.application_rule_collections, key=lambda c: c.priority)]
+    for group in sorted(rules.rule_collection_groups, key=lambda g: g.priority):
+        for collection in sorted(group.rule_collections, key=lambda c: (c.priority is None, c.priority or 0)):
+            kind = {"NatRule": "DNAT", "NetworkRule": "network", "ApplicationRule": "application"}[collection.rule_type]
+            collections.append((kind, collection))
+    rows = [{"type": kind, "collection": c.name, "priority": c.priority, "action": c.action, "rule": r.name,
+             "source": ", ".join(r.source_addresses + r.source_ip_groups), "destination": destination(r),
+             "protocol/port": protocols(r)}
+            for kind, c in collections for r in c.rules]
+    order = {"DNAT": 0, "network": 1, "application": 2}
+    return pd.DataFrame(sorted(rows, key=lambda row: order[row["type"]]))
