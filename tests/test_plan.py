@@ -4,7 +4,7 @@ from ipaddress import IPv4Network
 
 import pytest
 
-from praks_lib.params import load_deployment
+from praks_lib.params import deep_merge, load_deployment
 from praks_lib.plan import NAME_RULES, Finding, check_plan, findings_table, free_prefix
 
 
@@ -149,14 +149,8 @@ def test_the_suggested_value_clears_the_finding(overrides, code, field):
     fix = _apply(finding.fix)
     if fix is None:
         pytest.skip(f"no value computed: {finding.fix}")
-    after = plan(_deep_merge(overrides, fix))
+    after = plan(deep_merge(overrides, fix))
     assert (code, field) not in {(f.code, f.field) for f in after}
-
-
-def _deep_merge(base: dict, extra: dict) -> dict:
-    from praks_lib.params import deep_merge
-
-    return deep_merge(base, extra)
 
 
 WARNINGS = [
@@ -180,7 +174,7 @@ def test_warning_finding_does_not_stop_loading(overrides, code, field, message):
 
 
 def test_every_problem_of_a_bad_plan_is_reported_at_once():
-    findings = plan(_deep_merge({"location": "mars", "aks": {"dns_service_ip": "10.3.0.10", "private_cluster": False},
+    findings = plan(deep_merge({"location": "mars", "aks": {"dns_service_ip": "10.3.0.10", "private_cluster": False},
                                  "network": {"hub": {"firewall_subnet": {"prefix": "10.0.0.0/28"}}}},
                                 spoke(aks="10.0.9.0/24")))
     assert {(f.code, f.field) for f in findings} == {
