@@ -53,3 +53,29 @@ def ensure_firewall_diagnostics(clients: Clients, dep: Deployment) -> Change:
     return converge("diagnostic setting", DIAGNOSTIC_SETTING,
                     lambda: settings.get(firewall_id, DIAGNOSTIC_SETTING), desired,
                     lambda model: settings.create_or_update(firewall_id, DIAGNOSTIC_SETTING, model))
+
+
+def ensure_monitoring_addon(clients: Clients, dep: Deployment) -> list[Change]:
+    """Container insights: the cluster's monitoring add-on sending to the cluster workspace."""
+    from azure.mgmt.containerservice.models import ManagedClusterAddonProfile
+
+    from praks_lib.deploy.changes import require, wait_for
+
+    planned = dep.monitoring.cluster_workspace
+    changes = [ensure_log_analytics(clients, dep, planned)]
+    clusters, group, name = clients.containerservice.managed_clusters, dep.resource_groups.kube, dep.aks.name
+    require(lambda: clusters.get(group, name), f"cluster {name}", "04_private_aks")
+    enabled = dep.monitoring.enable_container_insights
+
+    def desired(current):
+        cluster = copy.deepcopy(current)
+        addons = dict(cluster.addon_profiles or {})
+        config = {"logAnalyticsWorkspaceResourceID": workspace_id(clients, planned), "useAADAuth": "true"}
+        addons["omsagent"] = ManagedClusterAddonProfile(enabled=enabled, config=config if enabled else None)
+        cluster.addon_profiles = addons
+        return cluster
+
+    changes.append(converge("monitoring add-on", f"{name}/omsagent", lambda: clusters.get(group, name), desired,
+                            lambda model: wait_for(clusters.begin_create_or_update(group, name, model),
+                                                   f"cluster {name}")))
+    return changes

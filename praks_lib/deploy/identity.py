@@ -1,0 +1,71 @@
+"""Stage 04, first half: the cluster's user-assigned identity and its least-privilege role assignments.
+
+The walkthrough gave the identity Virtual Machine Contributor on the whole network group; AKS needs
+only Network Contributor on the subnet it joins and on the route table it reads (outbound type
+userDefinedRouting), so that is all it gets.
+"""
+from __future__ import annotations
+
+import copy
+import uuid
+
+from azure.mgmt.authorization.models import RoleAssignmentCreateParameters
+from azure.mgmt.msi.models import Identity
+
+from praks_lib.arm_ids import name_of, resource_id
+from praks_lib.cloud import Clients
+from praks_lib.deploy.changes import Change, converge, read_or_none, require
+from praks_lib.params import Deployment
+
+NETWORK_CONTRIBUTOR = "4d97b98b-1d4f-4787-a291-c67834d212e7"
+
+
+def identity_id(clients: Clients, dep: Deployment) -> str:
+    return resource_id(clients.subscription_id, dep.resource_groups.kube,
+                       "Microsoft.ManagedIdentity/userAssignedIdentities", dep.aks.identity.name)
+
+
+def ensure_cluster_identity(clients: Clients, dep: Deployment) -> Change:
+    group, name = dep.resource_groups.kube, dep.aks.identity.name
+    identities = clients.msi.user_assigned_identities
+
+    def desired(current):
+        identity = copy.deepcopy(current) if current else Identity(location=dep.location)
+        identity.tags = {**(identity.tags or {}), **dep.tags}
+        return identity
+
+    return converge("managed identity", name, lambda: identities.get(group, name), desired,
+                    lambda model: identities.create_or_update(group, name, model))
+
+
+def role_scopes(clients: Clients, dep: Deployment) -> dict[str, str]:
+    """What the cluster identity may change: the AKS subnet and the route table, nothing more."""
+    group, spoke = dep.resource_groups.network, dep.network.spoke
+    return {
+        "AKS subnet": resource_id(clients.subscription_id, group, "Microsoft.Network/virtualNetworks/subnets",
+                                  spoke.name, spoke.aks_subnet.name),
+        "route table": resource_id(clients.subscription_id, group, "Microsoft.Network/routeTables",
+                                   dep.route.table_name),
+    }
+
+
+def ensure_role_assignments(clients: Clients, dep: Deployment) -> list[Change]:
+    """Network Contributor for the cluster identity on each scope; assignments are immutable."""
+    identity = require(lambda: clients.msi.user_assigned_identities.get(dep.resource_groups.kube,
+                                                                        dep.aks.identity.name),
+                       f"managed identity {dep.aks.identity.name}", "04_private_aks (ensure_cluster_identity)")
+    role = f"/subscriptions/{clients.subscription_id}/providers/Microsoft.Authorization/roleDefinitions/" \
+           f"{NETWORK_CONTRIBUTOR}"
+    assignments = clients.authorization.role_assignments
+    changes = []
+    for label, scope in role_scopes(clients, dep).items():
+        # A stable name makes the assignment idempotent: the same principal, role and scope, the same name.
+        name = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{scope.lower()}|{NETWORK_CONTRIBUTOR}|{identity.principal_id}"))
+        what = f"Network Contributor on {label} {name_of(scope)}"
+        if read_or_none(lambda: assignments.get(scope, name)) is not None:
+            changes.append(Change("role assignment", what, "unchanged"))
+            continue
+        assignments.create(scope, name, RoleAssignmentCreateParameters(
+            role_definition_id=role, principal_id=identity.principal_id, principal_type="ServicePrincipal"))
+        changes.append(Change("role assignment", what, "created"))
+    return changes
