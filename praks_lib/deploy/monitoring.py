@@ -70,8 +70,13 @@ def ensure_monitoring_addon(clients: Clients, dep: Deployment) -> list[Change]:
     def desired(current):
         cluster = copy.deepcopy(current)
         addons = dict(cluster.addon_profiles or {})
-        config = {"logAnalyticsWorkspaceResourceID": workspace_id(clients, planned), "useAADAuth": "true"}
-        addons["omsagent"] = ManagedClusterAddonProfile(enabled=enabled, config=config if enabled else None)
+        # Changed in place: Azure adds the add-on's own identity to the profile, which must stay.
+        addon = addons.get("omsagent") or ManagedClusterAddonProfile(enabled=enabled)
+        addon.enabled = enabled
+        if enabled:
+            addon.config = {**(addon.config or {}), "logAnalyticsWorkspaceResourceID": workspace_id(clients, planned),
+                            "useAADAuth": "true"}
+        addons["omsagent"] = addon
         cluster.addon_profiles = addons
         return cluster
 
