@@ -4,7 +4,9 @@ Providers declare their routes on a :class:`Routes` table; the emulator joins ev
 table into one :class:`Router`. A template is a path with ``{name}`` placeholders, e.g.
 ``/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}``; literal segments match
 in any case (ARM treats ``resourcegroups`` and ``resourceGroups`` alike) and each placeholder
-matches one URL-decoded segment.
+matches one URL-decoded segment. A ``{name*}`` placeholder matches one or more segments: the
+scope of an extension resource, e.g. ``/{resourceUri*}/providers/Microsoft.Insights/...``, where
+``resourceUri`` is a whole resource id (the SDKs send it after a second slash: ``//subscriptions``).
 """
 
 from __future__ import annotations
@@ -68,8 +70,13 @@ class Route:
 def compile_template(template: str) -> re.Pattern:
     parts = []
     for segment in template.strip("/").split("/"):
-        placeholder = re.fullmatch(r"\{(\w+)\}", segment)
-        parts.append(f"(?P<{placeholder[1]}>[^/]+)" if placeholder else re.escape(segment))
+        placeholder = re.fullmatch(r"\{(\w+)(\*?)\}", segment)
+        if placeholder is None:
+            parts.append(re.escape(segment))
+        elif placeholder[2]:
+            parts.append(f"(?P<{placeholder[1]}>/*[^/].*?)")
+        else:
+            parts.append(f"(?P<{placeholder[1]}>[^/]+)")
     return re.compile("/" + "/".join(parts) + "/?", re.IGNORECASE)
 
 

@@ -3,10 +3,14 @@ each exposing ``routes``. A new provider is one module plus one line in ``PROVID
 
 from praks_lib.emulator import arm
 from praks_lib.emulator.providers import network_publicip, network_vnets, resources
+from praks_lib.emulator.providers import insights, loganalytics_query, operationalinsights
 
 PROVIDERS = [
     resources.routes,
     network_vnets.routes,
     network_publicip.routes,
+    operationalinsights.routes,
+    insights.routes,
+    loganalytics_query.routes,
     arm.operation_routes(),
 ]
