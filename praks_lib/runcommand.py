@@ -1,0 +1,66 @@
+"""Commands inside the private network without a network path to it: Azure's run command APIs.
+
+`kubectl` goes through AKS run command (the API behind `az aks command invoke`): Azure starts a pod
+in the cluster that runs the command against the private API server. `on_vm` goes through VM run
+command (`az vm run-command invoke`) to the jumpbox. Both work the same on Azure and offline.
+"""
+from __future__ import annotations
+
+import base64
+import io
+import re
+import zipfile
+from dataclasses import dataclass
+
+from praks_lib.cloud import Clients
+from praks_lib.params import Deployment
+
+
+@dataclass(frozen=True)
+class CommandOutput:
+    exit_code: int
+    stdout: str
+    stderr: str = ""
+
+    def __str__(self) -> str:
+        return self.stdout + (self.stderr if self.stderr else "")
+
+
+def _context(files: dict[str, str]) -> str:
+    """The files a command refers to (`kubectl apply -f pod.yaml`), zipped and base64-encoded as Azure wants."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in sorted(files.items()):
+            archive.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), text)
+    return base64.b64encode(buffer.getvalue()).decode()
+
+
+def kubectl(clients: Clients, dep: Deployment, command: str, files: dict[str, str] | None = None) -> CommandOutput:
+    """Run a kubectl (or helm) command line in the cluster; `files` become the command's context."""
+    from azure.mgmt.containerservice.models import RunCommandRequest
+
+    request = RunCommandRequest(command=command, context=_context(files) if files else "")
+    result = clients.containerservice.managed_clusters.begin_run_command(
+        dep.resource_groups.kube, dep.aks.name, request).result()
+    return CommandOutput(result.exit_code or 0, result.logs or "")
+
+
+_SECTIONS = re.compile(r"\[stdout\]\n(?P<stdout>.*?)\n?\[stderr\]\n(?P<stderr>.*)", re.S)
+
+
+def on_vm(clients: Clients, dep: Deployment, script: str, vm: str | None = None) -> CommandOutput:
+    """Run a shell script on a VM (default: the jumpbox) and split Azure's `[stdout]`/`[stderr]` message.
+
+    VM run command reports no exit code; output on stderr counts as failure. Callers judge by the
+    output itself (what nslookup printed), not by this code.
+    """
+    from azure.mgmt.compute.models import RunCommandInput
+
+    result = clients.compute.virtual_machines.begin_run_command(
+        dep.resource_groups.network, vm or dep.jumpbox.name,
+        RunCommandInput(command_id="RunShellScript", script=script.splitlines())).result()
+    status = result.value[0]
+    sections = _SECTIONS.search(status.message or "")
+    stdout, stderr = (sections["stdout"], sections["stderr"].rstrip("\n")) if sections else (status.message or "", "")
+    failed = "failed" in (status.code or "").lower()
+    return CommandOutput(1 if failed or stderr else 0, stdout, stderr)
