@@ -75,6 +75,56 @@ def route_commands(dep: Deployment, firewall_private_ip: str) -> list[str]:
     ]
 
 
+def cluster_commands(dep: Deployment) -> list[str]:
+    """Identity, least-privilege roles and the private cluster (no docker bridge, explicit CNI)."""
+    aks, rg, net_rg, spoke = dep.aks, dep.resource_groups.kube, dep.resource_groups.network, dep.network.spoke
+    subnet = f"$(az network vnet subnet show -g {net_rg} --vnet-name {spoke.name} -n {spoke.aks_subnet.name} " \
+             f"--query id -o tsv)"
+    table = f"$(az network route-table show -g {net_rg} -n {dep.route.table_name} --query id -o tsv)"
+    plugin = f"--network-plugin {aks.network_plugin}"
+    if aks.network_plugin_mode:
+        plugin += f" --network-plugin-mode {aks.network_plugin_mode} --pod-cidr {aks.pod_cidr}"
+    return [
+        f"az identity create -g {rg} -n {aks.identity.name} --tags {_tags(dep)}",
+        f"PRINCIPAL_ID=$(az identity show -g {rg} -n {aks.identity.name} --query principalId -o tsv)",
+        f"az role assignment create --role 'Network Contributor' --assignee-object-id $PRINCIPAL_ID "
+        f"--assignee-principal-type ServicePrincipal --scope {subnet}",
+        f"az role assignment create --role 'Network Contributor' --assignee-object-id $PRINCIPAL_ID "
+        f"--assignee-principal-type ServicePrincipal --scope {table}",
+        f"az aks create -g {rg} -n {aks.name} -l {dep.location} --kubernetes-version {aks.kubernetes_version} "
+        f"--dns-name-prefix {aks.dns_prefix} --node-count {aks.node_pool.count} --node-vm-size {aks.node_pool.vm_size} "
+        f"--nodepool-name {aks.node_pool.name} --vnet-subnet-id {subnet} {plugin} "
+        f"--service-cidr {aks.service_cidr} --dns-service-ip {aks.dns_service_ip} "
+        f"--outbound-type {aks.outbound_type} --load-balancer-sku {aks.load_balancer_sku} "
+        + ("--enable-private-cluster " if aks.private_cluster else "")
+        + f"--assign-identity $(az identity show -g {rg} -n {aks.identity.name} --query id -o tsv) "
+        f"--node-resource-group {dep.node_resource_group} --tags {_tags(dep)}",
+        f"az aks command invoke -g {rg} -n {aks.name} --command 'kubectl get pods -n kube-system'",
+    ]
+
+
+def access_commands(dep: Deployment) -> list[str]:
+    hub, node_rg = dep.network.hub, dep.node_resource_group
+    return [
+        f"DNS_ZONE_NAME=$(az network private-dns zone list -g {node_rg} --query '[0].name' -o tsv)",
+        f"HUB_VNET_ID=$(az network vnet show -g {dep.resource_groups.network} -n {hub.name} --query id -o tsv)",
+        f"az network private-dns link vnet create -g {node_rg} -n hubnetdnsconfig -z $DNS_ZONE_NAME "
+        f"-v $HUB_VNET_ID --registration-enabled false",
+        f"az vm run-command invoke -g {dep.resource_groups.network} -n {dep.jumpbox.name} "
+        f"--command-id RunShellScript --scripts 'nslookup <private FQDN>'",
+    ]
+
+
+def monitoring_commands(dep: Deployment) -> list[str]:
+    ws, aks = dep.monitoring.cluster_workspace, dep.aks
+    return [
+        f"az monitor log-analytics workspace create -g {ws.group} -n {ws.name} -l {dep.location} --tags {_tags(dep)}",
+        f"WORKSPACE_ID=$(az monitor log-analytics workspace show -g {ws.group} -n {ws.name} --query id -o tsv)",
+        f"az aks enable-addons -g {dep.resource_groups.kube} -n {aks.name} --addons monitoring "
+        f"--workspace-resource-id $WORKSPACE_ID",
+    ]
+
+
 def _quote(value: str) -> str:
     return f"'{value}'" if "*" in value else value
 

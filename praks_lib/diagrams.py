@@ -12,7 +12,7 @@ which backend it is on. Output is deterministic: fixed size, fixed layout, no da
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, TypeVar
 
@@ -821,3 +821,16 @@ def save_png(view: NetworkView, path: str | Path) -> Path:
     path = Path(path)
     draw(view).savefig(path, format="png", dpi=DPI, metadata={"Software": None})
     return path
+
+
+def with_flows(view: NetworkView, results, source_ip: str) -> NetworkView:
+    """The view with the validation's test requests drawn over it (green allowed, red denied)."""
+    from urllib.parse import urlparse
+
+    flows = []
+    for result in results:
+        url = urlparse(result.url)
+        port = url.port or (443 if url.scheme == "https" else 80)
+        flows.append(FlowView(source_ip, url.hostname, port, "Allow" if result.observed == "Allow" else "Deny",
+                              protocol=url.scheme.upper()))
+    return replace(view, flows=flows)

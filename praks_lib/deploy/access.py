@@ -118,3 +118,20 @@ def _throwaway_public_key() -> str:
     private = rsa.generate_private_key(public_exponent=65537, key_size=3072)
     public = private.public_key().public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH)
     return public.decode() + " praks-throwaway"
+
+
+def api_server_fqdn(clients: Clients, dep: Deployment) -> str:
+    cluster = require(lambda: clients.containerservice.managed_clusters.get(dep.resource_groups.kube, dep.aks.name),
+                      f"cluster {dep.aks.name}", "04_private_aks")
+    return cluster.private_fqdn
+
+
+def access_verdict(clients: Clients, dep: Deployment):
+    """PASS when the jumpbox (hub) resolves the API server's name to a private address."""
+    from praks_lib.stage import StageError, Verdict
+    from praks_lib.validate import check_dns_from_jumpbox
+
+    row = check_dns_from_jumpbox(clients, dep)[0]
+    if row.result != "PASS":
+        raise StageError(f"FAIL: {row.target} resolves to {row.observed} from the jumpbox. {row.hint}")
+    return Verdict(f"PASS: the jumpbox resolves {row.target} to {row.observed} (private).")

@@ -88,3 +88,29 @@ def cluster_table(clients: Clients, dep: Deployment):
         ("node resource group", cluster.node_resource_group),
     ]
     return pd.DataFrame(rows, columns=["property", "value"]).set_index("property")
+
+
+def cluster_verdict(clients: Clients, dep: Deployment):
+    """PASS when the cluster runs privately with UDR egress and its system pods are Running."""
+    import json
+
+    from praks_lib.runcommand import kubectl
+    from praks_lib.stage import StageError, Verdict
+
+    cluster = require(lambda: clients.containerservice.managed_clusters.get(dep.resource_groups.kube, dep.aks.name),
+                      f"cluster {dep.aks.name}", "04_private_aks")
+    problems = []
+    if state_text(cluster.provisioning_state) != "Succeeded":
+        problems.append(f"the cluster is {state_text(cluster.provisioning_state)}")
+    if dep.aks.private_cluster and not cluster.private_fqdn:
+        problems.append("the API server has no private FQDN")
+    if state_text(cluster.network_profile.outbound_type) != dep.aks.outbound_type:
+        problems.append(f"outbound type is {state_text(cluster.network_profile.outbound_type)}")
+    pods = json.loads(kubectl(clients, dep, "kubectl get pods -n kube-system -o json").stdout or '{"items": []}')
+    not_running = [p["metadata"]["name"] for p in pods["items"] if p["status"].get("phase") != "Running"]
+    if not pods["items"] or not_running:
+        problems.append(f"system pods not running: {', '.join(not_running) or 'none found'}")
+    if problems:
+        raise StageError("FAIL: " + "; ".join(problems) + ". Re-run 04_private_aks after fixing aks.* parameters.")
+    return Verdict(f"PASS: private cluster {dep.aks.name} is Succeeded at {cluster.private_fqdn}; "
+                   f"{len(pods['items'])} system pods Running; egress {dep.aks.outbound_type}.")

@@ -84,3 +84,27 @@ def ensure_monitoring_addon(clients: Clients, dep: Deployment) -> list[Change]:
                             lambda model: wait_for(clusters.begin_create_or_update(group, name, model),
                                                    f"cluster {name}")))
     return changes
+
+
+def cluster_workspace_customer_id(clients: Clients, dep: Deployment) -> str:
+    planned = dep.monitoring.cluster_workspace
+    return clients.loganalytics.workspaces.get(planned.group, planned.name).customer_id
+
+
+def monitoring_verdict(clients: Clients, dep: Deployment, pods):
+    """PASS when the add-on points at the cluster workspace and the workspace has seen running pods."""
+    from praks_lib.stage import StageError, Verdict
+
+    cluster = clients.containerservice.managed_clusters.get(dep.resource_groups.kube, dep.aks.name)
+    addon = (cluster.addon_profiles or {}).get("omsagent")
+    expected = workspace_id(clients, dep.monitoring.cluster_workspace).lower()
+    configured = ((addon.config or {}).get("logAnalyticsWorkspaceResourceID", "") if addon else "").lower()
+    if not (addon and addon.enabled and configured == expected):
+        raise StageError("FAIL: the monitoring add-on is not sending to the cluster workspace. Re-run 06_monitoring "
+                         "(monitoring.enable_container_insights).")
+    running = int((pods["PodStatus"] == "Running").sum()) if len(pods) else 0
+    if running == 0:
+        raise StageError("FAIL: the workspace has no KubePodInventory rows yet; on Azure they arrive within "
+                         "minutes of enabling the add-on — re-run this notebook's last cells.")
+    return Verdict(f"PASS: Container insights sends to {dep.monitoring.cluster_workspace.name}; "
+                   f"{running} kube-system pods reported Running.")

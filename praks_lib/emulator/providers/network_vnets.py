@@ -155,7 +155,8 @@ class VirtualNetworks(ResourceType):
             subnet_rid = ResourceId.parse(stored["id"]).child("subnets", subnet["name"])
             existing = call.tx.get(str(subnet_rid))
             body = SUBNETS.with_arm_fields(
-                subnet_rid, SUBNETS.normalize(subnet_rid, copy.deepcopy(subnet), existing), existing)
+                subnet_rid, SUBNETS.normalize(call, subnet_rid, copy.deepcopy(subnet), existing),
+                existing)
             if body != existing:
                 SUBNETS.store(call, subnet_rid, body)
             kept.add(subnet["name"].lower())
@@ -196,11 +197,12 @@ class Subnets(ResourceType):
                    if s["name"].lower() != rid.name.lower()}
         subnets[rid.name] = subnet_prefixes(request.get("properties") or {})
         check_subnets(ResourceId.parse(vnet["id"]), vnet_prefixes(vnet), subnets)
-        return self.normalize(rid, request, existing)
+        return self.normalize(call, rid, request, existing)
 
-    def normalize(self, rid, request, existing):
+    def normalize(self, call, rid, request, existing):
         """Azure's defaults; server-owned properties come from the stored subnet, not the client."""
         properties = request.setdefault("properties", {})
+        associate_route_table(call, rid, properties)
         for key in SUBNET_SERVER_OWNED:
             properties.pop(key, None)
             if existing and key in existing.get("properties", {}):
@@ -214,6 +216,22 @@ class Subnets(ResourceType):
 
     def before_delete(self, call, rid, stored):
         refuse_if_in_use(stored)
+
+
+def associate_route_table(call: Call, subnet_rid: ResourceId, properties: dict) -> None:
+    """A subnet's ``routeTable`` must name an existing table in the network's region (Azure's
+    InvalidResourceReference otherwise); the id is echoed in the table's own casing."""
+    reference = properties.get("routeTable")
+    if not reference:
+        properties.pop("routeTable", None)
+        return
+    table_id = reference.get("id") or ""
+    table = call.tx.get(table_id) if table_id else None
+    region = arm.location_of(call, subnet_rid).replace(" ", "").lower()
+    if table is None or table.get("location", "").replace(" ", "").lower() != region:
+        raise bad_request("InvalidResourceReference", arm.INVALID_RESOURCE_REFERENCE.format(
+            referenced=table_id, referrer=subnet_rid))
+    properties["routeTable"] = {"id": table["id"]}
 
 
 def delegation(subnet_rid: ResourceId, request: dict) -> dict:
