@@ -16,7 +16,16 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("-u", "--up-to", metavar="STAGE", help=f"stop after this stage ({STAGES[0][:2]}…{STAGES[-1][:2]})")
     run.add_argument("--state-dir", help="emulator state folder (default: $PRAKS_STATE_DIR or .praks/)")
     run.add_argument("--runs-dir", help="where executed notebooks go (default: runs/)")
+    down = commands.add_parser("teardown", help="delete what the deployment created (tagged resources only)")
+    down.add_argument("-d", "--deployment", help="parameter file (default: parameters/default.yaml)")
+    down.add_argument("-b", "--backend", choices=["emulator", "azure"], help="override the file's backend")
+    down.add_argument("--state-dir", help="emulator state folder (default: $PRAKS_STATE_DIR or .praks/)")
+    down.add_argument("--confirm", default="", metavar="NAME",
+                      help="the deployment's name; without it, only list what would be deleted")
     args = parser.parse_args(argv)
+
+    if args.command == "teardown":
+        return _teardown(args)
 
     if args.command == "run":
         try:
@@ -25,6 +34,24 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(str(exc))
         return 0 if result.ok else 1
     return 2
+
+
+def _teardown(args) -> int:
+    from praks_lib.cloud import connect
+    from praks_lib.params import ParameterError, load_deployment
+    from praks_lib.teardown import plan_teardown, teardown, teardown_table
+
+    try:
+        dep = load_deployment(args.deployment, {"backend": {"kind": args.backend}} if args.backend else None)
+    except ParameterError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    clients = connect(dep, state_dir=args.state_dir)
+    plan = plan_teardown(clients, dep)
+    if plan:
+        print(teardown_table(plan).to_string(index=False))
+    teardown(clients, dep, plan, confirm=args.confirm)
+    return 0
 
 
 if __name__ == "__main__":

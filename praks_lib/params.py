@@ -23,6 +23,10 @@ REPO_PARAMETERS = Path(__file__).resolve().parent.parent / "parameters"
 DEFAULT_PARAMETERS = REPO_PARAMETERS / "default.yaml"
 
 
+# The tag on everything the runbook creates; teardown deletes only resources carrying it.
+TAG_KEY = "praks-deployment"
+
+
 class StrictModel(BaseModel):
     """Base for every parameter block: unknown keys are rejected, assignments re-validated."""
 
@@ -308,7 +312,7 @@ class Deployment(StrictModel):
     @property
     def tags(self) -> dict[str, str]:
         """Every resource the runbook creates carries this tag; teardown deletes only these."""
-        return {"praks-deployment": self.name}
+        return {TAG_KEY: self.name}
 
     @property
     def node_resource_group(self) -> str:

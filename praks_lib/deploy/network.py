@@ -9,7 +9,7 @@ from azure.mgmt.resource.resources.models import ResourceGroup
 from praks_lib.cloud import Clients
 from praks_lib.deploy.changes import Change, converge, read_or_none
 from praks_lib.arm_ids import name_of, resource_id, state_text
-from praks_lib.params import Deployment, VirtualNetwork as PlannedVNet
+from praks_lib.params import TAG_KEY, Deployment, VirtualNetwork as PlannedVNet
 
 
 def ensure_resource_groups(clients: Clients, dep: Deployment) -> list[Change]:
@@ -17,6 +17,8 @@ def ensure_resource_groups(clients: Clients, dep: Deployment) -> list[Change]:
     changes = []
     for name in (dep.resource_groups.network, dep.resource_groups.kube):
         def desired(current, name=name):
+            if current is not None and (current.tags or {}).get(TAG_KEY) != dep.name:
+                return current  # a group someone else made: use it, never claim it (teardown keeps it)
             wanted = copy.deepcopy(current) if current else ResourceGroup(location=dep.location)
             wanted.tags = {**(wanted.tags or {}), **dep.tags}
             return wanted

@@ -1,0 +1,128 @@
+"""Delete what this deployment created — only what carries its tag — after explicit confirmation.
+
+A resource group is deleted whole only when every resource in it carries the deployment's tag; a
+group that also holds someone else's resources keeps them, and only the tagged ones inside go. The
+cluster's node resource group is AKS's: it goes with the cluster.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from praks_lib.arm_ids import group_of
+from praks_lib.cloud import Clients
+from praks_lib.deploy.changes import read_or_none, wait_for
+from praks_lib.params import TAG_KEY as TAG, Deployment
+
+# Dependency order: what uses something is deleted before it.
+_ORDER = [
+    "Microsoft.ContainerService/managedClusters",
+    "Microsoft.Compute/virtualMachines",
+    "Microsoft.Network/networkInterfaces",
+    "Microsoft.Network/azureFirewalls",
+    "Microsoft.Network/publicIPAddresses",
+    "Microsoft.Network/routeTables",
+    "Microsoft.Network/virtualNetworks",
+    "Microsoft.OperationalInsights/workspaces",
+    "Microsoft.ManagedIdentity/userAssignedIdentities",
+]
+
+
+def _deleter(clients: Clients, resource_type: str):
+    """The SDK call that deletes one resource of this type (the same call on Azure and offline)."""
+    return {
+        "microsoft.containerservice/managedclusters": clients.containerservice.managed_clusters.begin_delete,
+        "microsoft.compute/virtualmachines": clients.compute.virtual_machines.begin_delete,
+        "microsoft.network/networkinterfaces": clients.network.network_interfaces.begin_delete,
+        "microsoft.network/azurefirewalls": clients.network.azure_firewalls.begin_delete,
+        "microsoft.network/publicipaddresses": clients.network.public_ip_addresses.begin_delete,
+        "microsoft.network/routetables": clients.network.route_tables.begin_delete,
+        "microsoft.network/virtualnetworks": clients.network.virtual_networks.begin_delete,
+        "microsoft.operationalinsights/workspaces": clients.loganalytics.workspaces.begin_delete,
+        "microsoft.managedidentity/userassignedidentities": clients.msi.user_assigned_identities.delete,
+    }.get(resource_type.lower())
+
+
+@dataclass(frozen=True)
+class TeardownItem:
+    action: str  # "delete group" | "delete resource" | "deleted with the cluster" | "keep (not tagged)"
+    kind: str
+    name: str
+    resource_group: str
+    resource_id: str
+
+
+def _rank(item: TeardownItem) -> tuple[int, str]:
+    order = [t.lower() for t in _ORDER]
+    kind = item.kind.lower()
+    return (order.index(kind) if kind in order else len(order)), item.resource_id.lower()
+
+
+def plan_teardown(clients: Clients, dep: Deployment) -> list[TeardownItem]:
+    """What teardown would do, resource by resource; nothing is changed."""
+    tag_filter = f"tagName eq '{TAG}' and tagValue eq '{dep.name}'"
+    groups = {g.name.lower(): g for g in clients.resource.resource_groups.list(filter=tag_filter)}
+    tagged = list(clients.resource.resources.list(filter=tag_filter))
+    items: list[TeardownItem] = []
+    node_groups = set()
+    for resource in tagged:
+        if resource.type.lower() == "microsoft.containerservice/managedclusters":
+            cluster = read_or_none(lambda: clients.containerservice.managed_clusters.get(
+                group_of(resource.id), resource.name))
+            if cluster is not None and cluster.node_resource_group:
+                node_groups.add(cluster.node_resource_group)
+    for key, group in sorted(groups.items()):
+        inside = list(clients.resource.resources.list_by_resource_group(group.name))
+        foreign = [r for r in inside if (r.tags or {}).get(TAG) != dep.name]
+        if not foreign:
+            items.append(TeardownItem("delete group", "resource group", group.name, group.name, group.id))
+            continue
+        items += [TeardownItem("keep (not tagged)", r.type, r.name, group.name, r.id) for r in foreign]
+    whole = {i.resource_group.lower() for i in items if i.action == "delete group"}
+    singles = [r for r in tagged if group_of(r.id).lower() not in whole
+               and group_of(r.id).lower() not in {g.lower() for g in node_groups}]
+    items += sorted((TeardownItem("delete resource", r.type, r.name, group_of(r.id), r.id) for r in singles), key=_rank)
+    for node_group in sorted(node_groups):
+        items.append(TeardownItem("deleted with the cluster", "resource group", node_group, node_group,
+                                  f"/subscriptions/{clients.subscription_id}/resourceGroups/{node_group}"))
+    return items
+
+
+def teardown_table(items: list[TeardownItem]):
+    import pandas as pd
+
+    columns = ["action", "kind", "name", "resource_group"]
+    return pd.DataFrame([{c: getattr(i, c) for c in columns} for i in items], columns=columns)
+
+
+def teardown(clients: Clients, dep: Deployment, items: list[TeardownItem], confirm: str, echo=print) -> list[str]:
+    """Delete the planned items if `confirm` is the deployment's name; returns what was deleted."""
+    to_delete = [i for i in items if i.action in ("delete resource", "delete group")]
+    if not to_delete:
+        echo("Nothing to delete: no resource carries the tag "
+             f"{TAG}={dep.name}.")
+        return []
+    if confirm != dep.name:
+        echo(f"Nothing deleted. {len(to_delete)} item(s) would be deleted; to confirm, set confirm to "
+             f"'{dep.name}' (notebook parameter) or run `praks teardown --confirm {dep.name}`.")
+        return []
+    deleted = []
+    # Resources first (cluster before machines before networks), then whole groups, cluster's group first.
+    singles = sorted((i for i in to_delete if i.action == "delete resource"), key=_rank)
+    groups = sorted((i for i in to_delete if i.action == "delete group"),
+                    key=lambda i: (i.name.lower() != dep.resource_groups.kube.lower(), i.name.lower()))
+    for item in singles:
+        delete = _deleter(clients, item.kind)
+        if delete is None:
+            echo(f"kept {item.kind} {item.name}: praks does not create this type; delete it yourself if intended")
+            continue
+        result = delete(item.resource_group, item.name)
+        if hasattr(result, "result"):
+            wait_for(result, f"delete {item.name}", echo=echo)
+        deleted.append(f"{item.kind} {item.name}")
+        echo(f"deleted {item.kind} {item.name}")
+    for item in groups:
+        wait_for(clients.resource.resource_groups.begin_delete(item.name), f"delete {item.name}", echo=echo)
+        deleted.append(f"resource group {item.name}")
+        echo(f"deleted resource group {item.name} and everything in it")
+    echo(f"Teardown complete: {len(deleted)} deletion(s).")
+    return deleted
