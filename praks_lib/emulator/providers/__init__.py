@@ -4,11 +4,15 @@ each exposing ``routes``. A new provider is one module plus one line in ``PROVID
 from praks_lib.emulator import arm
 from praks_lib.emulator.providers import network_publicip, network_vnets, resources
 from praks_lib.emulator.providers import insights, loganalytics_query, operationalinsights
+from praks_lib.emulator.providers import network_firewall, network_interfaces, network_routetables
 
 PROVIDERS = [
     resources.routes,
     network_vnets.routes,
     network_publicip.routes,
+    network_routetables.routes,
+    network_interfaces.routes,
+    network_firewall.routes,
     operationalinsights.routes,
     insights.routes,
     loganalytics_query.routes,

@@ -29,7 +29,7 @@ NIC_PATH = ("/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/
             "Microsoft.Network/networkInterfaces/{name0}")
 EFFECTIVE_ROUTES_POLLS = 1
 
-# Azure's messages as users report them; codes are Azure's.
+# Codes are Azure's; texts as users report them (from memory of real errors: no recording).
 SUBNET_FULL = "Subnet {subnet} with address prefix {prefix} does not have enough capacity for 1 IP addresses."
 ADDRESS_NOT_IN_SUBNET = (
     "Private static IP address {ip} does not belong to the range of subnet prefix {prefix}."
@@ -38,11 +38,12 @@ ADDRESS_IN_USE = (
     "IP configuration {config} is using the private IP address {ip} which is already allocated to "
     "resource {other}."
 )
-# Reconstructed text (Azure's code): an address Azure reserves in every subnet.
+# Reconstructed (code and text): an address Azure reserves in every subnet.
 ADDRESS_RESERVED = (
     "Private static IP address {ip} is reserved by Azure in subnet {subnet} (the network address, "
     "the next three and the broadcast address). Use an address from {first} to {last}."
 )
+# Azure's code; reconstructed text.
 PUBLIC_IP_IN_USE = (
     "Public IP address {ip} is already used by {other}; IP configuration {config} cannot use it. "
     "Use another public IP address or remove it from {other} first."

@@ -25,6 +25,11 @@ BASIC_SKU_RETIRED = (
     "region."
 )
 STANDARD_MUST_BE_STATIC = "Standard sku publicIp {id} must have AllocationMethod set to Static."
+IN_USE = (
+    "Public IP address {id} can not be deleted since it is still allocated to resource {user}. In "
+    "order to delete the public IP, disassociate/detach the Public IP address from the resource. "
+    "To learn how to do this, see aka.ms/deletepublicip."
+)
 # Properties Azure fills in and a client cannot set (kept from the stored address).
 SERVER_OWNED = ("ipAddress", "ipConfiguration", "natGateway")
 
@@ -82,6 +87,12 @@ class PublicIpAddresses(ResourceType):
             properties["dnsSettings"]["fqdn"] = f"{label}.{location}.cloudapp.azure.com"
         properties["resourceGuid"] = stable_uuid(str(rid))
         return request
+
+    def before_delete(self, call, rid, stored):
+        """An address a NIC or firewall holds (``ipConfiguration``) cannot be deleted."""
+        user = stored["properties"].get("ipConfiguration")
+        if user:
+            raise bad_request("PublicIPAddressCannotBeDeleted", IN_USE.format(id=stored["id"], user=user["id"]))
 
 
 PUBLIC_IPS = routes.resource(PublicIpAddresses())
