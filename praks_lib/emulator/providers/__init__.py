@@ -5,6 +5,7 @@ from praks_lib.emulator import arm
 from praks_lib.emulator.providers import network_publicip, network_vnets, resources
 from praks_lib.emulator.providers import insights, loganalytics_query, operationalinsights
 from praks_lib.emulator.providers import network_firewall, network_interfaces, network_routetables
+from praks_lib.emulator.providers import authorization, msi, privatedns
 
 PROVIDERS = [
     resources.routes,
@@ -16,5 +17,8 @@ PROVIDERS = [
     operationalinsights.routes,
     insights.routes,
     loganalytics_query.routes,
+    msi.routes,
+    authorization.routes,
+    privatedns.routes,
     arm.operation_routes(),
 ]
