@@ -74,6 +74,7 @@ class Pod(_Model):
     owner_name: str | None = None
     phase: Literal["Pending", "Running", "Succeeded", "Failed"] = "Running"
     exit_code: int | None = None  # set when the containers have terminated
+    status_reason: str | None = None  # STATUS shown instead of the phase: CrashLoopBackOff, StartError
     restarts: int = 0
     logs: str = ""
     applied: dict[str, Any] | None = None  # the manifest `kubectl apply` last wrote
