@@ -9,11 +9,12 @@ import pytest
 from azure.mgmt.monitor.models import LogSettings
 from azure.monitor.query import LogsQueryClient, LogsQueryStatus
 from monitoring_world import (AKS_NODE, INGRESS_VM, build_networks, build_world, classic_rules,
-                              create_workspace, diagnose, firewall_id, put_firewall, put_route_table)
+                              create_workspace, diagnose, firewall_id, group_id, put_firewall,
+                              put_route_table)
 
 from praks_lib.emulator import Emulator
 from praks_lib.emulator.dataplane import DataPlaneError, send
-from praks_lib.firewall import DENIED_HTTP_BODY, DENIED_HTTP_STATUS
+from praks_lib.firewall import DENIED_HTTP_BODY, DENIED_HTTP_STATUS, Flow
 
 WHEN = datetime(2025, 3, 1, 12, 0, tzinfo=timezone.utc)
 
@@ -21,6 +22,11 @@ WHEN = datetime(2025, 3, 1, 12, 0, tzinfo=timezone.utc)
 @pytest.fixture
 def world(emu):
     return build_world(emu)
+
+
+def source_port(destination, port, protocol="HTTP"):
+    """The ephemeral port the engine picks for a flow from the AKS node (stable per flow)."""
+    return Flow(AKS_NODE, destination, port, protocol).source_port
 
 
 def query(emu, workspace, kql):
@@ -72,14 +78,8 @@ def test_dedicated_all_logs_also_writes_the_legacy_azurediagnostics_line(emu, wo
     send(emu, AKS_NODE, "robin.com", 80, "HTTP")
     rows = query(emu, world, "AzureDiagnostics | project Category, msg_s")
     assert rows == [["AzureFirewallApplicationRule",
-                     f"HTTP request from {AKS_NODE}:{send_port('robin.com', 80)} to robin.com:80. "
+                     f"HTTP request from {AKS_NODE}:{source_port('robin.com', 80)} to robin.com:80. "
                      "Action: Deny. No rule matched. Proceeding with default action"]]
-
-
-def send_port(destination, port, protocol="HTTP"):
-    from praks_lib.firewall import Flow
-
-    return Flow(AKS_NODE, destination, port, protocol).source_port
 
 
 def test_azurediagnostics_destination_keeps_everything_in_azurediagnostics(emu):
@@ -161,12 +161,12 @@ def test_fqdn_network_rules_need_the_dns_proxy(emu):
 
 
 def test_a_firewall_policy_is_evaluated_with_its_name_in_the_log(emu, world):
-    policy_id = f"/subscriptions/{emu.subscription_id}/resourceGroups/rg/providers/Microsoft.Network/firewallPolicies/pol"
+    policy_id = f"{group_id(emu)}/providers/Microsoft.Network/firewallPolicies/pol"
     group_rid = f"{policy_id}/ruleCollectionGroups/egress"
     with emu.store.transaction() as tx:
         tx.put(policy_id, {"id": policy_id, "name": "pol", "type": "Microsoft.Network/firewallPolicies",
                            "location": "westeurope", "properties": {"threatIntelMode": "Alert"}},
-               type="Microsoft.Network/firewallPolicies", scope="/subscriptions/x/resourceGroups/rg")
+               type="Microsoft.Network/firewallPolicies", scope=group_id(emu))
         tx.put(group_rid, {"id": group_rid, "name": "egress",
                            "type": "Microsoft.Network/firewallPolicies/ruleCollectionGroups",
                            "properties": {"priority": 200, "ruleCollections": [{
@@ -177,7 +177,7 @@ def test_a_firewall_policy_is_evaluated_with_its_name_in_the_log(emu, world):
                                           "protocols": [{"protocolType": "Http", "port": 80}],
                                           "targetFqdns": ["robin.com"]}]}]}},
                type="Microsoft.Network/firewallPolicies/ruleCollectionGroups",
-               scope="/subscriptions/x/resourceGroups/rg", parent=policy_id)
+               scope=group_id(emu), parent=policy_id)
     put_firewall(emu, {"firewallPolicy": {"id": policy_id}})
     outcome = send(emu, AKS_NODE, "robin.com", 80, "HTTP")
     assert (outcome.action, outcome.verdict.policy, outcome.verdict.rule) == ("Allow", "pol", "robin")
