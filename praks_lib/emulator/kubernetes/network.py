@@ -9,26 +9,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Protocol
 
-# Outcome kinds a client can observe.
-HTTP = "http"  # something answered with an HTTP response (status, body): e.g. the firewall's deny page
-TLS_FAILURE = "tls_failure"  # the TLS handshake was cut (denied HTTPS)
-TIMEOUT = "timeout"  # nothing answered (no route, dropped)
+# What a client can observe of one connection.
+HTTP = "http"  # an HTTP answer that is not the destination's: the firewall's deny page (status 470)
+TLS_FAILURE = "tls_failure"  # the TLS handshake was reset (denied HTTPS)
+TIMEOUT = "timeout"  # nothing answered (no route, dropped, denied non-HTTP)
 REFUSED = "refused"  # TCP reset at connect
 CONNECTED = "connected"  # the destination itself accepted the connection
-RESOLVED = "resolved"  # the same, for a data plane that words it so
-REACHED = (CONNECTED, RESOLVED)
+
+# Outcome.error values (praks_lib.emulator.dataplane's wording) → what the client observes.
+_ERRORS = {"timeout": TIMEOUT, "tls handshake failure": TLS_FAILURE, "refused": REFUSED}
+_REACHED_ACTIONS = ("Allow", "Direct")  # through the firewall, or around it
 
 
 class Outcome(Protocol):
-    """The part of the data plane's answer a pod sees.
+    """The part of the data plane's answer (praks_lib.emulator.dataplane.Outcome) a pod needs."""
 
-    ``kind`` is one of the kinds above. For ``http`` with a status, that response is what the client
-    receives (the firewall's deny page, text from praks_lib.firewall.denied_http_response());
-    ``http`` without a status means the destination server answered, like ``connected``.
-    """
-
-    action: str | None  # the firewall's verdict, "Allow" | "Deny"; None when no firewall was on the path
-    kind: str
+    action: str  # "Allow" | "Deny" | "Dropped" | "Direct"
+    status: int | None  # for a denied plain-HTTP request: the firewall's status (470)
+    body: str  # ... and its text (praks_lib.firewall.denied_http_response())
+    error: str | None  # "timeout" | "tls handshake failure" | "refused" | None
 
 
 # network(source_ip, destination_host, port, protocol, sni) -> Outcome
@@ -40,18 +39,21 @@ Network = Callable[[str, str, int, str, "bool | None"], Outcome]
 Resolver = Callable[[str, str], "list[str] | None"]
 
 
-def status_of(outcome: Outcome) -> int | None:
-    return getattr(outcome, "status", None)
+def observed(outcome: Outcome) -> str:
+    """What the client observes: one of the constants above."""
+    error = getattr(outcome, "error", None)
+    if error:
+        if error not in _ERRORS:
+            raise ValueError(f"the data plane returned an unknown client error '{error}'")
+        return _ERRORS[error]
+    if outcome.action in _REACHED_ACTIONS:
+        return CONNECTED
+    return HTTP if getattr(outcome, "status", None) else TIMEOUT
 
 
 def body_of(outcome: Outcome) -> str:
     body = getattr(outcome, "body", None) or ""
     return body.decode() if isinstance(body, bytes) else body
-
-
-def reached(outcome: Outcome) -> bool:
-    """Did the connection reach the destination itself (rather than the firewall's answer)?"""
-    return outcome.kind in REACHED or (outcome.kind == HTTP and status_of(outcome) is None)
 
 
 @dataclass(frozen=True)

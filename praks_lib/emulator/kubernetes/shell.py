@@ -161,15 +161,16 @@ class PodShell:
 
     def _flow(self, host: str, address: str, port: int, protocol: str, sni: bool | None) -> net.Outcome:
         if self._cluster_destination(address):
-            return _Local(self._local_kind(address, port, protocol))
+            return self._local_outcome(address, port, protocol)
         return self.network(self.state.egress_source_ip(self.pod), host, port, protocol, sni)
 
-    def _local_kind(self, address: str, port: int, protocol: str) -> str:
+    def _local_outcome(self, address: str, port: int, protocol: str) -> "_Local":
         """In-cluster targets: the API server and kube-dns answer; other endpoints serve nothing here."""
         for service in self.state.services:
             if service.cluster_ip == address and any(p.port == port for p in service.ports):
-                return net.CONNECTED if service.name in ("kubernetes", "kube-dns") else net.REFUSED
-        return net.REFUSED if protocol != "ICMP" else net.TIMEOUT
+                if service.name in ("kubernetes", "kube-dns"):
+                    return _Local("Allow")
+        return _Local("Deny", error="refused" if protocol != "ICMP" else "timeout")
 
     # curl -------------------------------------------------------------------------------------
     def _curl(self, args: list[str]) -> tuple[int, str]:
@@ -207,18 +208,19 @@ class PodShell:
             return fail(6, f"Could not resolve host: {host}")
         outcome = self._flow(host, addresses[0], port, scheme.upper(),
                              (not _is_ip(host)) if scheme == "https" else None)
+        kind = net.observed(outcome)
         timeout = options.get("m") or options.get("c")
-        if outcome.kind == net.TIMEOUT:
+        if kind == net.TIMEOUT:
             if timeout:
                 return fail(28, f"Connection timed out after {int(float(timeout) * 1000) + 1} milliseconds")
             return fail(28, f"Failed to connect to {host} port {port} after 134912 ms: Couldn't connect to server")
-        if outcome.kind == net.REFUSED:
+        if kind == net.REFUSED:
             return fail(7, f"Failed to connect to {host} port {port} after 0 ms: Couldn't connect to server")
-        if outcome.kind == net.TLS_FAILURE:
+        if kind == net.TLS_FAILURE:
             if scheme == "https":
                 return fail(35, f"OpenSSL SSL_connect: Connection reset by peer in connection to {host}:{port}")
             return fail(56, "Recv failure: Connection reset by peer")
-        if net.reached(outcome):
+        if kind == net.CONNECTED:
             if self._cluster_destination(addresses[0]) == "service":
                 status, reason, content_type, body, extra = _api_server_answer(scheme, "k" in options)
                 if status is None:
@@ -229,11 +231,9 @@ class PodShell:
                 extra = {"Server": page.server, **({"Location": page.location} if page.location else {})}
                 if "L" in options and page.location and redirects < 10:
                     return self._curl_url(page.location, options, redirects + 1)
-        elif outcome.kind == net.HTTP:
-            status, reason, content_type, body, extra = (net.status_of(outcome), "", "text/plain; charset=utf-8",
-                                                         net.body_of(outcome), {})
         else:
-            raise ValueError(f"the data plane returned an unknown outcome kind '{outcome.kind}'")
+            status, reason, content_type, body, extra = (outcome.status, "", "text/plain; charset=utf-8",
+                                                         net.body_of(outcome), {})
         if "f" in options and status >= 400:
             return fail(22, f"The requested URL returned error: {status}", str(status))
         headers = _http_headers(status, reason, content_type, body, extra, self.now)
@@ -271,18 +271,19 @@ class PodShell:
         address = addresses[0]
         log += f"Resolving {host} ({host})... {address}\nConnecting to {host} ({host})|{address}|:{port}... "
         outcome = self._flow(host, address, port, scheme.upper(), (not _is_ip(host)) if scheme == "https" else None)
-        if outcome.kind == net.TIMEOUT:
+        kind = net.observed(outcome)
+        if kind == net.TIMEOUT:
             return 4, "" if quiet else log + "failed: Connection timed out.\nRetrying.\n\n"
-        if outcome.kind == net.REFUSED:
+        if kind == net.REFUSED:
             return 4, "" if quiet else log + "failed: Connection refused.\n"
         log += "connected.\n"
-        if outcome.kind == net.TLS_FAILURE:
+        if kind == net.TLS_FAILURE:
             return 4, "" if quiet else log + "Unable to establish SSL connection.\n"
-        if net.reached(outcome):
+        if kind == net.CONNECTED:
             page = net.site_page(host, path, scheme, port)
             status, reason, body = page.status, page.reason, page.body
         else:
-            status, reason, body = net.status_of(outcome), f"status code {net.status_of(outcome)}", net.body_of(outcome)
+            status, reason, body = outcome.status, f"status code {outcome.status}", net.body_of(outcome)
         log += f"HTTP request sent, awaiting response... {status} {reason}\n"
         if status >= 400:
             return 8, "" if quiet else log + f"{stamp} ERROR {status}: {reason}.\n\n"
@@ -306,12 +307,12 @@ class PodShell:
         if not addresses:
             return 1, f"nc: getaddrinfo for host \"{host}\" port {port}: Name or service not known\n"
         address = addresses[0]
-        outcome = self._flow(host, address, port, "UDP" if udp else "TCP", None)
+        kind = net.observed(self._flow(host, address, port, "UDP" if udp else "TCP", None))
         where = f"{host} ({address})" if host != address else host
-        if udp or outcome.kind not in (net.TIMEOUT, net.REFUSED):  # UDP has no handshake: always "succeeded"
+        if udp or kind not in (net.TIMEOUT, net.REFUSED):  # UDP has no handshake: always "succeeded"
             service = _WELL_KNOWN_PORTS.get(port, "*")
             return 0, f"Connection to {where} {port} port [{transport}/{service}] succeeded!\n" if verbose else ""
-        if outcome.kind == net.TIMEOUT:
+        if kind == net.TIMEOUT:
             return 1, f"nc: connect to {where} port {port} ({transport}) timed out: Operation now in progress\n" \
                 if verbose else ""
         return 1, f"nc: connect to {where} port {port} ({transport}) failed: Connection refused\n" if verbose else ""
@@ -347,12 +348,12 @@ class PodShell:
         if not addresses:
             return 2, f"ping: {host}: Name or service not known\n"
         address = addresses[0]
-        outcome = self._flow(host, address, 0, "ICMP", None)
+        kind = net.observed(self._flow(host, address, 0, "ICMP", None))
         label = host if host == address else f"{host} ({address})"
         lines = [f"PING {label} ({address}) 56(84) bytes of data." if host != address
                  else f"PING {address} ({address}) 56(84) bytes of data."]
         elapsed = (count - 1) * 1000 + 3
-        if net.reached(outcome):
+        if kind == net.CONNECTED:
             times = [1.5 + 0.012 * i for i in range(count)]
             lines += [f"64 bytes from {label}: icmp_seq={i + 1} ttl=117 time={t:.2f} ms" for i, t in enumerate(times)]
             average = sum(times) / count
@@ -372,8 +373,12 @@ PROGRAMS = {"sh", "bash", "echo", "true", "false", "sleep", "hostname", "date", 
 
 @dataclass(frozen=True)
 class _Local:
-    kind: str
-    action: str | None = None
+    """An in-cluster connection's outcome (kube-proxy, not the data plane)."""
+
+    action: str
+    status: int | None = None
+    body: str = ""
+    error: str | None = None
 
 
 class _OptionError(Exception):
