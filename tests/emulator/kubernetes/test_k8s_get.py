@@ -46,7 +46,7 @@ def test_get_pods_all_namespaces_shows_the_system_pods_running(kubectl):
     coredns = [line for line in lines if " coredns-" in line and "autoscaler" not in line]
     assert len(coredns) == 2 and all(line.split()[-1] == "8h" for line in coredns)
     assert any(line.split()[1].startswith("csi-azuredisk-node-") and line.split()[2] == "3/3" for line in lines)
-    assert lines[0].index("NAME") == len("kube-system") + 3
+    assert lines[0].index(" NAME") + 1 == len("kube-system") + 3
 
 
 def test_get_pods_in_a_namespace_and_no_resources(kubectl):
