@@ -57,7 +57,24 @@ def converge(kind: str, name: str, read: Callable[[], Any], desired: Callable[[A
 
 
 def _same(current: Any, wanted: Any) -> bool:
-    return current.as_dict() == wanted.as_dict()
+    return _covers(current.as_dict(), wanted.as_dict())
+
+
+def _covers(current: Any, wanted: Any) -> bool:
+    """Whether the resource already has every value we would write.
+
+    Azure adds values of its own (ids, etags, provisioning states of child items) that a desired model
+    built from parameters does not carry; they must not count as a difference. ARM ids compare
+    without case, as ARM treats them.
+    """
+    if isinstance(wanted, dict):
+        return isinstance(current, dict) and all(k in current and _covers(current[k], v) for k, v in wanted.items())
+    if isinstance(wanted, list):
+        return (isinstance(current, list) and len(current) == len(wanted)
+                and all(_covers(c, w) for c, w in zip(current, wanted)))
+    if isinstance(wanted, str) and isinstance(current, str) and wanted.startswith("/subscriptions/"):
+        return wanted.lower() == current.lower()
+    return current == wanted
 
 
 def wait_for(poller, what: str, every: float = 30.0, echo=print) -> Any:

@@ -68,13 +68,7 @@ def ensure_peering(clients: Clients, dep: Deployment, local: PlannedVNet, remote
         peering.use_remote_gateways = bool(peering.use_remote_gateways)
         return peering
 
-    def read():
-        current = peerings.get(group, local.name, name)
-        if current.remote_virtual_network.id.lower() == remote_id.lower():
-            current.remote_virtual_network.id = remote_id  # ARM may echo the id in other casing
-        return current
-
-    return converge("vnet peering", f"{local.name}/{name}", read, desired,
+    return converge("vnet peering", f"{local.name}/{name}", lambda: peerings.get(group, local.name, name), desired,
                     lambda model: peerings.begin_create_or_update(group, local.name, name, model).result())
 
 

@@ -44,11 +44,8 @@ def ensure_route_association(clients: Clients, dep: Deployment) -> Change:
         return subnet
 
     def read():
-        subnet = require(lambda: subnets.get(group, spoke.name, spoke.aks_subnet.name),
-                         f"subnet {spoke.aks_subnet.name}", "01_network")
-        if subnet.route_table is not None and subnet.route_table.id.lower() == table_id.lower():
-            subnet.route_table = SubResource(id=table_id)  # ARM may echo the id in other casing
-        return subnet
+        return require(lambda: subnets.get(group, spoke.name, spoke.aks_subnet.name),
+                       f"subnet {spoke.aks_subnet.name}", "01_network")
 
     return converge("subnet route table", f"{spoke.name}/{spoke.aks_subnet.name}", read, desired,
                     lambda model: subnets.begin_create_or_update(group, spoke.name, spoke.aks_subnet.name,
