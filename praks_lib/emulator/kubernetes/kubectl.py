@@ -399,12 +399,18 @@ class Kubectl:
                 if not names:
                     raise KubectlError("error: resource(s) were provided, but no name was specified")
                 targets += [(kind, namespace, name, None) for name in names]
-        lines, errors = [], []
-        for kind, target_namespace, name, path in targets:
+        # A namespace only goes away after its contents (it is Terminating meanwhile): delete it last.
+        results: dict[int, tuple[bool, str]] = {}
+        order = sorted(range(len(targets)), key=lambda i: targets[i][0] == "Namespace")
+        for index in order:
+            kind, target_namespace, name, path = targets[index]
             try:
-                lines.append(manifests.delete_object(self.state, kind, target_namespace, name, self.now, source=path))
+                results[index] = (True, manifests.delete_object(self.state, kind, target_namespace, name, self.now,
+                                                                source=path))
             except KubectlError as error:
-                errors.append(error.message)
+                results[index] = (False, error.message)
+        lines = [results[i][1] for i in range(len(targets)) if results[i][0]]
+        errors = [results[i][1] for i in range(len(targets)) if not results[i][0]]
         return (1 if errors else 0), "".join(f"{line}\n" for line in lines + errors)
 
     # exec / logs -------------------------------------------------------------------------------
