@@ -9,7 +9,7 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 
-from praks_lib.arm_ids import group_of, name_of
+from praks_lib.arm_ids import group_of, name_of, state_text
 
 # Azure's system routes for private ranges not in the VNet: next hop None (dropped).
 _DROPPED_RANGES = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10")
@@ -64,7 +64,7 @@ def subnet_effective_routes(clients, resource_group: str, vnet_name: str, subnet
     user_routes = []
     if subnet.route_table is not None:
         table = network.route_tables.get(group_of(subnet.route_table.id), name_of(subnet.route_table.id))
-        user_routes = [(r.address_prefix, r.next_hop_type, r.next_hop_ip_address) for r in table.routes or []]
+        user_routes = [(r.address_prefix, state_text(r.next_hop_type), r.next_hop_ip_address) for r in table.routes or []]
     return effective_routes(list(vnet.address_space.address_prefixes), peered, user_routes)
 
 

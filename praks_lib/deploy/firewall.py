@@ -88,12 +88,12 @@ def firewall_table(clients: Clients, dep: Deployment):
     config = firewall.ip_configurations[0]
     return pd.DataFrame([
         ("provisioning state", state_text(firewall.provisioning_state)),
-        ("SKU", f"{firewall.sku.name} / {firewall.sku.tier}"),
+        ("SKU", f"{state_text(firewall.sku.name)} / {state_text(firewall.sku.tier)}"),
         ("threat intelligence", state_text(firewall.threat_intel_mode)),
         ("DNS proxy", (firewall.additional_properties or {}).get(DNS_PROXY_KEY, "false")),
         ("private IP (next hop for the UDR)", config.private_ip_address),
         ("subnet", name_of(config.subnet.id)),
-        ("public IP", f"{public_ip.ip_address} ({name_of(public_ip.id)}, {public_ip.sku.name}, "
+        ("public IP", f"{public_ip.ip_address} ({name_of(public_ip.id)}, {state_text(public_ip.sku.name)}, "
                       f"{state_text(public_ip.public_ip_allocation_method)})"),
         ("network rule collections", len(firewall.network_rule_collections or [])),
         ("application rule collections", len(firewall.application_rule_collections or [])),

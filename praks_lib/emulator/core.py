@@ -72,8 +72,11 @@ class Emulator:
         return f"Emulator({str(self.state_dir)!r})"
 
     def reset(self) -> None:
-        """Empty the cloud (resources, operations, faults) for every process using this folder."""
+        """Empty the cloud (resources, operations, faults, log data) for every process using this folder."""
+        from praks_lib.emulator.logs import LogStore
+
         self.store.reset()
+        LogStore(self.state_dir).reset()
 
     def transport(self) -> EmulatorTransport:
         """A fresh azure-core transport for one SDK client (``transport=emu.transport()``)."""
