@@ -19,7 +19,7 @@ class Verdict(str):
         return str(self)
 
 
-def _show_expected_errors() -> None:
+def _prepare_notebook() -> None:
     try:
         from IPython import get_ipython
     except ImportError:
@@ -35,11 +35,13 @@ def _show_expected_errors() -> None:
         return short
 
     shell.set_custom_exc(EXPECTED_ERRORS + (StageError,), handler)
+    # Diagrams are matplotlib Figures built without pyplot: show them inline as PNG.
+    shell.enable_matplotlib("inline")
 
 
 def start(deployment_file: str, backend: str = "") -> tuple[Deployment, Clients]:
     """Load and check the parameters, connect to the backend, say where we are."""
-    _show_expected_errors()
+    _prepare_notebook()
     overrides = {"backend": {"kind": backend}} if backend else None
     deployment = load_deployment(deployment_file, overrides)
     clients = connect(deployment)
