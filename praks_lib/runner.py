@@ -75,7 +75,8 @@ def run_suite(deployment_file: str | Path | None = None, backend: str | None = N
         started = time.perf_counter()
         try:
             papermill.execute_notebook(str(notebook), str(output), parameters=parameters,
-                                       cwd=str(NOTEBOOKS), progress_bar=False, log_output=False)
+                                       cwd=str(NOTEBOOKS), progress_bar=False, log_output=False,
+                                       extra_arguments=["--IPKernelApp.log_level=ERROR"])
             error = None
         except Exception as exc:  # papermill wraps the cell's exception; report it, do not hide it
             error = _describe_failure(exc)
