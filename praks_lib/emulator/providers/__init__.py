@@ -6,6 +6,7 @@ from praks_lib.emulator.providers import network_publicip, network_vnets, resour
 from praks_lib.emulator.providers import insights, loganalytics_query, operationalinsights
 from praks_lib.emulator.providers import network_firewall, network_interfaces, network_routetables
 from praks_lib.emulator.providers import authorization, msi, privatedns
+from praks_lib.emulator.providers import compute
 
 PROVIDERS = [
     resources.routes,
@@ -20,5 +21,6 @@ PROVIDERS = [
     msi.routes,
     authorization.routes,
     privatedns.routes,
+    compute.routes,
     arm.operation_routes(),
 ]
