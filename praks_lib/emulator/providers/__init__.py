@@ -7,6 +7,7 @@ from praks_lib.emulator.providers import insights, loganalytics_query, operation
 from praks_lib.emulator.providers import network_firewall, network_interfaces, network_routetables
 from praks_lib.emulator.providers import authorization, msi, privatedns
 from praks_lib.emulator.providers import compute
+from praks_lib.emulator.providers import containerservice
 
 PROVIDERS = [
     resources.routes,
@@ -22,5 +23,6 @@ PROVIDERS = [
     authorization.routes,
     privatedns.routes,
     compute.routes,
+    containerservice.routes,
     arm.operation_routes(),
 ]
