@@ -448,11 +448,14 @@ def run_command(call: Call) -> Response:
         "Location": operation_url(call, vm["location"], op_id, monitor=True)})
 
 
+def _tail(text: str) -> str:
+    return text.encode()[-OUTPUT_TAIL_BYTES:].decode(errors="ignore")
+
+
 def instance_status(stdout: str, stderr: str) -> dict:
     """The RunCommandLinux extension's status, as run command returns it."""
-    tail = lambda text: text.encode()[-OUTPUT_TAIL_BYTES:].decode(errors="ignore")  # noqa: E731
     return {"code": "ProvisioningState/succeeded", "level": "Info", "displayStatus": "Provisioning succeeded",
-            "message": f"Enable succeeded: \n[stdout]\n{tail(stdout)}\n[stderr]\n{tail(stderr)}"}
+            "message": f"Enable succeeded: \n[stdout]\n{_tail(stdout)}\n[stderr]\n{_tail(stderr)}"}
 
 
 @routes.get(OPERATIONS_PATH)
