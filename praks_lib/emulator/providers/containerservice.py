@@ -37,6 +37,7 @@ from praks_lib.emulator.arm import ArmError, ResourceId, ResourceType, bad_reque
 from praks_lib.emulator.faults import take_operation_fault
 from praks_lib.emulator.kubernetes import ContextError, system_workload
 from praks_lib.emulator.kubernetes.cluster import _add_system_pods
+from praks_lib.emulator.network_state import addresses_in_use
 from praks_lib.emulator.providers import msi
 from praks_lib.emulator.router import Call, Response
 
@@ -187,7 +188,6 @@ class ManagedClusters(ResourceType):
             validation.check_identity_permissions(call.tx, principal, subnet, route_table)
         if subnet is not None and existing is None and network["networkPlugin"] == "azure" and \
                 network.get("networkPluginMode") != "overlay":
-            from praks_lib.emulator.network_state import addresses_in_use
             validation.check_subnet_capacity(subnet, system["count"] * (system["maxPods"] + 1) + 1,
                                              len(addresses_in_use(call.tx, subnet["id"])))
         access = dict(asked.get("apiServerAccessProfile") or kept.get("apiServerAccessProfile") or {})
