@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import re
 import time
 from dataclasses import asdict, dataclass
 from datetime import timedelta
@@ -70,7 +71,8 @@ def egress_targets(dep: Deployment) -> list[tuple[str, str]]:
 
     targets = [(url, "Allow") for url in dep.validation.allowed_urls]
     targets += [(url, "Deny") for url in dep.validation.denied_urls]
-    for flow in required_flows(dep):
+    for required in required_flows(dep):
+        flow = required.flow
         if flow.protocol in ("HTTP", "HTTPS"):
             url = f"{flow.protocol.lower()}://{flow.destination}" + ("" if flow.port in (80, 443) else f":{flow.port}")
             if url not in {t for t, _ in targets}:
@@ -92,6 +94,11 @@ def start_test_pod(clients: Clients, dep: Deployment) -> str:
         raise StageError(f"could not start the test pod: {applied.stdout.strip()}")
     pod = json.loads(kubectl(clients, dep, f"kubectl get pod {TEST_POD} -o json").stdout)
     return pod["status"]["podIP"]
+
+
+# curl prints this after the body: the status and the address it connected to (the log's DestinationIp).
+_WRITE_OUT = r"\n%{http_code} %{remote_ip}"
+_STATUS_LINE = re.compile(r"^(\d{3})(?: (\d+\.\d+\.\d+\.\d+))? ?", re.M)
 
 
 def _classify(exit_code: int, output: str) -> tuple[str, str]:
@@ -116,7 +123,18 @@ class EgressResult:
     expected: str
     observed: str
     exit_code: int
-    output: str
+    output: str  # the body (or curl's error), without the status line
+    status: str = "000"  # HTTP status; 000 when no response came
+    remote_ip: str = ""  # the address curl connected to
+
+
+def _parse_curl(url: str, expected: str, exit_code: int, stdout: str) -> EgressResult:
+    found = list(_STATUS_LINE.finditer(stdout))
+    status, remote_ip = (found[-1].group(1), found[-1].group(2) or "") if found else ("000", "")
+    body = (stdout[:found[-1].start()] + stdout[found[-1].end():]) if found else stdout
+    body = body.replace("command terminated with exit code", "").strip()
+    observed, _ = _classify(exit_code, body)
+    return EgressResult(url, expected, observed, exit_code, body.strip(), status, remote_ip)
 
 
 def probe_egress(clients: Clients, dep: Deployment) -> tuple[str, list[EgressResult]]:
@@ -124,9 +142,8 @@ def probe_egress(clients: Clients, dep: Deployment) -> tuple[str, list[EgressRes
     pod_ip = start_test_pod(clients, dep)
     results = []
     for url, expected in egress_targets(dep):
-        out = kubectl(clients, dep, f"kubectl exec {TEST_POD} -- curl -sS -m 10 {url}")
-        observed, _ = _classify(out.exit_code, out.stdout)
-        results.append(EgressResult(url, expected, observed, out.exit_code, out.stdout.strip()))
+        out = kubectl(clients, dep, f"kubectl exec {TEST_POD} -- curl -sS -m 10 -w '{_WRITE_OUT}' {url}")
+        results.append(_parse_curl(url, expected, out.exit_code, out.stdout))
     return pod_ip, results
 
 
@@ -140,7 +157,7 @@ def check_egress(results: list[EgressResult]) -> list[CheckRow]:
                 "and check 03_egress_route sends the AKS subnet through the firewall")
         first_line = r.output.splitlines()[0][:160] if r.output else ""
         rows.append(_row("egress from test pod", r.url, r.expected, f"{r.observed} ({how})",
-                         f"curl exit {r.exit_code}: {first_line}", r.observed == r.expected, hint))
+                         f"curl exit {r.exit_code}, HTTP {r.status}: {first_line}", r.observed == r.expected, hint))
     return rows
 
 
@@ -152,11 +169,41 @@ def _workspace_customer_id(clients: Clients, dep: Deployment) -> str:
 
 
 def _evidence_for(rows, result: EgressResult):
+    """The log row of this request: an application rule row by name, or a network rule row by address.
+
+    A network rule decides before application rules (e.g. AzureMonitor TCP 443), so such a request is
+    logged in AZFWNetworkRule with the address curl connected to and no name.
+    """
     host, port = urlparse(result.url).hostname, urlparse(result.url).port
     port = port or (443 if result.url.startswith("https") else 80)
-    matches = [row for row in rows if (row.get("Fqdn") or "").lower() == host.lower()
-               and int(row.get("DestinationPort") or 0) == port]
+    same_port = [row for row in rows if int(row.get("DestinationPort") or 0) == port]
+    by_name = [row for row in same_port if (row.get("Fqdn") or "").lower() == host.lower()]
+    by_address = [row for row in same_port if result.remote_ip and row.get("Type") == "AZFWNetworkRule"
+                  and row.get("DestinationIp") == result.remote_ip]
+    matches = by_name or by_address
     return matches[-1] if matches else None
+
+
+def logs_expected(clients: Clients, dep: Deployment) -> str | None:
+    """Why no firewall log rows can arrive (so waiting is pointless), or None when they should.
+
+    Rows reach the workspace only if the firewall sends its logs there and the traffic passes the
+    firewall at all; both are read from the cloud before any waiting starts.
+    """
+    from praks_lib.deploy.changes import read_or_none
+    from praks_lib.deploy.monitoring import DIAGNOSTIC_SETTING, workspace_id
+
+    firewall = clients.network.azure_firewalls.get(dep.resource_groups.network, dep.firewall.name)
+    settings = read_or_none(lambda: list(clients.monitor.diagnostic_settings.list(firewall.id))) or []
+    workspace = workspace_id(clients, dep.monitoring.firewall_workspace).lower()
+    if not any((s.workspace_id or "").lower() == workspace and any(log.enabled for log in s.logs or [])
+               for s in settings):
+        return (f"02_firewall: no diagnostic setting sends the firewall's logs to workspace "
+                f"{dep.monitoring.firewall_workspace.name} (ensure_firewall_diagnostics creates "
+                f"'{DIAGNOSTIC_SETTING}')")
+    if check_routing(clients, dep)[0].result != PASS:
+        return "03_egress_route: the AKS subnet's traffic does not pass the firewall, so the firewall logs nothing"
+    return None
 
 
 def check_firewall_logs(clients: Clients, dep: Deployment, pod_ip: str, results: list[EgressResult],
@@ -164,11 +211,13 @@ def check_firewall_logs(clients: Clients, dep: Deployment, pod_ip: str, results:
     """Each test request must appear in the firewall's log with the expected action and rule.
 
     Azure ingests firewall logs minutes after the traffic; this polls until every request is found
-    or the deadline (validation.log_deadline_minutes) passes, and says that it is waiting.
+    or the deadline (validation.log_deadline_minutes) passes, and says that it is waiting. When no
+    rows can arrive (no diagnostic setting, traffic not through the firewall) it does not wait.
     """
     deadline_minutes = dep.validation.log_deadline_minutes if deadline_minutes is None else deadline_minutes
+    blocked = logs_expected(clients, dep)
     customer_id = _workspace_customer_id(clients, dep)
-    stop = time.monotonic() + deadline_minutes * 60
+    stop = time.monotonic() + (0 if blocked else deadline_minutes * 60)
     while True:
         table = queries.run(clients, customer_id, "requests_from_source", timedelta(days=1), source_ip=pod_ip)
         rows = table.to_dict("records")
@@ -181,17 +230,19 @@ def check_firewall_logs(clients: Clients, dep: Deployment, pod_ip: str, results:
     checks = []
     for r in results:
         row = _evidence_for(rows, r)
-        hint = ("02_firewall: no log row — the firewall's diagnostic setting must send AZFW* tables to the "
-                "workspace (monitoring.destination_type: Dedicated), or the request bypassed the firewall "
-                "(03_egress_route)")
         if row is None:
+            hint = blocked or ("02_firewall: the request is not in the firewall's log within the deadline "
+                               "(validation.log_deadline_minutes); check the diagnostic setting and routing")
             checks.append(_row("firewall log evidence", r.url, r.expected, "no log row", f"source {pod_ip}",
                                False, hint))
             continue
         rule = f"{row['RuleCollection']}/{row['Rule']}" if row.get("Rule") else (row.get("ActionReason") or "default")
+        hint = ("02_firewall: the firewall decided otherwise than expected; fix the rule set (firewall.rules) "
+                "or the expectation (validation.allowed_urls / denied_urls)")
         checks.append(_row("firewall log evidence", r.url, r.expected, f"{row['Action']} by {rule}",
-                           f"{row['Type']} {row['TimeGenerated']}: {row['SourceIp']} → {row['Fqdn']}:"
-                           f"{row['DestinationPort']} {row['Action']}", row["Action"] == r.expected, hint))
+                           f"{row['Type']}: {row['Protocol']} {row['SourceIp']} → "
+                           f"{row.get('Fqdn') or row.get('DestinationIp')}:{row['DestinationPort']} {row['Action']}",
+                           row["Action"] == r.expected, hint))
     return checks
 
 
