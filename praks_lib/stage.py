@@ -37,6 +37,11 @@ def _prepare_notebook() -> None:
     shell.set_custom_exc(EXPECTED_ERRORS + (StageError,), handler)
     # Diagrams are matplotlib Figures built without pyplot: show them inline as PNG.
     shell.enable_matplotlib("inline")
+    # Evidence tables are read in full, not with their middle rows elided.
+    import pandas as pd
+
+    pd.set_option("display.max_rows", 200)
+    pd.set_option("display.max_colwidth", 120)
 
 
 def start(deployment_file: str, backend: str = "") -> tuple[Deployment, Clients]:

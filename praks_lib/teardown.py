@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from azure.core.exceptions import HttpResponseError
+
 from praks_lib.arm_ids import group_of
 from praks_lib.cloud import Clients
 from praks_lib.deploy.changes import read_or_none, wait_for
@@ -20,8 +22,8 @@ _ORDER = [
     "Microsoft.Network/networkInterfaces",
     "Microsoft.Network/azureFirewalls",
     "Microsoft.Network/publicIPAddresses",
+    "Microsoft.Network/virtualNetworks",  # before the route table its subnet uses
     "Microsoft.Network/routeTables",
-    "Microsoft.Network/virtualNetworks",
     "Microsoft.OperationalInsights/workspaces",
     "Microsoft.ManagedIdentity/userAssignedIdentities",
 ]
@@ -70,16 +72,21 @@ def plan_teardown(clients: Clients, dep: Deployment) -> list[TeardownItem]:
                 group_of(resource.id), resource.name))
             if cluster is not None and cluster.node_resource_group:
                 node_groups.add(cluster.node_resource_group)
+    ours = {r.id.lower() for r in tagged}
+    managed = {g.lower() for g in node_groups}
     for key, group in sorted(groups.items()):
+        if key in managed:
+            continue  # AKS deletes it with the cluster
         inside = list(clients.resource.resources.list_by_resource_group(group.name))
-        foreign = [r for r in inside if (r.tags or {}).get(TAG) != dep.name]
+        # A resource another one of ours manages (the jumpbox's OS disk) goes with it.
+        foreign = [r for r in inside if (r.tags or {}).get(TAG) != dep.name
+                   and (r.managed_by or "").lower() not in ours]
         if not foreign:
             items.append(TeardownItem("delete group", "resource group", group.name, group.name, group.id))
             continue
         items += [TeardownItem("keep (not tagged)", r.type, r.name, group.name, r.id) for r in foreign]
     whole = {i.resource_group.lower() for i in items if i.action == "delete group"}
-    singles = [r for r in tagged if group_of(r.id).lower() not in whole
-               and group_of(r.id).lower() not in {g.lower() for g in node_groups}]
+    singles = [r for r in tagged if group_of(r.id).lower() not in whole | managed]
     items += sorted((TeardownItem("delete resource", r.type, r.name, group_of(r.id), r.id) for r in singles), key=_rank)
     for node_group in sorted(node_groups):
         items.append(TeardownItem("deleted with the cluster", "resource group", node_group, node_group,
@@ -106,23 +113,36 @@ def teardown(clients: Clients, dep: Deployment, items: list[TeardownItem], confi
              f"'{dep.name}' (notebook parameter) or run `praks teardown --confirm {dep.name}`.")
         return []
     deleted = []
-    # Resources first (cluster before machines before networks), then whole groups, cluster's group first.
+    # Clusters first (their node groups hold NICs in our subnets), then whole groups (the cluster's group
+    # first), then the remaining resources of shared groups, users before what they use.
     singles = sorted((i for i in to_delete if i.action == "delete resource"), key=_rank)
+    clusters = [i for i in singles if i.kind.lower() == _ORDER[0].lower()]
     groups = sorted((i for i in to_delete if i.action == "delete group"),
                     key=lambda i: (i.name.lower() != dep.resource_groups.kube.lower(), i.name.lower()))
-    for item in singles:
-        delete = _deleter(clients, item.kind)
-        if delete is None:
-            echo(f"kept {item.kind} {item.name}: praks does not create this type; delete it yourself if intended")
+    failures = []
+    for item in clusters + groups + [i for i in singles if i not in clusters]:
+        try:
+            if item.action == "delete group":
+                wait_for(clients.resource.resource_groups.begin_delete(item.name), f"delete {item.name}", echo=echo)
+                deleted.append(f"resource group {item.name}")
+                echo(f"deleted resource group {item.name} and everything in it")
+                continue
+            delete = _deleter(clients, item.kind)
+            if delete is None:
+                echo(f"kept {item.kind} {item.name}: praks does not create this type; delete it yourself if intended")
+                continue
+            result = delete(item.resource_group, item.name)
+            if hasattr(result, "result"):
+                wait_for(result, f"delete {item.name}", echo=echo)
+        except HttpResponseError as error:  # e.g. still in use by something that is not ours
+            failures.append(f"{item.kind} {item.name}: {error.message}")
+            echo(f"could not delete {item.kind} {item.name}: {error.message}")
             continue
-        result = delete(item.resource_group, item.name)
-        if hasattr(result, "result"):
-            wait_for(result, f"delete {item.name}", echo=echo)
         deleted.append(f"{item.kind} {item.name}")
         echo(f"deleted {item.kind} {item.name}")
-    for item in groups:
-        wait_for(clients.resource.resource_groups.begin_delete(item.name), f"delete {item.name}", echo=echo)
-        deleted.append(f"resource group {item.name}")
-        echo(f"deleted resource group {item.name} and everything in it")
+    if failures:
+        from praks_lib.stage import StageError
+        raise StageError(f"Teardown incomplete: {len(deleted)} deleted, {len(failures)} left:\n  - "
+                         + "\n  - ".join(failures) + "\nFree them from what uses them and run teardown again.")
     echo(f"Teardown complete: {len(deleted)} deletion(s).")
     return deleted

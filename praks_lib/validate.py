@@ -350,3 +350,11 @@ def verdict(table) -> str:
     lines = [f"{r.check} · {r.target}: expected {r.expected}, observed {r.observed} → {r.hint}"
              for r in failed.itertuples()]
     raise StageError(f"FAIL: {len(failed)} of {len(table)} checks failed:\n  - " + "\n  - ".join(lines))
+
+
+def summary_table(table):
+    """Per check: how many pieces of evidence passed and failed."""
+    summary = table.groupby("check", sort=False)["result"].agg(
+        passed=lambda r: int((r == PASS).sum()), failed=lambda r: int((r == FAIL).sum()))
+    summary["result"] = [PASS if failed == 0 else FAIL for failed in summary["failed"]]
+    return summary
