@@ -90,6 +90,51 @@ def run_suite(deployment_file: str | Path | None = None, backend: str | None = N
             break
     total = sum(s.seconds for s in result.stages)
     verdict = "completed" if result.ok else "stopped"
+    report = write_report(result, deployment_file)
     echo(f"Suite {verdict}: {sum(s.error is None for s in result.stages)}/{len(notebooks)} notebooks "
-         f"in {total:.1f} s; executed notebooks in {run_dir}")
+         f"in {total:.1f} s; report: {report}")
     return result
+
+
+def _last_output(notebook: Path) -> str:
+    """The text of the notebook's last output: a stage's PASS line, or the error that stopped it."""
+    import nbformat
+
+    for cell in reversed(nbformat.read(notebook, as_version=4).cells):
+        for output in reversed(cell.get("outputs", [])):
+            if output.get("output_type") == "error":
+                return f"{output['ename']}: {output['evalue']}"
+            text = output.get("text") or output.get("data", {}).get("text/plain", "")
+            if text:
+                return text.strip()
+    return ""
+
+
+def write_report(result: SuiteResult, deployment_file: Path) -> Path:
+    """runs/<timestamp>/report.html: one line per stage with its verdict, and each notebook as HTML."""
+    import html
+
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter()
+    rows = []
+    for stage in result.stages:
+        page = stage.output.with_suffix(".html")
+        if stage.output.exists():
+            body, _ = exporter.from_notebook_node(nbformat.read(stage.output, as_version=4))
+            page.write_text(body)
+        outcome = stage.error or _last_output(stage.output)
+        status = "ok" if stage.error is None else "FAILED"
+        rows.append(f"<tr><td><a href='{page.name}'>{stage.stage}</a></td><td class='{status}'>{status}</td>"
+                    f"<td>{stage.seconds:.1f} s</td><td><pre>{html.escape(outcome)}</pre></td></tr>")
+    verdict = "PASS" if result.ok else "FAIL"
+    report = result.run_dir / "report.html"
+    report.write_text(
+        "<!doctype html><html><head><meta charset='utf-8'><title>praks run</title><style>"
+        "body{font-family:sans-serif;margin:2em}td{padding:.3em .8em;vertical-align:top;border-bottom:1px solid #ddd}"
+        "pre{white-space:pre-wrap;margin:0}.ok{color:#0a7d4f}.FAILED{color:#b3261e;font-weight:bold}</style></head>"
+        f"<body><h1>praks run: {verdict}</h1><p>parameters: {html.escape(str(deployment_file))} · "
+        f"{result.run_dir.name}</p><table><tr><th>stage</th><th>result</th><th>time</th><th>verdict</th></tr>"
+        + "".join(rows) + "</table></body></html>")
+    return report

@@ -24,6 +24,9 @@ def test_suite_runs_twice_and_the_second_run_changes_nothing(tmp_path):
     assert lines[0].startswith("[1/2] 00_plan") and " ok " in lines[0]
     assert lines[-1].startswith("Suite completed: 2/2 notebooks")
     assert "6 created" in _outputs(first.stages[1].output)
+    report = (first.run_dir / "report.html").read_text()
+    assert "praks run: PASS" in report and "PASS: hub and spoke deployed" in report
+    assert (first.run_dir / "01_network.html").exists()
 
     second = run_suite(up_to="01", runs_dir=tmp_path / "runs2", state_dir=state, echo=lines.append)
     assert second.ok
@@ -40,6 +43,7 @@ def test_bad_parameter_file_stops_at_the_first_notebook_and_creates_nothing(tmp_
     failure = result.stages[0].error
     assert "ParameterError" in failure and "3 problem(s)" in failure and "aks.typo" in failure
     assert any(line.strip().startswith("00_plan.ipynb failed at cell [") for line in lines)
+    assert "praks run: FAIL" in (result.run_dir / "report.html").read_text()
     cloud = connect(load_deployment(), state_dir=tmp_path / "state")
     assert list(cloud.resource.resource_groups.list()) == []
 
