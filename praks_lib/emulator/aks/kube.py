@@ -10,6 +10,9 @@ first run command comes :data:`FIRST_COMMAND_AFTER` later and each further one
 same on every run. Firewall and Container insights rows keep real time: Log Analytics queries
 select rows by their ingestion time.
 
+After each command, Services of type LoadBalancer become Azure load balancers in the node resource
+group (:mod:`praks_lib.emulator.aks.service_load_balancers`), as AKS's cloud controller makes them.
+
 A pod's connections and name lookups go through the emulated cloud: ``network`` is the data plane
 (routed from the pod's address, judged and logged by the firewall), ``resolve`` is Azure DNS as seen
 from the pod's virtual network (CoreDNS forwards there).
@@ -19,10 +22,13 @@ from __future__ import annotations
 import ipaddress
 from datetime import datetime, timedelta, timezone
 
-from praks_lib.emulator import dataplane, dns
+from praks_lib.emulator import dataplane, dns, network_state
+from praks_lib.emulator.aks import service_load_balancers
 from praks_lib.emulator.aks.bootstrap import vnet_of
 from praks_lib.emulator.kubernetes import ClusterState, invoke, new_cluster, unpack_context
 from praks_lib.emulator.kubernetes.cluster import MAX_PODS
+from praks_lib.emulator.providers.network_interfaces import frontend_addresses
+from praks_lib.emulator.router import Call
 
 STATE_TYPE = "Microsoft.ContainerService/managedClusters/kubernetesState"
 PROVISIONED = datetime(2025, 1, 1, 0, 6, tzinfo=timezone.utc)
@@ -43,15 +49,35 @@ def max_pods(plugin: str, mode: str | None) -> int:
     return OVERLAY_MAX_PODS if mode == "overlay" else 110
 
 
+def reserve_node_addresses(tx, subnet: dict, node_count: int, overlay: bool) -> list[str] | None:
+    """Each node's primary address: the lowest free block of the subnet that holds the node and (classic
+    Azure CNI) its ``MAX_PODS`` pod addresses after it. None when the free space is too fragmented."""
+    network = network_state.subnet_networks(subnet)[0]
+    used = {*network_state.addresses_in_use(tx, subnet["id"]), *frontend_addresses(tx, subnet["id"])}
+    size = 1 if overlay else 1 + MAX_PODS
+    hosts = network_state.usable_hosts(network)
+    nodes, offset = [], hosts.start
+    while len(nodes) < node_count and offset + size <= hosts.stop:
+        block = {str(network[offset + i]) for i in range(size)}
+        if used.isdisjoint(block):
+            nodes.append(str(network[offset]))
+            used |= block
+            offset += size
+        else:
+            offset += 1
+    return nodes if len(nodes) == node_count else None
+
+
 def build(cluster_id: str, name: str, *, version: str, subnet_prefix: str, network: dict, api_server: str,
-          pool: dict, location: str, node_group: str, addons: list[str]) -> ClusterState:
+          pool: dict, location: str, node_group: str, addons: list[str],
+          node_ips: list[str] | None = None) -> ClusterState:
     return new_cluster(
         cluster_id=cluster_id, cluster_name=name, kubernetes_version=version, node_subnet=subnet_prefix,
         service_cidr=network["serviceCidr"], dns_service_ip=network["dnsServiceIP"], api_server_fqdn=api_server,
         created=PROVISIONED, network_plugin=network["networkPlugin"],
         network_plugin_mode=network.get("networkPluginMode"), pod_cidr=network.get("podCidr"),
         node_pool=pool["name"], node_count=pool["count"], vm_size=pool["vmSize"], os_sku=pool.get("osSKU", "Ubuntu"),
-        location=location, node_resource_group=node_group, addons=addons)
+        location=location, node_resource_group=node_group, addons=addons, node_ips=node_ips)
 
 
 def node_addresses(state: ClusterState) -> list[list[str]]:
@@ -93,15 +119,18 @@ def resolver_for(tx):
     return resolve
 
 
-def run_command(tx, cluster_id: str, command: str, context: str | None, command_id: str):
+def run_command(call: Call, cluster: dict, command: str, context: str | None, command_id: str):
     """Run one command line in the cluster; (exit code, logs, startedAt, finishedAt, pods changed).
+    Afterwards the cloud follows the cluster's Services (Azure load balancers for type LoadBalancer).
     Raises :class:`~praks_lib.emulator.kubernetes.ContextError` for a context that is not a zip."""
+    tx, cluster_id = call.tx, cluster["id"]
     files = unpack_context(context)
     state, commands = load(tx, cluster_id)
     started = PROVISIONED + FIRST_COMMAND_AFTER + commands * COMMAND_STEP
     before = _pod_view(state)
     code, logs = invoke(state, command, context_files=files, command_id=command_id, now=started,
                         network=network_for(tx), resolve=resolver_for(tx))
+    service_load_balancers.reconcile(call, cluster, state)
     save(tx, cluster_id, state, commands + 1)
     return code, logs, started, started + COMMAND_DURATION, _pod_view(state) != before
 

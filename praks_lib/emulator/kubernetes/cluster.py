@@ -2,7 +2,8 @@
 
 Addresses follow Azure CNI: each node takes its primary IP from the AKS subnet (Azure keeps the
 first four addresses), then classic Azure CNI reserves the next ``MAX_PODS`` addresses on the node's
-NIC for its pods; overlay gives each node a /24 of the pod CIDR instead.
+NIC for its pods; overlay gives each node a /24 of the pod CIDR instead. The provider passes the node
+addresses it reserved in the subnet (``node_ips``); without them nodes take the subnet's first blocks.
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from praks_lib.emulator.kubernetes.objects import (
     ClusterState, ConfigMap, Container, Deployment, Namespace, Node, Pod, Service, ServicePort, stable_suffix,
     stable_uid,
 )
-from praks_lib.emulator.kubernetes.workload import SystemWorkload, system_workload
+from praks_lib.emulator.kubernetes.workload import SystemWorkload, addon_workload, system_workload
 
 MAX_PODS = 30  # classic Azure CNI default: 30 pod addresses per node, 31 subnet addresses with the node's
 AZURE_RESERVED = 4  # Azure keeps .0-.3 of every subnet
@@ -55,11 +56,15 @@ def new_cluster(*, cluster_id: str, cluster_name: str, kubernetes_version: str, 
                 network_plugin: str = "azure", network_plugin_mode: str | None = None,
                 pod_cidr: str | None = None, node_pool: str = "nodepool1", node_count: int = 3,
                 vm_size: str = "Standard_D2s_v5", os_sku: str = "Ubuntu", location: str = "westeurope",
-                node_resource_group: str = "", addons: Iterable[str] = ()) -> ClusterState:
+                node_resource_group: str = "", addons: Iterable[str] = (),
+                node_ips: list[str] | None = None) -> ClusterState:
     """A freshly provisioned cluster: nodes Ready, system pods Running, the default services.
 
     ``cluster_id`` (the ARM resource id) seeds every generated name and uid, so the same cluster
     always gets the same pods; ``created`` is when provisioning finished (the provider's clock).
+    ``node_ips``: each node's primary address, as the provider reserved them in ``node_subnet``
+    (classic Azure CNI: the node's pods take the ``MAX_PODS`` addresses after it); default: the
+    subnet's first free blocks.
     """
     version = _full_version(kubernetes_version)
     if network_plugin_mode == "overlay" and not pod_cidr:
@@ -75,7 +80,11 @@ def new_cluster(*, cluster_id: str, cluster_name: str, kubernetes_version: str, 
         dns_service_ip=dns_service_ip, pod_cidr=pod_cidr, created=created)
     for name in SYSTEM_NAMESPACES:
         add_namespace(state, name, created, seed=cluster_id)
-    _add_nodes(state, cluster_id, node_pool, node_count, vm_size, os_sku, location, node_resource_group, subnet)
+    step = 1 if network_plugin_mode == "overlay" else 1 + MAX_PODS
+    addresses = node_ips or [str(subnet.network_address + AZURE_RESERVED + i * step) for i in range(node_count)]
+    if len(addresses) != node_count or not all(ipaddress.IPv4Address(a) in subnet for a in addresses):
+        raise ValueError(f"node_ips {addresses} must hold one address of {node_subnet} per node ({node_count})")
+    _add_nodes(state, cluster_id, node_pool, vm_size, os_sku, location, node_resource_group, addresses)
     for workload in system_workload(network_plugin, network_plugin_mode, version, node_count, addons):
         _add_system_pods(state, cluster_id, workload)
     _add_system_services(state, cluster_id)
@@ -94,16 +103,14 @@ def add_namespace(state: ClusterState, name: str, now: datetime, seed: str = "")
     return namespace
 
 
-def _add_nodes(state, cluster_id, pool, count, vm_size, os_sku, location, node_resource_group, subnet):
+def _add_nodes(state, cluster_id, pool, vm_size, os_sku, location, node_resource_group, addresses):
     number = int(hashlib.sha256(f"{cluster_id}|{pool}".encode()).hexdigest(), 16) % 90_000_000 + 10_000_000
     os_image, kernel, runtime = _NODE_OS[(os_sku, tuple(map(int, state.kubernetes_version.split(".")[:2])) >= (1, 34))]
     overlay_blocks = (ipaddress.IPv4Network(state.pod_cidr).subnets(new_prefix=24) if state.overlay else None)
-    for index in range(count):
+    for index, address in enumerate(addresses):
         name = f"aks-{pool}-{number}-vmss{_vmss_instance(index)}"
-        step = 1 if state.overlay else 1 + MAX_PODS
         state.nodes.append(Node(
-            name=name, uid=stable_uid(cluster_id, "node", name),
-            internal_ip=str(subnet.network_address + AZURE_RESERVED + index * step),
+            name=name, uid=stable_uid(cluster_id, "node", name), internal_ip=address,
             created=state.created + NODES_READY_AFTER, kubelet_version=f"v{state.kubernetes_version}",
             os_image=os_image, kernel_version=kernel, container_runtime=runtime,
             pod_cidr=str(next(overlay_blocks)) if overlay_blocks else None,
@@ -155,6 +162,31 @@ def place_pod(state: ClusterState, *, namespace: str, name: str, containers: lis
 def template_hash(seed: str) -> str:
     """A ReplicaSet's pod-template-hash (9-10 characters of the generated-name alphabet)."""
     return stable_suffix(f"template|{seed}", 10 if hashlib.sha256(seed.encode()).digest()[0] % 2 else 9)
+
+
+def enable_addon(state: ClusterState, addon: str, cluster_id: str) -> None:
+    """Run an AKS add-on's kube-system workloads (e.g. "omsagent": ama-logs) on an existing cluster;
+    nothing changes for workloads already running."""
+    running = {_workload_of(p) for p in state.pods if p.namespace == "kube-system"}
+    for workload in addon_workload(addon, len(state.nodes)):
+        if workload.name not in running:
+            _add_system_pods(state, cluster_id, workload)
+
+
+def disable_addon(state: ClusterState, addon: str) -> None:
+    """Stop an AKS add-on's kube-system workloads (their pods go away)."""
+    names = {w.name for w in addon_workload(addon, len(state.nodes))}
+    kept = [p for p in state.pods if not (p.namespace == "kube-system" and _workload_of(p) in names)]
+    if len(kept) != len(state.pods):
+        state.pods = kept
+        state.next_serial()
+
+
+def _workload_of(pod: Pod) -> str | None:
+    """The system workload a kube-system pod belongs to (DaemonSet name, or its ReplicaSet's Deployment)."""
+    if pod.owner_kind == "ReplicaSet" and pod.owner_name:
+        return pod.owner_name.rsplit("-", 1)[0]
+    return pod.owner_name
 
 
 def _add_system_pods(state: ClusterState, cluster_id: str, workload: SystemWorkload) -> None:

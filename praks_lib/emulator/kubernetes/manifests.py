@@ -112,7 +112,7 @@ def _create(state, kind, namespace, name, document, now, start_pod):
         service = Service(namespace=namespace, name=name, uid=uid, created=now, type=spec.get("type", "ClusterIP"),
                           cluster_ip=spec.get("clusterIP") or state.new_service_ip(f"{namespace}/{name}"),
                           ports=_service_ports(spec, f"{namespace}/{name}"), selector=spec.get("selector") or {},
-                          labels=labels)
+                          labels=labels, annotations=_annotations(document))
         state.services.append(service)
         return service
     if kind == "Deployment":
@@ -134,6 +134,10 @@ def _create(state, kind, namespace, name, document, now, start_pod):
                             restart_policy=spec.get("restartPolicy", "Always"), seed=uid)
     start_pod(pod)
     return pod
+
+
+def _annotations(document: dict) -> dict[str, str]:
+    return {k: str(v) for k, v in ((document.get("metadata") or {}).get("annotations") or {}).items()}
 
 
 def _service_ports(spec: dict, seed: str) -> list[ServicePort]:
@@ -163,8 +167,10 @@ def _update(state, kind, existing, document, path, now):
     elif kind == "ConfigMap":
         existing.data = {k: str(v) for k, v in (document.get("data") or {}).items()}
     elif kind == "Service":
+        existing.type = spec.get("type", "ClusterIP")
         existing.ports = _service_ports(spec, f"{existing.namespace}/{existing.name}")
         existing.selector = spec.get("selector") or {}
+        existing.annotations = _annotations(document)
     elif kind == "Deployment":
         existing.replicas = int(spec.get("replicas", 1))
         existing.template = spec.get("template") or {}

@@ -103,6 +103,7 @@ class Service(_Model):
     ports: list[ServicePort] = Field(default_factory=list)
     selector: dict[str, str] = Field(default_factory=dict)
     labels: dict[str, str] = Field(default_factory=dict)
+    annotations: dict[str, str] = Field(default_factory=dict)  # e.g. azure-load-balancer-internal
     applied: dict[str, Any] | None = None
 
 

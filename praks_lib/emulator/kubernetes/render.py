@@ -236,7 +236,7 @@ def service_object(state: ClusterState, service: Service) -> dict:
     status = {"loadBalancer": {"ingress": [{"ip": service.external_ip}]} if service.external_ip else {}}
     return {"apiVersion": "v1", "kind": "Service",
             "metadata": _metadata(service.name, service.uid, service.created, state.serial, service.namespace,
-                                  service.labels),
+                                  service.labels, annotations=dict(service.annotations) or None),
             "spec": spec, "status": status}
 
 

@@ -89,11 +89,20 @@ def system_workload(network_plugin: str, plugin_mode: str | None, k8s_version: s
                                      ("metrics-server-vpa", f"{MCR}/oss/v2/kubernetes/autoscaler/addon-resizer:v1.8.23-2")),
                CURRENT),
     ]
-    if {"omsagent", "monitoring"} & {a.lower() for a in addons}:
-        image = f"{MCR}/azuremonitor/containerinsights/ciprod:3.1.27"
-        workloads += [
-            ds("ama-logs", (("ama-logs", image), ("ama-logs-prometheus", image)), CURRENT, host_network=False,
-               app="ama-logs-agent"),
-            deploy("ama-logs-rs", 1, (("ama-logs", image),), CURRENT, app="ama-logs-agent-rs"),
-        ]
+    workloads += {w.name: w for addon in addons for w in addon_workload(addon, node_count)}.values()
     return sorted(workloads, key=lambda w: w.name)
+
+
+def addon_workload(addon: str, node_count: int) -> list[SystemWorkload]:
+    """The kube-system workloads one AKS add-on runs (none for an add-on without pods here).
+
+    "omsagent" (monitoring, Container insights) runs the ama-logs DaemonSet and ama-logs-rs.
+    """
+    if addon.lower() not in ("omsagent", "monitoring"):
+        return []
+    image = f"{MCR}/azuremonitor/containerinsights/ciprod:3.1.27"
+    return [
+        SystemWorkload("ama-logs", "DaemonSet", node_count, (("ama-logs", image), ("ama-logs-prometheus", image)),
+                       False, CURRENT, "ama-logs-agent"),
+        SystemWorkload("ama-logs-rs", "Deployment", 1, (("ama-logs", image),), False, CURRENT, "ama-logs-agent-rs"),
+    ]

@@ -8,6 +8,7 @@ from praks_lib.emulator.providers import network_firewall, network_interfaces, n
 from praks_lib.emulator.providers import authorization, msi, privatedns
 from praks_lib.emulator.providers import compute
 from praks_lib.emulator.providers import containerservice
+from praks_lib.emulator.providers import network_loadbalancers
 
 PROVIDERS = [
     resources.routes,
@@ -16,6 +17,7 @@ PROVIDERS = [
     network_routetables.routes,
     network_interfaces.routes,
     network_firewall.routes,
+    network_loadbalancers.routes,
     operationalinsights.routes,
     insights.routes,
     loganalytics_query.routes,

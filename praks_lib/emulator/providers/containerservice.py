@@ -35,8 +35,7 @@ from praks_lib.emulator import arm
 from praks_lib.emulator.aks import bootstrap, insights, kube, node_group, validation
 from praks_lib.emulator.arm import ArmError, ResourceId, ResourceType, bad_request, stable_uuid
 from praks_lib.emulator.faults import take_operation_fault
-from praks_lib.emulator.kubernetes import ContextError, system_workload
-from praks_lib.emulator.kubernetes.cluster import _add_system_pods
+from praks_lib.emulator.kubernetes import ContextError, disable_addon, enable_addon
 from praks_lib.emulator.network_state import addresses_in_use
 from praks_lib.emulator.providers import msi
 from praks_lib.emulator.router import Call, Response
@@ -280,10 +279,13 @@ def provision(call: Call, rid: ResourceId, body: dict, plan: dict, *, bootstrap_
     if state is None:
         zone, record = node_group.private_dns_names(cluster_id, properties["dnsPrefix"], location)
         api_server = f"{record}.{zone}" if plan["private"] else api_server
+        node_ips = kube.reserve_node_addresses(call.tx, subnet, pool["count"],
+                                               network.get("networkPluginMode") == "overlay")
         try:
             state = kube.build(cluster_id, name, version=properties["currentKubernetesVersion"],
                                subnet_prefix=subnet_prefix, network=network, api_server=api_server, pool=pool,
-                               location=location, node_group=properties["nodeResourceGroup"], addons=addons)
+                               location=location, node_group=properties["nodeResourceGroup"], addons=addons,
+                               node_ips=node_ips)
         except ValueError:
             state = None  # the Kubernetes side of this network plugin is not emulated
     vnet_id = str(ResourceId.parse(subnet["id"]).parent)
@@ -308,7 +310,7 @@ def provision(call: Call, rid: ResourceId, body: dict, plan: dict, *, bootstrap_
         if failure is not None:
             return failure
     if state is not None:
-        _sync_addon_pods(state, cluster_id, addons)
+        _sync_addon_pods(state, cluster_id, properties.get("addonProfiles") or {})
         commands = stored[1] if stored else 0
         kube.save(call.tx, cluster_id, state, commands)
         report_monitoring(call.tx, body, state)
@@ -323,20 +325,13 @@ def _addon_identities(call, properties, group_id, name, location, tags) -> None:
             addon.pop("identity", None)
 
 
-def _sync_addon_pods(state, cluster_id: str, addons: list[str]) -> None:
-    """ama-logs pods run exactly while the monitoring add-on is enabled."""
-    wanted = [w for w in system_workload(state.network_plugin, state.network_plugin_mode,
-                                          state.kubernetes_version, len(state.nodes), addons)
-              if w.name.startswith("ama-logs")]
-    running = {p.owner_name for p in state.pods if p.namespace == "kube-system" and
-               (p.owner_name or "").startswith("ama-logs")}
-    if wanted and not running:
-        for workload in wanted:
-            _add_system_pods(state, cluster_id, workload)
-    if not wanted and running:
-        state.pods = [p for p in state.pods if not (p.namespace == "kube-system" and
-                                                    (p.owner_name or "").startswith("ama-logs"))]
-        state.next_serial()
+def _sync_addon_pods(state, cluster_id: str, profiles: dict) -> None:
+    """An add-on's pods (omsagent: ama-logs) run exactly while the add-on is enabled."""
+    for addon, profile in profiles.items():
+        if profile.get("enabled"):
+            enable_addon(state, addon, cluster_id)
+        else:
+            disable_addon(state, addon)
 
 
 def report_monitoring(tx, cluster: dict, state) -> None:
@@ -421,7 +416,7 @@ def run_command(call: Call) -> Response:
     command_id = stable_uuid(str(rid), "command", str(stored[1])).replace("-", "")
     try:
         code, logs, started, finished, pods_changed = kube.run_command(
-            call.tx, str(rid), request.get("command") or "", request.get("context"), command_id)
+            call, cluster, request.get("command") or "", request.get("context"), command_id)
     except ContextError as error:
         raise bad_request("InvalidParameter", CONTEXT_INVALID.format(detail=error)) from None
     if pods_changed:

@@ -5,6 +5,8 @@ Azure behaviours kept:
   ``Dynamic`` allocation takes the lowest free address, skipping Azure's five reserved ones
   (network, .1, .2, .3, broadcast) and those other NICs and firewalls hold; the address is kept
   on later updates. ``Static`` addresses must be inside the subnet, not reserved and free.
+- Addresses internal load balancers' frontends hold count as used too (:func:`frontend_addresses`).
+- A NIC attached to a VM cannot be deleted (``NicInUse``): delete the VM first.
 - A public IP only when asked, and only one not used elsewhere (``PublicIPAddressInUse``).
 - The subnet lists the NIC's IP configurations (``ipConfigurations``), the public IP its
   ``ipConfiguration``: both refuse deletion while the NIC exists.
@@ -25,6 +27,7 @@ from praks_lib.emulator.network_state import NIC_TYPE, IpConfigurationLink
 from praks_lib.emulator.router import Call, Response
 
 IP_CONFIGURATION_TYPE = "Microsoft.Network/networkInterfaces/ipConfigurations"
+LOAD_BALANCER_TYPE = "Microsoft.Network/loadBalancers"
 NIC_PATH = ("/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/"
             "Microsoft.Network/networkInterfaces/{name0}")
 EFFECTIVE_ROUTES_POLLS = 1
@@ -48,6 +51,8 @@ PUBLIC_IP_IN_USE = (
     "Public IP address {ip} is already used by {other}; IP configuration {config} cannot use it. "
     "Use another public IP address or remove it from {other} first."
 )
+# Azure's code and text.
+NIC_IN_USE = "Network Interface {nic} is used by existing VM {vm}."
 INVALID_ALLOCATION = "IP configuration {config} has an invalid privateIPAllocationMethod '{value}' (Dynamic or Static)."
 # Properties Azure fills in and a client cannot set (kept from the stored NIC).
 NIC_SERVER_OWNED = ("macAddress", "virtualMachine", "hostedWorkloads", "tapConfigurations", "primary")
@@ -71,12 +76,27 @@ def check_public_ip_free(call: Call, public_ip: dict, config_id: str, owner_id: 
             ip=public_ip["id"], other=holder, config=config_id))
 
 
+def frontend_addresses(tx, subnet_id: str, except_owner: str | None = None) -> dict[str, str]:
+    """Private IP → frontend id, for the addresses internal load balancers hold in a subnet (leaving
+    out those of ``except_owner``); ``network_state.addresses_in_use`` counts NICs and firewalls."""
+    used = {}
+    for balancer in tx.list(LOAD_BALANCER_TYPE, network_state.EVERYWHERE):
+        if except_owner and arm.same_id(balancer["id"], except_owner):
+            continue
+        for frontend in balancer["properties"].get("frontendIPConfigurations") or []:
+            properties = frontend["properties"]
+            if arm.same_id((properties.get("subnet") or {}).get("id"), subnet_id):
+                used[properties["privateIPAddress"]] = frontend["id"]
+    return used
+
+
 def allocate_private_ip(call: Call, subnet: dict, config_id: str, owner_id: str, method: str,
                         requested: str | None, kept: str | None) -> str:
     """The private IP for one IP configuration: ``requested`` (Static), else the one it already
     has (``kept``), else the lowest free usable address of the subnet."""
     network = network_state.subnet_networks(subnet)[0]
-    used = network_state.addresses_in_use(call.tx, subnet["id"], except_owner=owner_id)
+    used = {**network_state.addresses_in_use(call.tx, subnet["id"], except_owner=owner_id),
+            **frontend_addresses(call.tx, subnet["id"], except_owner=owner_id)}
     hosts = network_state.usable_hosts(network)
     if method == "Static":
         try:
@@ -160,6 +180,12 @@ class NetworkInterfaces(ResourceType):
         for config in body["properties"]["ipConfigurations"]:
             config["etag"] = stored["etag"]
         return body
+
+    def before_delete(self, call, rid, stored):
+        """Azure detaches a NIC only with its VM: the VM must go first."""
+        vm = stored["properties"].get("virtualMachine")
+        if vm:
+            raise bad_request("NicInUse", NIC_IN_USE.format(nic=stored["id"], vm=vm["id"]))
 
     def after_write(self, call, rid, stored, request):
         network_state.relink(call.tx, stored["id"], links_of(stored))
