@@ -10,8 +10,8 @@ programs:
   (:mod:`praks_lib.emulator.dns`: private zones linked to that network, else public DNS);
 - ``curl …`` — one connection from the VM's private IP through :mod:`praks_lib.emulator.dataplane`
   (its subnet's effective routes, the firewall when a route leads there), printed by the same curl
-  the emulated pods use (:class:`praks_lib.emulator.kubernetes.shell.PodShell`), its own messages
-  on stderr as curl writes them;
+  the emulated pods use (:func:`praks_lib.emulator.kubernetes.shell.curl`), its own messages on
+  stderr as curl writes them;
 - ``hostname [-I|-i]``, ``ip addr``, ``cat /etc/resolv.conf|/etc/hostname|/etc/os-release``,
   ``echo``, ``true``, ``false``, ``sleep``.
 
@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from praks_lib.emulator import dataplane, dns, network_state
-from praks_lib.emulator.kubernetes.shell import NOT_EMULATED, PodShell
+from praks_lib.emulator.kubernetes.shell import NOT_EMULATED, Result, curl
 from praks_lib.emulator.store import Transaction
 from praks_lib.firewall import resolve as public_resolve
 
@@ -45,13 +45,6 @@ CONTROL_OPERATORS = (";", "&&", "||")
 
 
 @dataclass
-class Result:
-    code: int
-    stdout: str = ""
-    stderr: str = ""
-
-
-@dataclass
 class VmShell:
     """One VM's view of the network: its computer name, its primary NIC's address and subnet."""
 
@@ -62,27 +55,18 @@ class VmShell:
     mac: str
     now: datetime
 
-    # The pods' curl (options, exit codes, messages, pages); it calls lookup, _flow,
-    # _cluster_destination and now, which this class provides for a VM.
-    _curl = PodShell._curl
-    _curl_url = PodShell._curl_url
-
-    # what the borrowed curl needs -----------------------------------------------------------
-    def lookup(self, name: str) -> tuple[str, list[str], bool]:
-        """(name, addresses or [] for NXDOMAIN, authoritative) from Azure DNS for this VNet."""
+    # what curl needs ----------------------------------------------------------------------------
+    def _addresses(self, name: str) -> list[str]:
+        """The addresses Azure DNS gives this VNet for ``name`` ([] for NXDOMAIN)."""
         if _is_ip(name):
-            return name, [name], True
-        answer = dns.lookup(self.tx, name, self.subnet_id)
-        return answer.name, list(answer.addresses), False
+            return [name]
+        return list(dns.lookup(self.tx, name, self.subnet_id).addresses)
 
     def _flow(self, host: str, address: str, port: int, protocol: str, sni: bool | None):
         """The data plane's outcome for one connection from the VM. The flow carries the name
         (for the firewall's application rules) when it resolved publicly, else the address."""
         public = not _is_ip(host) and address in public_resolve(host)
         return dataplane.send(self.tx, self.address, host if public else address, port, protocol, sni=sni)
-
-    def _cluster_destination(self, address: str) -> None:
-        return None  # a VM is outside every cluster
 
     # programs ---------------------------------------------------------------------------------
     def run(self, argv: list[str]) -> Result | None:
@@ -133,10 +117,7 @@ class VmShell:
         return Result(0 if answer.addresses else 1, dns.render_nslookup(answer))
 
     def _program_curl(self, args: list[str]) -> Result:
-        code, text = self._curl(args)
-        lines = text.splitlines(keepends=True)
-        return Result(code, "".join(l for l in lines if not l.startswith("curl: ")),
-                      "".join(l for l in lines if l.startswith("curl: ")))
+        return curl(args, lookup=self._addresses, flow=self._flow, now=self.now)
 
     def _program_ip(self, args: list[str]) -> Result:
         words = [a for a in args if not a.startswith("-")]

@@ -12,6 +12,7 @@ import ipaddress
 import shlex
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Callable
 from email.utils import format_datetime
 from urllib.parse import urlsplit
 
@@ -174,78 +175,9 @@ class PodShell:
 
     # curl -------------------------------------------------------------------------------------
     def _curl(self, args: list[str]) -> tuple[int, str]:
-        try:
-            options, urls = _parse_options(args, flags="sSIikLfv", valued="mowXHd",
-                                           long_flags={"silent": "s", "show-error": "S", "head": "I",
-                                                       "include": "i", "insecure": "k", "location": "L",
-                                                       "fail": "f", "verbose": "v"},
-                                           long_valued={"max-time": "m", "output": "o", "write-out": "w",
-                                                        "request": "X", "header": "H", "connect-timeout": "c",
-                                                        "data": "d"})
-        except _OptionError as error:
-            return CURL_EXIT["usage"], (f"curl: option {error.option}: is unknown\n"
-                                        "curl: try 'curl --help' or 'curl --manual' for more information\n")
-        if "v" in options:
-            return CURL_EXIT["usage"], NOT_EMULATED.format(what="curl -v") + "\n"
-        if not urls:
-            return CURL_EXIT["usage"], "curl: no URL specified\ncurl: try 'curl --help' or 'curl --manual' for more information\n"
-        return self._curl_url(urls[0], options, redirects=0)
-
-    def _curl_url(self, url: str, options: dict, redirects: int) -> tuple[int, str]:
-        show_errors = "S" in options or "s" not in options
-        write_out = options.get("w", "")
-        target = _split_url(url)
-        if target is None:
-            return 3, "curl: (3) URL rejected: Malformed input to a URL function\n" if show_errors else ""
-        scheme, host, port, path = target
-
-        def fail(code: int, message: str, http_code: str = "000") -> tuple[int, str]:
-            text = f"curl: ({code}) {message}\n" if show_errors else ""
-            return code, _write_out(write_out, http_code, "") + text
-
-        _, addresses, _ = self.lookup(host)
-        if not addresses:
-            return fail(6, f"Could not resolve host: {host}")
-        outcome = self._flow(host, addresses[0], port, scheme.upper(),
-                             (not _is_ip(host)) if scheme == "https" else None)
-        kind = net.observed(outcome)
-        timeout = options.get("m") or options.get("c")
-        if kind == net.TIMEOUT:
-            if timeout:
-                return fail(28, f"Connection timed out after {int(float(timeout) * 1000) + 1} milliseconds")
-            return fail(28, f"Failed to connect to {host} port {port} after 134912 ms: Couldn't connect to server")
-        if kind == net.REFUSED:
-            return fail(7, f"Failed to connect to {host} port {port} after 0 ms: Couldn't connect to server")
-        if kind == net.TLS_FAILURE:
-            if scheme == "https":
-                return fail(35, f"OpenSSL SSL_connect: Connection reset by peer in connection to {host}:{port}")
-            return fail(56, "Recv failure: Connection reset by peer")
-        if kind == net.CONNECTED:
-            if self._cluster_destination(addresses[0]) == "service":
-                status, reason, content_type, body, extra = _api_server_answer(scheme, "k" in options)
-                if status is None:
-                    return fail(60, "SSL certificate problem: unable to get local issuer certificate")
-            else:
-                page = net.site_page(host, path, scheme, port)
-                status, reason, content_type, body = page.status, page.reason, page.content_type, page.body
-                extra = {"Server": page.server, **({"Location": page.location} if page.location else {})}
-                if "L" in options and page.location and redirects < 10:
-                    return self._curl_url(page.location, options, redirects + 1)
-        else:
-            status, reason, content_type, body, extra = (outcome.status, "", "text/plain; charset=utf-8",
-                                                         net.body_of(outcome), {})
-        if "f" in options and status >= 400:
-            return fail(22, f"The requested URL returned error: {status}", str(status))
-        headers = _http_headers(status, reason, content_type, body, extra, self.now)
-        if "I" in options:
-            shown = headers
-        elif "i" in options:
-            shown = headers + body
-        else:
-            shown = body
-        if options.get("o") and "I" not in options:
-            shown = ""
-        return 0, shown + _write_out(write_out, str(status), addresses[0])
+        result = curl(args, lookup=lambda name: self.lookup(name)[1], flow=self._flow, now=self.now,
+                      cluster_service=lambda address: self._cluster_destination(address) == "service")
+        return result.code, result.stdout + result.stderr
 
     # wget (GNU) -------------------------------------------------------------------------------
     def _wget(self, args: list[str]) -> tuple[int, str]:
@@ -365,6 +297,115 @@ class PodShell:
         lines += ["", f"--- {host} ping statistics ---",
                   f"{count} packets transmitted, 0 received, 100% packet loss, time {elapsed + 40}ms", ""]
         return 1, "\n".join(lines) + "\n"
+
+
+# curl 8 ---------------------------------------------------------------------------------------------
+
+@dataclass
+class Result:
+    """What a program did: its exit code and what it wrote on stdout and on stderr."""
+
+    code: int
+    stdout: str = ""
+    stderr: str = ""
+
+
+# lookup(name) -> addresses; [] for NXDOMAIN, None when no DNS server answered
+Lookup = Callable[[str], "list[str] | None"]
+# flow(host, address, port, protocol, sni) -> the data plane's Outcome for one connection
+Flow = Callable[[str, str, int, str, "bool | None"], net.Outcome]
+
+
+def curl(args: list[str], *, lookup: Lookup, flow: Flow, now: datetime,
+         cluster_service: Callable[[str], bool] | None = None) -> Result:
+    """curl 8 with ``args`` (the words after ``curl``): its options, exit codes, messages (on stderr)
+    and pages, for a client whose names resolve through ``lookup`` and whose connections go through
+    ``flow``. ``cluster_service`` tells in-cluster service addresses (a pod's): a connection there is
+    answered by the API server, the only in-cluster service that speaks HTTP here."""
+    try:
+        options, urls = _parse_options(args, flags="sSIikLfv", valued="mowXHd",
+                                       long_flags={"silent": "s", "show-error": "S", "head": "I",
+                                                   "include": "i", "insecure": "k", "location": "L",
+                                                   "fail": "f", "verbose": "v"},
+                                       long_valued={"max-time": "m", "output": "o", "write-out": "w",
+                                                    "request": "X", "header": "H", "connect-timeout": "c",
+                                                    "data": "d"})
+    except _OptionError as error:
+        return Result(CURL_EXIT["usage"], stderr=f"curl: option {error.option}: is unknown\n"
+                                                 "curl: try 'curl --help' or 'curl --manual' for more information\n")
+    if "v" in options:
+        return Result(CURL_EXIT["usage"], stderr=NOT_EMULATED.format(what="curl -v") + "\n")
+    if not urls:
+        return Result(CURL_EXIT["usage"], stderr="curl: no URL specified\n"
+                                                 "curl: try 'curl --help' or 'curl --manual' for more information\n")
+    transfer = _CurlTransfer(options, lookup, flow, now, cluster_service or (lambda address: False))
+    return transfer.fetch(urls[0], redirects=0)
+
+
+@dataclass
+class _CurlTransfer:
+    """One curl invocation: its options and the client's resolver, network and clock."""
+
+    options: dict
+    lookup: Lookup
+    flow: Flow
+    now: datetime
+    cluster_service: Callable[[str], bool]
+
+    def fail(self, code: int, message: str, http_code: str = "000") -> Result:
+        show_errors = "S" in self.options or "s" not in self.options
+        return Result(code, _write_out(self.options.get("w", ""), http_code, ""),
+                      f"curl: ({code}) {message}\n" if show_errors else "")
+
+    def fetch(self, url: str, redirects: int) -> Result:
+        options = self.options
+        target = _split_url(url)
+        if target is None:
+            return self.fail(3, "URL rejected: Malformed input to a URL function")
+        scheme, host, port, path = target
+        addresses = self.lookup(host)
+        if not addresses:
+            return self.fail(6, f"Could not resolve host: {host}")
+        outcome = self.flow(host, addresses[0], port, scheme.upper(),
+                            (not _is_ip(host)) if scheme == "https" else None)
+        kind = net.observed(outcome)
+        timeout = options.get("m") or options.get("c")
+        if kind == net.TIMEOUT:
+            if timeout:
+                return self.fail(28, f"Connection timed out after {int(float(timeout) * 1000) + 1} milliseconds")
+            return self.fail(28, f"Failed to connect to {host} port {port} after 134912 ms: Couldn't connect to server")
+        if kind == net.REFUSED:
+            return self.fail(7, f"Failed to connect to {host} port {port} after 0 ms: Couldn't connect to server")
+        if kind == net.TLS_FAILURE:
+            if scheme == "https":
+                return self.fail(35, f"OpenSSL SSL_connect: Connection reset by peer in connection to {host}:{port}")
+            return self.fail(56, "Recv failure: Connection reset by peer")
+        if kind == net.CONNECTED:
+            if self.cluster_service(addresses[0]):
+                status, reason, content_type, body, extra = _api_server_answer(scheme, "k" in options)
+                if status is None:
+                    return self.fail(60, "SSL certificate problem: unable to get local issuer certificate")
+            else:
+                page = net.site_page(host, path, scheme, port)
+                status, reason, content_type, body = page.status, page.reason, page.content_type, page.body
+                extra = {"Server": page.server, **({"Location": page.location} if page.location else {})}
+                if "L" in options and page.location and redirects < 10:
+                    return self.fetch(page.location, redirects + 1)
+        else:
+            status, reason, content_type, body, extra = (outcome.status, "", "text/plain; charset=utf-8",
+                                                         net.body_of(outcome), {})
+        if "f" in options and status >= 400:
+            return self.fail(22, f"The requested URL returned error: {status}", str(status))
+        headers = _http_headers(status, reason, content_type, body, extra, self.now)
+        if "I" in options:
+            shown = headers
+        elif "i" in options:
+            shown = headers + body
+        else:
+            shown = body
+        if options.get("o") and "I" not in options:
+            shown = ""
+        return Result(0, shown + _write_out(options.get("w", ""), str(status), addresses[0]))
 
 
 PROGRAMS = {"sh", "bash", "echo", "true", "false", "sleep", "hostname", "date", "cat", "curl", "wget", "nc",
