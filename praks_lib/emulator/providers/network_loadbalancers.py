@@ -24,6 +24,7 @@ Azure behaviours kept:
 from __future__ import annotations
 
 import copy
+from http import HTTPStatus
 
 from praks_lib.emulator import arm, network_state
 from praks_lib.emulator.arm import ResourceId, ResourceType, bad_request, stable_uuid
@@ -119,10 +120,11 @@ class LoadBalancers(ResourceType):
             if properties.get(collection):
                 raise bad_request("NotSupported", NOT_EMULATED.format(collection=collection, lb=rid))
             properties[collection] = []
-        frontends = [self.frontend(call, rid, name, item_id, props, _by_name(existing, FRONTENDS).get(name.lower()))
+        before_frontends, before_pools = _by_name(existing, FRONTENDS), _by_name(existing, POOLS)
+        frontends = [self.frontend(call, rid, name, item_id, props, before_frontends.get(name.lower()))
                      for name, item_id, props in _items(properties, FRONTENDS, rid)]
         self.check_one_kind(rid, frontends)
-        pools = [self.pool(name, item_id, props, _by_name(existing, POOLS).get(name.lower()))
+        pools = [self.pool(name, item_id, props, before_pools.get(name.lower()))
                  for name, item_id, props in _items(properties, POOLS, rid)]
         probes = [self.probe(name, item_id, props) for name, item_id, props in _items(properties, PROBES, rid)]
         known = {item["id"].lower() for item in frontends + pools + probes}
@@ -275,14 +277,14 @@ def _register_sub_collection(collection: str) -> None:
     item, _, _ = LOAD_BALANCERS.templates()
 
     def list_items(call: Call) -> Response:
-        return Response(200, {"value": _sub_resources(call, collection)})
+        return Response(HTTPStatus.OK, {"value": _sub_resources(call, collection)})
 
     def get_item(call: Call) -> Response:
         wanted = call.params["childName"].lower()
         found = next((i for i in _sub_resources(call, collection) if i["name"].lower() == wanted), None)
         if found is None:
             raise arm.not_found(LOAD_BALANCERS.resource_id(call).child(collection, call.params["childName"]))
-        return Response(200, found)
+        return Response(HTTPStatus.OK, found)
 
     routes.add("GET", f"{item}/{collection}", list_items)
     routes.add("GET", f"{item}/{collection}/{{childName}}", get_item)
