@@ -136,7 +136,8 @@ def test_invalid_requests_fail_like_azure_and_create_nothing(network, vnet, publ
     change = fill(change)
     body = lb_body(change.pop("frontend", {"subnet": {"id": vnet}}))
     if "second_frontend" in change:
-        body["properties"]["frontendIPConfigurations"].append({"name": "fe2", "properties": change.pop("second_frontend")})
+        second = {"name": "fe2", "properties": change.pop("second_frontend")}
+        body["properties"]["frontendIPConfigurations"].append(second)
     if "probes" in change:
         body["properties"]["probes"] = change.pop("probes")
     body.update(change)
@@ -215,7 +216,8 @@ def test_internal_services_get_private_frontends_on_kubernetes_internal(cluster,
 def test_a_public_service_is_the_extra_public_ip_validation_catches(cluster, dep):
     kubectl(cluster, dep, "kubectl apply -f web.yaml", service("web"))
     ips = [ip for ip in cluster.network.public_ip_addresses.list(dep.node_resource_group)]
-    assert len(ips) == 1 and ips[0].name.startswith("kubernetes-a") and ips[0].tags["k8s-azure-service"] == "default/web"
+    assert len(ips) == 1 and ips[0].name.startswith("kubernetes-a")
+    assert ips[0].tags["k8s-azure-service"] == "default/web"
     assert external_ip(cluster, dep, "web") == ips[0].ip_address
     balancer = cluster.network.load_balancers.get(dep.node_resource_group, "kubernetes")
     assert balancer.frontend_ip_configurations[0].public_ip_address.id == ips[0].id

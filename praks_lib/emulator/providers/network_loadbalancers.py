@@ -202,7 +202,8 @@ class LoadBalancers(ResourceType):
     def rule(name: str, rule_id: str, properties: dict, known: set[str]) -> dict:
         properties["frontendIPConfiguration"] = _reference(properties.get("frontendIPConfiguration"), known, rule_id)
         if properties["frontendIPConfiguration"] is None:
-            raise bad_request("InvalidRequestFormat", FIELD_MISSING.format(item=rule_id, field="frontendIPConfiguration"))
+            raise bad_request("InvalidRequestFormat",
+                              FIELD_MISSING.format(item=rule_id, field="frontendIPConfiguration"))
         properties["protocol"] = _choice(rule_id, "protocol", properties.get("protocol"), RULE_PROTOCOLS)
         if properties.get("frontendPort") is None:
             raise bad_request("InvalidRequestFormat", FIELD_MISSING.format(item=rule_id, field="frontendPort"))
