@@ -16,6 +16,7 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("-u", "--up-to", metavar="STAGE", help=f"stop after this stage ({STAGES[0][:2]}…{STAGES[-1][:2]})")
     run.add_argument("--state-dir", help="emulator state folder (default: $PRAKS_STATE_DIR or .praks/)")
     run.add_argument("--runs-dir", help="where executed notebooks go (default: runs/)")
+    run.add_argument("--teardown", metavar="NAME", help="finish with 99_teardown, confirmed by the deployment's name")
     down = commands.add_parser("teardown", help="delete what the deployment created (tagged resources only)")
     down.add_argument("-d", "--deployment", help="parameter file (default: parameters/default.yaml)")
     down.add_argument("-b", "--backend", choices=["emulator", "azure"], help="override the file's backend")
@@ -29,7 +30,8 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.command == "run":
         try:
-            result = run_suite(args.deployment, args.backend, args.up_to, args.runs_dir, args.state_dir)
+            result = run_suite(args.deployment, args.backend, args.up_to, args.runs_dir, args.state_dir,
+                               teardown_confirm=args.teardown)
         except ValueError as exc:
             parser.error(str(exc))
         return 0 if result.ok else 1

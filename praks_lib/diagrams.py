@@ -737,7 +737,7 @@ class _Diagram:
             pill = _Box(start_x + index * (width + 0.12), _BAND[0] + 0.05, start_x + index * (width + 0.12) + width,
                         _BAND[1] - 0.05)
             self.page.box(pill, "#E8F6F0" if allowed else "#FCEDE4", colour, False, width=1.4, radius=0.12)
-            mark = "✓ allowed" if allowed else "✗ denied"
+            mark = ("✓ allowed" if allowed else "✗ denied") if width >= 1.9 else ("✓" if allowed else "✗")
             self.page.text(pill.cx, pill.cy + 0.12, _shorten(flow.target, int(width * 15)), size=7.5, weight="bold",
                            ha="center", mono=True)
             self.page.text(pill.cx, pill.cy - 0.13, f"{flow.protocol or 'TCP'} {flow.port} · {mark}", size=7,

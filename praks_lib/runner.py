@@ -11,6 +11,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = REPO_ROOT / "notebooks"
 STAGES = ["00_plan", "01_network", "02_firewall", "03_egress_route", "04_private_aks",
           "05_private_access", "06_monitoring", "07_validate"]
+TEARDOWN = "99_teardown"
 
 
 @dataclass
@@ -31,8 +32,9 @@ class SuiteResult:
         return all(s.error is None for s in self.stages)
 
 
-def stage_notebooks(up_to: str | None = None) -> list[Path]:
-    """The stage notebooks present in notebooks/, in order, stopping after `up_to` (e.g. "01")."""
+def stage_notebooks(up_to: str | None = None, teardown: bool = False) -> list[Path]:
+    """The stage notebooks present in notebooks/, in order, stopping after `up_to` (e.g. "01");
+    with `teardown`, 99_teardown runs last."""
     if up_to is not None and not any(s.startswith(up_to) for s in STAGES):
         raise ValueError(f"unknown stage '{up_to}'; choose one of {', '.join(STAGES)}")
     selected = []
@@ -42,6 +44,8 @@ def stage_notebooks(up_to: str | None = None) -> list[Path]:
             selected.append(path)
         if up_to is not None and stage.startswith(up_to):
             break
+    if teardown:
+        selected.append(NOTEBOOKS / f"{TEARDOWN}.ipynb")
     return selected
 
 
@@ -54,8 +58,11 @@ def _describe_failure(exc: Exception) -> str:
 
 def run_suite(deployment_file: str | Path | None = None, backend: str | None = None, up_to: str | None = None,
               runs_dir: str | Path | None = None, state_dir: str | Path | None = None,
-              echo=print) -> SuiteResult:
-    """Execute each stage notebook into runs/<timestamp>/ and stop at the first failure."""
+              teardown_confirm: str | None = None, echo=print) -> SuiteResult:
+    """Execute each stage notebook into runs/<timestamp>/ and stop at the first failure.
+
+    With `teardown_confirm` (the deployment's name), 99_teardown runs last and deletes what was made.
+    """
     import papermill
 
     deployment_file = Path(deployment_file or REPO_ROOT / "parameters" / "default.yaml").resolve()
@@ -66,15 +73,16 @@ def run_suite(deployment_file: str | Path | None = None, backend: str | None = N
     run_dir = Path(runs_dir or REPO_ROOT / "runs").resolve() / stamp
     run_dir.mkdir(parents=True, exist_ok=True)
     result = SuiteResult(run_dir)
-    notebooks = stage_notebooks(up_to)
+    notebooks = stage_notebooks(up_to, teardown=teardown_confirm is not None)
     parameters = {"deployment_file": str(deployment_file)}
     if backend:
         parameters["backend"] = backend
     for index, notebook in enumerate(notebooks, 1):
         output = run_dir / notebook.name
         started = time.perf_counter()
+        given = dict(parameters, confirm=teardown_confirm) if notebook.stem == TEARDOWN else parameters
         try:
-            papermill.execute_notebook(str(notebook), str(output), parameters=parameters,
+            papermill.execute_notebook(str(notebook), str(output), parameters=given,
                                        cwd=str(NOTEBOOKS), progress_bar=False, log_output=False,
                                        extra_arguments=["--IPKernelApp.log_level=ERROR"])
             error = None

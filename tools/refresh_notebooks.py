@@ -18,7 +18,7 @@ from praks_lib.runner import NOTEBOOKS, stage_notebooks  # noqa: E402
 def main() -> int:
     os.environ["PRAKS_STATE_DIR"] = tempfile.mkdtemp(prefix="praks-refresh-")
     only = set(sys.argv[1:])
-    for path in stage_notebooks():
+    for path in stage_notebooks(teardown=True):
         nb = nbformat.read(path, as_version=4)
         ExecutePreprocessor(timeout=600, kernel_name="python3").preprocess(nb, {"metadata": {"path": str(NOTEBOOKS)}})
         if not only or path.stem[:2] in only or path.stem in only:

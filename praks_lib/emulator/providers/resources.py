@@ -139,7 +139,10 @@ def list_subscription_resources(call: Call) -> Response:
 
 def generic_view(call: Call, resources: list[dict]) -> list[dict]:
     """The GenericResource shape: top-level resources only, as ARM lists them."""
-    top_level = [r for r in resources if ResourceId.parse(r["id"]).parent is None]
+    # Records whose body id is not an ARM id (a run command's result carries Azure's bare command id)
+    # are not resources ARM would list.
+    arm_resources = [r for r in resources if r.get("id", "").lower().startswith("/subscriptions/")]
+    top_level = [r for r in arm_resources if ResourceId.parse(r["id"]).parent is None]
     keys = ("id", "name", "type", "location", "tags", "sku", "kind", "managedBy", "identity", "zones")
     return tag_filtered(call, [{k: r[k] for k in keys if k in r} for r in top_level])
 
