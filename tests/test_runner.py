@@ -15,22 +15,31 @@ def _outputs(notebook) -> str:
                      for c in cells for o in c.get("outputs", []))
 
 
-def test_suite_runs_twice_and_the_second_run_changes_nothing(tmp_path):
+def test_whole_suite_passes_twice_and_the_second_run_changes_nothing(tmp_path, capsys):
     lines = []
     state = tmp_path / "state"
-    first = run_suite(up_to="01", runs_dir=tmp_path / "runs", state_dir=state, echo=lines.append)
+    first = run_suite(runs_dir=tmp_path / "runs", state_dir=state, echo=lines.append)
     assert first.ok, lines
-    assert [s.stage for s in first.stages] == ["00_plan", "01_network"]
-    assert lines[0].startswith("[1/2] 00_plan") and " ok " in lines[0]
-    assert lines[-1].startswith("Suite completed: 2/2 notebooks")
+    assert [s.stage for s in first.stages] == ["00_plan", "01_network", "02_firewall", "03_egress_route",
+                                               "04_private_aks", "05_private_access", "06_monitoring", "07_validate"]
+    assert lines[0].startswith("[1/8] 00_plan") and " ok " in lines[0]
+    assert lines[-1].startswith("Suite completed: 8/8 notebooks")
     assert "6 created" in _outputs(first.stages[1].output)
     report = (first.run_dir / "report.html").read_text()
     assert "praks run: PASS" in report and "PASS: hub and spoke deployed" in report
-    assert (first.run_dir / "01_network.html").exists()
+    assert (first.run_dir / "07_validate.html").exists()
 
-    second = run_suite(up_to="01", runs_dir=tmp_path / "runs2", state_dir=state, echo=lines.append)
+    second = run_suite(runs_dir=tmp_path / "runs2", state_dir=state, echo=lines.append)
     assert second.ok
-    assert "No changes: all 6 resources already as planned." in _outputs(second.stages[1].output)
+    for stage in second.stages[1:7]:
+        assert "No changes: all" in _outputs(stage.output), stage.stage
+    assert "PASS: 75 checks" in _outputs(second.stages[-1].output)
+
+    # Then the whole deployment goes, and a second teardown finds nothing.
+    assert main(["teardown", "--state-dir", str(state), "--confirm", "dzpraks1"]) == 0
+    assert "Teardown complete" in capsys.readouterr().out
+    main(["teardown", "--state-dir", str(state), "--confirm", "dzpraks1"])
+    assert "Nothing to delete" in capsys.readouterr().out
 
 
 def test_bad_parameter_file_stops_at_the_first_notebook_and_creates_nothing(tmp_path):

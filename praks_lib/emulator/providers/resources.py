@@ -93,7 +93,7 @@ def delete_group(call: Call) -> Response:
     """Delete the group and everything in it; the SDK polls the returned job until it is done."""
     rid = group_id(call)
     group = arm.require_group(call, rid)
-    contents = call.tx.in_scope(rid.group_id)
+    contents = arm_resources(call.tx.in_scope(rid.group_id))
     call.tx.delete_scope(rid.group_id)
     call.tx.delete_tree(rid.group_id)
     for resource in contents:
@@ -137,12 +137,15 @@ def list_subscription_resources(call: Call) -> Response:
     return Response(HTTPStatus.OK, {"value": generic_view(call, resources)})
 
 
+def arm_resources(records: list[dict]) -> list[dict]:
+    """The stored records that are ARM resources: a run command's result, kept beside its cluster,
+    carries Azure's bare command id and no type, and is neither listed nor cascaded like a resource."""
+    return [r for r in records if "type" in r and r.get("id", "").lower().startswith("/subscriptions/")]
+
+
 def generic_view(call: Call, resources: list[dict]) -> list[dict]:
     """The GenericResource shape: top-level resources only, as ARM lists them."""
-    # Records whose body id is not an ARM id (a run command's result carries Azure's bare command id)
-    # are not resources ARM would list.
-    arm_resources = [r for r in resources if r.get("id", "").lower().startswith("/subscriptions/")]
-    top_level = [r for r in arm_resources if ResourceId.parse(r["id"]).parent is None]
+    top_level = [r for r in arm_resources(resources) if ResourceId.parse(r["id"]).parent is None]
     keys = ("id", "name", "type", "location", "tags", "sku", "kind", "managedBy", "identity", "zones")
     return tag_filtered(call, [{k: r[k] for k in keys if k in r} for r in top_level])
 
