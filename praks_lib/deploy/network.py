@@ -97,7 +97,7 @@ def network_table(clients: Clients, dep: Deployment):
     return pd.DataFrame(rows)
 
 
-def network_verdict(clients: Clients, dep: Deployment) -> Verdict:
+def network_verdict(clients: Clients, dep: Deployment) -> str:
     """PASS when both peerings are Connected; otherwise a StageError that says what to do."""
     from praks_lib.stage import StageError, Verdict
 

@@ -27,7 +27,6 @@ writes its resource-specific table when the setting's destination type is ``Dedi
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -41,6 +40,7 @@ from praks_lib.emulator.providers.insights import LogDestination, log_destinatio
 from praks_lib.emulator.providers.operationalinsights import log_store
 from praks_lib.emulator.store import Transaction
 from praks_lib.firewall import Flow, RuleSet, Verdict, evaluate, log_rows, resolve
+from praks_lib.firewall.addresses import is_ipv4
 from praks_lib.routing import EffectiveRoute, next_hop
 
 POLICY_GROUP_TYPE = "Microsoft.Network/firewallPolicies/ruleCollectionGroups"
@@ -125,7 +125,7 @@ def _route(tx: Transaction, flow: Flow, moment: datetime) -> tuple[Outcome, list
     subnet = network_state.subnet_of(tx, flow.source)
     if subnet is None:
         raise DataPlaneError(NO_SOURCE_SUBNET.format(ip=flow.source))
-    destination_ip = flow.destination if _is_ip(flow.destination) else resolve(flow.destination)[0]
+    destination_ip = flow.destination if is_ipv4(flow.destination) else resolve(flow.destination)[0]
     route = next_hop(network_state.subnet_effective_routes(tx, subnet["id"]), destination_ip)
     path = [f"{flow.source} in subnet {_subnet_label(subnet)}",
             f"route {route.address_prefix} -> {route.next_hop_type}"
@@ -223,10 +223,3 @@ def _utc(moment: datetime | None) -> datetime:
         return datetime.now(timezone.utc)
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
-
-def _is_ip(value: str) -> bool:
-    try:
-        ipaddress.IPv4Address(value)
-    except ValueError:
-        return False
-    return True

@@ -30,6 +30,7 @@ from praks_lib.emulator import dataplane, dns, network_state
 from praks_lib.emulator.kubernetes.shell import NOT_EMULATED, Result, curl
 from praks_lib.emulator.store import Transaction
 from praks_lib.firewall import resolve as public_resolve
+from praks_lib.firewall.addresses import is_ipv4
 
 SCRIPT_PATH = "/var/lib/waagent/run-command/download/{sequence}/script.sh"
 COMMAND_NOT_FOUND = "{script}: line {line}: {program}: command not found\n"
@@ -58,14 +59,14 @@ class VmShell:
     # what curl needs ----------------------------------------------------------------------------
     def _addresses(self, name: str) -> list[str]:
         """The addresses Azure DNS gives this VNet for ``name`` ([] for NXDOMAIN)."""
-        if _is_ip(name):
+        if is_ipv4(name):
             return [name]
         return list(dns.lookup(self.tx, name, self.subnet_id).addresses)
 
     def _flow(self, host: str, address: str, port: int, protocol: str, sni: bool | None):
         """The data plane's outcome for one connection from the VM. The flow carries the name
         (for the firewall's application rules) when it resolved publicly, else the address."""
-        public = not _is_ip(host) and address in public_resolve(host)
+        public = not is_ipv4(host) and address in public_resolve(host)
         return dataplane.send(self.tx, self.address, host if public else address, port, protocol, sni=sni)
 
     # programs ---------------------------------------------------------------------------------
@@ -172,13 +173,6 @@ class VmShell:
                 command, operator = [], token
         return total
 
-
-def _is_ip(value: str) -> bool:
-    try:
-        ipaddress.IPv4Address(value)
-    except ValueError:
-        return False
-    return True
 
 
 def shell_for(tx: Transaction, vm: dict, now: datetime | None = None) -> VmShell:

@@ -101,3 +101,12 @@ class IntervalSet:
     @property
     def is_everything(self) -> bool:
         return self.starts == [0] and self.ends == [MAX_IPV4]
+
+
+def is_ipv4(value: str) -> bool:
+    """Whether a destination is an address rather than a name."""
+    try:
+        ipaddress.IPv4Address(value)
+    except ValueError:
+        return False
+    return True

@@ -100,7 +100,7 @@ def resolve(fqdn: str) -> list[str]:
 @lru_cache(maxsize=65536)
 def _resolve(name: str) -> str:
     if not is_valid_fqdn(name):
-        raise ValueError(f"'{fqdn}' is not a valid DNS name")
+        raise ValueError(f"'{name}' is not a valid DNS name")
     tag = tag_for(name)
     if tag is None:
         return _outside_azure(name)

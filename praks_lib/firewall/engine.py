@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import Any
 
 from praks_lib.firewall import messages
-from praks_lib.firewall.addresses import IntervalSet, parse_address, parse_port
+from praks_lib.firewall.addresses import IntervalSet, is_ipv4, parse_address, parse_port
 from praks_lib.firewall.dns import resolve
 from praks_lib.firewall.fqdntags import FQDN_TAGS, TAG_REGEXES
 from praks_lib.firewall.model import PRIORITY_MAX, RuleSet
@@ -58,7 +58,7 @@ class Flow:
             key = f"{self.source}|{self.destination}|{self.port}|{protocol}".encode()
             object.__setattr__(self, "source_port", 32768 + zlib.crc32(key) % 28232)  # Linux ephemeral range
         if self.sni is None:
-            object.__setattr__(self, "sni", not _is_ip(self.destination))
+            object.__setattr__(self, "sni", not is_ipv4(self.destination))
 
 
 @lru_cache(maxsize=65536)
@@ -68,15 +68,8 @@ def _address_int(address: str) -> int:
 
 @lru_cache(maxsize=65536)
 def _destination_ip(destination: str) -> str:
-    return destination if _is_ip(destination) else resolve(destination)[0]
+    return destination if is_ipv4(destination) else resolve(destination)[0]
 
-
-def _is_ip(value: str) -> bool:
-    try:
-        ipaddress.IPv4Address(value)
-    except ValueError:
-        return False
-    return True
 
 
 @dataclass(frozen=True, slots=True)

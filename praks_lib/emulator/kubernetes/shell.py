@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 from praks_lib.emulator.kubernetes import network as net
 from praks_lib.emulator.kubernetes.objects import ClusterState, Pod
+from praks_lib.firewall.addresses import is_ipv4
 
 CLUSTER_DOMAIN = "cluster.local"
 CURL_EXIT = {"resolve": 6, "connect": 7, "timeout": 28, "tls": 35, "http_error": 22, "usage": 2}
@@ -130,7 +131,7 @@ class PodShell:
     def lookup(self, name: str) -> tuple[str, list[str] | None, bool]:
         """(answered name, addresses or [] for NXDOMAIN or None for no answer, authoritative)."""
         name = name.rstrip(".").lower()
-        if _is_ip(name):
+        if is_ipv4(name):
             return name, [name], True
         candidates = [] if name.count(".") >= 5 else [f"{name}.{d}" for d in self.search_domains()]
         for candidate in [*candidates, name]:
@@ -202,7 +203,7 @@ class PodShell:
             return 4, "" if quiet else log
         address = addresses[0]
         log += f"Resolving {host} ({host})... {address}\nConnecting to {host} ({host})|{address}|:{port}... "
-        outcome = self._flow(host, address, port, scheme.upper(), (not _is_ip(host)) if scheme == "https" else None)
+        outcome = self._flow(host, address, port, scheme.upper(), (not is_ipv4(host)) if scheme == "https" else None)
         kind = net.observed(outcome)
         if kind == net.TIMEOUT:
             return 4, "" if quiet else log + "failed: Connection timed out.\nRetrying.\n\n"
@@ -367,7 +368,7 @@ class _CurlTransfer:
         if not addresses:
             return self.fail(6, f"Could not resolve host: {host}")
         outcome = self.flow(host, addresses[0], port, scheme.upper(),
-                            (not _is_ip(host)) if scheme == "https" else None)
+                            (not is_ipv4(host)) if scheme == "https" else None)
         kind = net.observed(outcome)
         timeout = options.get("m") or options.get("c")
         if kind == net.TIMEOUT:
@@ -464,13 +465,6 @@ def _parse_options(args: list[str], *, flags: str, valued: str, long_flags: dict
         i += 1
     return options, positional
 
-
-def _is_ip(value: str) -> bool:
-    try:
-        ipaddress.IPv4Address(value)
-    except ValueError:
-        return False
-    return True
 
 
 def _split_url(url: str) -> tuple[str, str, int, str] | None:
