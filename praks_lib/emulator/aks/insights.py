@@ -1,9 +1,13 @@
 """Container insights: what the monitoring add-on's agents (ama-logs) send to the workspace.
 
 Each report is one inventory snapshot: a ``KubePodInventory`` row per container of every pod, a
-``KubeNodeInventory`` row per node and a ``ContainerInventory`` row per container, in the workspace
-named by ``addonProfiles.omsagent.config.logAnalyticsWorkspaceResourceID``. Rows carry the real
-ingestion time (queries select by it); the Kubernetes timestamps come from the cluster's clock.
+``KubeNodeInventory`` row per node and a ``ContainerInventory`` row per container. Where it goes
+depends on the add-on's auth (:func:`destinations`): with managed identity (``useAADAuth: "true"``)
+to the workspaces of the data collection rules associated with the cluster, and nowhere without an
+association (as on Azure, where ``az aks enable-addons`` creates the rule and association but a
+plain ARM PUT of the cluster does not); with the legacy shared-key auth to
+``logAnalyticsWorkspaceResourceID``. Rows carry the real ingestion time (queries select by it); the
+Kubernetes timestamps come from the cluster's clock.
 """
 from __future__ import annotations
 
@@ -11,9 +15,30 @@ import json
 
 from praks_lib.emulator.kubernetes import ClusterState
 from praks_lib.emulator.kubernetes.objects import stable_uid
+from praks_lib.emulator.providers.insights_dcr import log_analytics_destinations
 from praks_lib.emulator.providers.operationalinsights import log_store, workspace_by_reference
 
 CONTAINER_STATE = {"Running": "running", "Succeeded": "terminated", "Failed": "terminated", "Pending": "waiting"}
+ADDON = "omsagent"
+EXTENSION = "ContainerInsights"  # the agent extension a data collection rule configures for ama-logs
+
+
+def addon_profile(cluster: dict) -> dict:
+    """The monitoring add-on's profile; AKS accepts its key in any case (omsagent, omsAgent)."""
+    profiles = cluster["properties"].get("addonProfiles") or {}
+    return next((profile for key, profile in profiles.items() if key.lower() == ADDON), {})
+
+
+def destinations(tx, cluster: dict) -> list[str]:
+    """The workspace resource ids the add-on's agents send to (empty when the add-on is off)."""
+    addon = addon_profile(cluster)
+    if not addon.get("enabled"):
+        return []
+    config = addon.get("config") or {}
+    if str(config.get("useAADAuth", "")).lower() == "true":
+        return log_analytics_destinations(tx, cluster["id"], EXTENSION)
+    workspace = config.get("logAnalyticsWorkspaceResourceID")
+    return [workspace] if workspace else []
 
 
 def report(tx, workspace_resource_id: str, cluster_id: str, state: ClusterState) -> bool:

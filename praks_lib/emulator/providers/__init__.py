@@ -9,6 +9,7 @@ from praks_lib.emulator.providers import authorization, msi, privatedns
 from praks_lib.emulator.providers import compute
 from praks_lib.emulator.providers import containerservice
 from praks_lib.emulator.providers import network_loadbalancers
+from praks_lib.emulator.providers import insights_dcr
 
 PROVIDERS = [
     resources.routes,
@@ -20,6 +21,7 @@ PROVIDERS = [
     network_loadbalancers.routes,
     operationalinsights.routes,
     insights.routes,
+    insights_dcr.routes,
     loganalytics_query.routes,
     msi.routes,
     authorization.routes,

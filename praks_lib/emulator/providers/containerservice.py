@@ -20,9 +20,11 @@ Azure behaviours kept:
   against the cluster's Kubernetes state (``aks/kube.py``); pods' traffic goes through the data plane.
 - ``listClusterUserCredential`` / ``listClusterAdminCredential``: a kubeconfig for
   ``https://<privateFQDN>:443`` (or the public FQDN) with an obviously fake token.
-- ``addonProfiles.omsagent``: the add-on gets its identity in the node group, ama-logs pods run in
-  kube-system and, when its traffic to Azure Monitor gets through, Container insights inventory
-  rows reach the workspace (``aks/insights.py``) on enable and after run commands that change pods.
+- ``addonProfiles.omsagent`` (key in any case): the add-on gets its identity in the node group,
+  ama-logs pods run in kube-system and, when its traffic to Azure Monitor gets through, Container
+  insights inventory rows reach the workspace(s) (``aks/insights.py``: with ``useAADAuth`` those of
+  the data collection rules associated with the cluster) on enable, when an association on the
+  cluster is written, and after run commands that change pods.
 - Deleting the cluster (or its resource group) deletes its node resource group.
 """
 from __future__ import annotations
@@ -37,7 +39,7 @@ from praks_lib.emulator.arm import ArmError, ResourceId, ResourceType, bad_reque
 from praks_lib.emulator.faults import take_operation_fault
 from praks_lib.emulator.kubernetes import ContextError, disable_addon, enable_addon
 from praks_lib.emulator.network_state import addresses_in_use
-from praks_lib.emulator.providers import msi
+from praks_lib.emulator.providers import insights_dcr, msi
 from praks_lib.emulator.router import Call, Response
 
 CLUSTER_TYPE = "Microsoft.ContainerService/managedClusters"
@@ -319,8 +321,8 @@ def provision(call: Call, rid: ResourceId, body: dict, plan: dict, *, bootstrap_
 
 def _addon_identities(call, properties, group_id, name, location, tags) -> None:
     for addon_name, addon in (properties.get("addonProfiles") or {}).items():
-        if addon.get("enabled") and addon_name == "omsagent":
-            addon["identity"] = node_group.addon_identity(call, group_id, addon_name, name, location, tags)
+        if addon.get("enabled") and addon_name.lower() == insights.ADDON:
+            addon["identity"] = node_group.addon_identity(call, group_id, insights.ADDON, name, location, tags)
         elif not addon.get("enabled"):
             addon.pop("identity", None)
 
@@ -335,10 +337,10 @@ def _sync_addon_pods(state, cluster_id: str, profiles: dict) -> None:
 
 
 def report_monitoring(tx, cluster: dict, state) -> None:
-    """Container insights: the agents send inventory if the add-on is on and its egress gets through."""
-    addon = (cluster["properties"].get("addonProfiles") or {}).get("omsagent") or {}
-    workspace = (addon.get("config") or {}).get("logAnalyticsWorkspaceResourceID")
-    if not addon.get("enabled") or not workspace:
+    """Container insights: the agents send inventory if the add-on is on, it has somewhere to send to
+    and its egress gets through."""
+    workspaces = insights.destinations(tx, cluster)
+    if not workspaces:
         return
     agent = next((p for p in state.pods if (p.owner_name or "").startswith("ama-logs-rs")), None)
     source = state.egress_source_ip(agent) if agent else state.nodes[0].internal_ip
@@ -349,9 +351,18 @@ def report_monitoring(tx, cluster: dict, state) -> None:
                                       private=bool(cluster["properties"]["apiServerAccessProfile"]
                                                    .get("enablePrivateCluster")),
                                       dns_prefix=cluster["properties"]["dnsPrefix"]):
-        insights.report(tx, workspace, cluster["id"], state)
+        for workspace in workspaces:
+            insights.report(tx, workspace, cluster["id"], state)
 
 
+def _association_changed(tx, cluster: dict) -> None:
+    """ama-logs picks up the data collection rules now associated with its cluster and reports."""
+    stored = kube.load(tx, cluster["id"])
+    if stored is not None:
+        report_monitoring(tx, cluster, stored[0])
+
+
+insights_dcr.on_association_change(CLUSTER_TYPE, _association_changed)
 CLUSTERS = routes.resource(ManagedClusters())
 
 
