@@ -120,6 +120,8 @@ def monitoring_commands(dep: Deployment) -> list[str]:
     return [
         f"az monitor log-analytics workspace create -g {ws.group} -n {ws.name} -l {dep.location} --tags {_tags(dep)}",
         f"WORKSPACE_ID=$(az monitor log-analytics workspace show -g {ws.group} -n {ws.name} --query id -o tsv)",
+        "# enable-addons (managed-identity auth, the default) also creates the data collection rule "
+        f"MSCI-<workspace region>-{aks.name} and its association ContainerInsightsExtension on the cluster",
         f"az aks enable-addons -g {dep.resource_groups.kube} -n {aks.name} --addons monitoring "
         f"--workspace-resource-id $WORKSPACE_ID",
     ]

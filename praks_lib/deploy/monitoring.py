@@ -3,15 +3,25 @@ from __future__ import annotations
 
 import copy
 
+from azure.mgmt.containerservice.models import ManagedClusterAddonProfile
 from azure.mgmt.loganalytics.models import Workspace, WorkspaceSku
-from azure.mgmt.monitor.models import DiagnosticSettingsResource, LogSettings
+from azure.mgmt.monitor.models import (DataCollectionRuleAssociationProxyOnlyResource, DataCollectionRuleDataSources,
+                                       DataCollectionRuleDestinations, DataCollectionRuleResource, DataFlow,
+                                       DiagnosticSettingsResource, ExtensionDataSource, LogAnalyticsDestination,
+                                       LogSettings)
 
 from praks_lib.cloud import Clients
-from praks_lib.deploy.changes import Change, converge
+from praks_lib.deploy.changes import Change, converge, require, wait_for
 from praks_lib.arm_ids import resource_id
 from praks_lib.params import Deployment, Workspace as PlannedWorkspace
 
 DIAGNOSTIC_SETTING = "praks-firewall-logs"
+MONITORING_ADDON = "omsagent"
+# Container insights with managed-identity auth, named as az names them: the rule's data source and
+# its association with the cluster are both "ContainerInsightsExtension".
+CONTAINER_INSIGHTS_EXTENSION = "ContainerInsightsExtension"
+CONTAINER_INSIGHTS_STREAM = "Microsoft-ContainerInsights-Group-Default"
+CONTAINER_INSIGHTS_DESTINATION = "ciworkspace"
 
 
 def workspace_id(clients: Clients, planned: PlannedWorkspace) -> str:
@@ -55,12 +65,18 @@ def ensure_firewall_diagnostics(clients: Clients, dep: Deployment) -> Change:
                     lambda model: settings.create_or_update(firewall_id, DIAGNOSTIC_SETTING, model))
 
 
+def addon_key(profiles: dict | None) -> str:
+    """The monitoring add-on's key as the cluster spells it (AKS accepts omsagent and omsAgent)."""
+    return next((key for key in profiles or {} if key.lower() == MONITORING_ADDON), MONITORING_ADDON)
+
+
 def ensure_monitoring_addon(clients: Clients, dep: Deployment) -> list[Change]:
-    """Container insights: the cluster's monitoring add-on sending to the cluster workspace."""
-    from azure.mgmt.containerservice.models import ManagedClusterAddonProfile
+    """Container insights: the cluster's monitoring add-on sending to the cluster workspace.
 
-    from praks_lib.deploy.changes import require, wait_for
-
+    The add-on authenticates with its managed identity (useAADAuth), so its agents send only what
+    a data collection rule associated with the cluster tells them to: the rule and the association
+    follow the add-on (as ``az aks enable-addons --addons monitoring`` creates them).
+    """
     planned = dep.monitoring.cluster_workspace
     changes = [ensure_log_analytics(clients, dep, planned)]
     clusters, group, name = clients.containerservice.managed_clusters, dep.resource_groups.kube, dep.aks.name
@@ -70,19 +86,71 @@ def ensure_monitoring_addon(clients: Clients, dep: Deployment) -> list[Change]:
     def desired(current):
         cluster = copy.deepcopy(current)
         addons = dict(cluster.addon_profiles or {})
+        key = addon_key(addons)
         # Changed in place: Azure adds the add-on's own identity to the profile, which must stay.
-        addon = addons.get("omsagent") or ManagedClusterAddonProfile(enabled=enabled)
+        addon = addons.get(key) or ManagedClusterAddonProfile(enabled=enabled)
         addon.enabled = enabled
         if enabled:
             addon.config = {**(addon.config or {}), "logAnalyticsWorkspaceResourceID": workspace_id(clients, planned),
                             "useAADAuth": "true"}
-        addons["omsagent"] = addon
+        addons[key] = addon
         cluster.addon_profiles = addons
         return cluster
 
-    changes.append(converge("monitoring add-on", f"{name}/omsagent", lambda: clusters.get(group, name), desired,
-                            lambda model: wait_for(clusters.begin_create_or_update(group, name, model),
-                                                   f"cluster {name}")))
+    changes.append(converge("monitoring add-on", f"{name}/{MONITORING_ADDON}", lambda: clusters.get(group, name),
+                            desired, lambda model: wait_for(clusters.begin_create_or_update(group, name, model),
+                                                            f"cluster {name}")))
+    if enabled:
+        changes += ensure_container_insights_dcr(clients, dep)
+    return changes
+
+
+def container_insights_rule_name(workspace_region: str, cluster: str) -> str:
+    """``MSCI-<workspace region>-<cluster>``, as az names it: at most 64 characters, no trailing '-'."""
+    return f"MSCI-{workspace_region.replace(' ', '').lower()}-{cluster}"[:64].removesuffix("-")
+
+
+def ensure_container_insights_dcr(clients: Clients, dep: Deployment) -> list[Change]:
+    """The data collection rule that sends the Container insights streams to the cluster workspace,
+    and its association with the cluster: without them a managed-identity add-on sends nothing.
+
+    Like az: the rule lives in the cluster's resource group and the workspace's region; it carries
+    the deployment's tags, so teardown finds it (the association goes with the cluster).
+    """
+    planned = dep.monitoring.cluster_workspace
+    workspace = clients.loganalytics.workspaces.get(planned.group, planned.name)
+    group, cluster_name = dep.resource_groups.kube, dep.aks.name
+    rule_name = container_insights_rule_name(workspace.location, cluster_name)
+    rules = clients.monitor.data_collection_rules
+
+    def desired_rule(current):
+        rule = copy.deepcopy(current) if current else DataCollectionRuleResource(location=workspace.location)
+        rule.kind = "Linux"
+        rule.tags = {**(rule.tags or {}), **dep.tags}
+        rule.data_sources = DataCollectionRuleDataSources(extensions=[ExtensionDataSource(
+            name=CONTAINER_INSIGHTS_EXTENSION, extension_name="ContainerInsights", streams=[CONTAINER_INSIGHTS_STREAM],
+            extension_settings={"dataCollectionSettings": {"interval": "1m", "namespaceFilteringMode": "Off",
+                                                           "enableContainerLogV2": True}})])
+        rule.destinations = DataCollectionRuleDestinations(log_analytics=[LogAnalyticsDestination(
+            workspace_resource_id=workspace.id, name=CONTAINER_INSIGHTS_DESTINATION)])
+        rule.data_flows = [DataFlow(streams=[CONTAINER_INSIGHTS_STREAM], destinations=[CONTAINER_INSIGHTS_DESTINATION])]
+        return rule
+
+    changes = [converge("data collection rule", rule_name, lambda: rules.get(group, rule_name), desired_rule,
+                        lambda model: rules.create(group, rule_name, model))]
+    rule_id = resource_id(clients.subscription_id, group, "Microsoft.Insights/dataCollectionRules", rule_name)
+    cluster_id = resource_id(clients.subscription_id, group, "Microsoft.ContainerService/managedClusters", cluster_name)
+    associations = clients.monitor.data_collection_rule_associations
+
+    def desired_association(current):
+        association = copy.deepcopy(current) if current else DataCollectionRuleAssociationProxyOnlyResource(
+            description="associates dataCollectionRule to the AKS")
+        association.data_collection_rule_id = rule_id
+        return association
+
+    changes.append(converge("data collection rule association", f"{cluster_name}/{CONTAINER_INSIGHTS_EXTENSION}",
+                            lambda: associations.get(cluster_id, CONTAINER_INSIGHTS_EXTENSION), desired_association,
+                            lambda model: associations.create(cluster_id, CONTAINER_INSIGHTS_EXTENSION, model)))
     return changes
 
 
@@ -96,7 +164,7 @@ def monitoring_verdict(clients: Clients, dep: Deployment, pods):
     from praks_lib.stage import StageError, Verdict
 
     cluster = clients.containerservice.managed_clusters.get(dep.resource_groups.kube, dep.aks.name)
-    addon = (cluster.addon_profiles or {}).get("omsagent")
+    addon = (cluster.addon_profiles or {}).get(addon_key(cluster.addon_profiles))
     expected = workspace_id(clients, dep.monitoring.cluster_workspace).lower()
     configured = ((addon.config or {}).get("logAnalyticsWorkspaceResourceID", "") if addon else "").lower()
     if not (addon and addon.enabled and configured == expected):
