@@ -48,11 +48,19 @@ def _teardown(args) -> int:
     except ParameterError as exc:
         print(exc, file=sys.stderr)
         return 2
+    from azure.core.exceptions import ClientAuthenticationError, HttpResponseError
+
+    from praks_lib.stage import StageError
+
     clients = connect(dep, state_dir=args.state_dir)
-    plan = plan_teardown(clients, dep)
-    if plan:
-        print(teardown_table(plan).to_string(index=False))
-    teardown(clients, dep, plan, confirm=args.confirm)
+    try:
+        plan = plan_teardown(clients, dep)
+        if plan:
+            print(teardown_table(plan).to_string(index=False))
+        teardown(clients, dep, plan, confirm=args.confirm)
+    except (StageError, HttpResponseError, ClientAuthenticationError) as exc:
+        print(exc, file=sys.stderr)
+        return 1
     return 0
 
 

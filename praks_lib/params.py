@@ -152,7 +152,9 @@ class ResourceGroups(StrictModel):
 class Firewall(StrictModel):
     name: str = ""  # default: the deployment name
     public_ip_name: str = ""  # default: the deployment name
-    sku_tier: Literal["Standard", "Premium"] = "Standard"
+    # Standard only: Premium and Basic take their rules from a Firewall Policy, which praks does not
+    # deploy yet; the runbook writes classic rule collections.
+    sku_tier: Literal["Standard"] = "Standard"
     threat_intel_mode: Literal["Off", "Alert", "Deny"] = "Alert"
     dns_proxy: bool = True
     # A rule set file: a name under parameters/firewall/ (without .yaml) or a path.
@@ -218,8 +220,9 @@ class Monitoring(StrictModel):
     firewall_workspace: Workspace = Field(default_factory=Workspace)
     cluster_workspace: Workspace = Field(default_factory=Workspace)
     retention_days: int = Field(30, ge=30, le=730)
-    # Dedicated: resource-specific AZFW* tables (recommended); AzureDiagnostics: legacy msg_s rows.
-    destination_type: Literal["Dedicated", "AzureDiagnostics"] = "Dedicated"
+    # Dedicated: the resource-specific AZFW* tables, which the validation's queries read. (The legacy
+    # AzureDiagnostics table with msg_s lines is what the emulator also writes, for KQL practice.)
+    destination_type: Literal["Dedicated"] = "Dedicated"
     enable_container_insights: bool = True
 
 

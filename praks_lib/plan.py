@@ -517,6 +517,23 @@ def _check_private_cluster(d: Deployment) -> Iterator[Finding]:
                       "set aks.private_cluster to true")
 
 
+def _check_rule_set(d: Deployment) -> Iterator[Finding]:
+    """The rule set must load, and be classic rule collections: that is what the firewall gets."""
+    from praks_lib.firewall import RuleSetError, load_rule_set
+
+    try:
+        rules = load_rule_set(d.firewall.rules)
+    except (RuleSetError, FileNotFoundError, ValueError) as error:
+        yield Finding("error", "PraksRuleSetInvalid", "firewall.rules", f"rule set '{d.firewall.rules}': {error}",
+                      "name a file under parameters/firewall/ (least-privilege, seed-2020) or a path to one")
+        return
+    if rules.rule_collection_groups:
+        yield Finding("error", "PraksRuleSetNeedsPolicy", "firewall.rules",
+                      f"rule set '{d.firewall.rules}' uses Firewall Policy rule collection groups; the firewall "
+                      "stage deploys classic rule collections.",
+                      "write the rules as network_rule_collections / application_rule_collections")
+
+
 _CHECKS: tuple[Callable[[Deployment], Iterable[Finding]], ...] = (
     _check_location,
     _check_names,
@@ -536,6 +553,7 @@ _CHECKS: tuple[Callable[[Deployment], Iterable[Finding]], ...] = (
     _check_aks_subnet_capacity,
     _check_egress_route,
     _check_private_cluster,
+    _check_rule_set,
 )
 
 

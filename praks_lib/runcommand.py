@@ -39,10 +39,17 @@ def kubectl(clients: Clients, dep: Deployment, command: str, files: dict[str, st
     """Run a kubectl (or helm) command line in the cluster; `files` become the command's context."""
     from azure.mgmt.containerservice.models import RunCommandRequest
 
+    from praks_lib.arm_ids import state_text
+    from praks_lib.stage import StageError
+
     request = RunCommandRequest(command=command, context=_context(files) if files else "")
     result = clients.containerservice.managed_clusters.begin_run_command(
         dep.resource_groups.kube, dep.aks.name, request).result()
-    return CommandOutput(result.exit_code or 0, result.logs or "")
+    if result.exit_code is None or (state_text(result.provisioning_state) or "").lower() != "succeeded":
+        # The command never ran (no capacity for the command pod, cluster stopped…): nothing to judge.
+        raise StageError(f"run command `{command}` did not run: {state_text(result.provisioning_state)} "
+                         f"{result.reason or ''}".strip() + ". Check the cluster in 04_private_aks.")
+    return CommandOutput(result.exit_code, result.logs or "")
 
 
 _SECTIONS = re.compile(r"\[stdout\]\n(?P<stdout>.*?)\n?\[stderr\]\n(?P<stderr>.*)", re.S)

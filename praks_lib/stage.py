@@ -1,11 +1,14 @@
 """The one bootstrap call at the top of every stage notebook."""
 from __future__ import annotations
 
+from azure.core.exceptions import ClientAuthenticationError, HttpResponseError
+
 from praks_lib.cloud import Clients, connect
 from praks_lib.params import Deployment, ParameterError, load_deployment
 
 # Failures a person at the notebook can fix: shown as their message and hint, not a traceback.
-EXPECTED_ERRORS: tuple[type[Exception], ...] = (ParameterError,)
+# Azure's own refusals and sign-in failures carry Azure's code and message, which is what to read.
+EXPECTED_ERRORS: tuple[type[Exception], ...] = (ParameterError, HttpResponseError, ClientAuthenticationError)
 
 
 class StageError(RuntimeError):

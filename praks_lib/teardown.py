@@ -112,6 +112,10 @@ def teardown(clients: Clients, dep: Deployment, items: list[TeardownItem], confi
         echo(f"Nothing deleted. {len(to_delete)} item(s) would be deleted; to confirm, set confirm to "
              f"'{dep.name}' (notebook parameter) or run `praks teardown --confirm {dep.name}`.")
         return []
+    if plan_teardown(clients, dep) != items:
+        from praks_lib.stage import StageError
+        raise StageError("Nothing deleted: the resources changed since this plan was made (something was added "
+                         "or removed). Make the plan again, review it, then confirm.")
     deleted = []
     # Clusters first (their node groups hold NICs in our subnets), then whole groups (the cluster's group
     # first), then the remaining resources of shared groups, users before what they use.

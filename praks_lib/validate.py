@@ -9,9 +9,10 @@ from __future__ import annotations
 import ipaddress
 import json
 import re
+import shlex
 import time
 from dataclasses import asdict, dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from urllib.parse import urlparse
 
 from praks_lib import queries
@@ -21,6 +22,7 @@ from praks_lib.params import Deployment
 from praks_lib.runcommand import kubectl, on_vm
 
 TEST_POD = "praks-egress-test"
+CLOCK_SLACK = timedelta(minutes=1)
 PASS, FAIL = "PASS", "FAIL"
 
 
@@ -43,12 +45,8 @@ def _row(check, target, expected, observed, evidence, ok, hint) -> CheckRow:
 
 def check_system_pods(clients: Clients, dep: Deployment) -> list[CheckRow]:
     """Every kube-system pod Running with all containers ready, from `kubectl get pods -o json`."""
-    output = kubectl(clients, dep, "kubectl get pods -n kube-system -o json")
     hint = "04_private_aks: the cluster's nodes cannot run system pods (check its egress: firewall.rules)"
-    if output.exit_code != 0:
-        return [_row("system pods", "kube-system", "Running", f"kubectl failed ({output.exit_code})",
-                     output.stdout.strip()[:300], False, hint)]
-    pods = json.loads(output.stdout)["items"]
+    pods = _kubectl_json(clients, dep, "kubectl get pods -n kube-system -o json").get("items", [])
     if not pods:
         return [_row("system pods", "kube-system", "Running", "no pods", "kubectl get pods -n kube-system", False, hint)]
     rows = []
@@ -73,7 +71,8 @@ def egress_targets(dep: Deployment) -> list[tuple[str, str]]:
     targets += [(url, "Deny") for url in dep.validation.denied_urls]
     for required in required_flows(dep):
         flow = required.flow
-        if flow.protocol in ("HTTP", "HTTPS"):
+        # Only endpoints with a concrete name: a wildcard's example name (*.ods…) may not exist on Azure.
+        if flow.protocol in ("HTTP", "HTTPS") and "*" not in required.requirement:
             url = f"{flow.protocol.lower()}://{flow.destination}" + ("" if flow.port in (80, 443) else f":{flow.port}")
             if url not in {t for t, _ in targets}:
                 targets.append((url, "Allow"))
@@ -86,14 +85,40 @@ def _test_pod_manifest(dep: Deployment) -> str:
             f"    command: [\"sleep\", \"3600\"]\n  restartPolicy: Never\n")
 
 
-def start_test_pod(clients: Clients, dep: Deployment) -> str:
-    """Create (or keep) the test pod and return its IP: the source address the firewall will log."""
+def start_test_pod(clients: Clients, dep: Deployment, deadline_seconds: float = 300, poll_seconds: float = 5) -> str:
+    """Start a fresh test pod and return its IP once it runs: the source address the firewall will log.
+
+    The pod is recreated on every validation, so its requests (and their log rows) are this run's.
+    On Azure it takes a while to pull the image; the wait polls `kubectl get` up to a deadline.
+    """
+    from praks_lib.stage import StageError
+
+    kubectl(clients, dep, f"kubectl delete pod {TEST_POD}")  # NotFound on a first run is fine
     applied = kubectl(clients, dep, f"kubectl apply -f {TEST_POD}.yaml", {f"{TEST_POD}.yaml": _test_pod_manifest(dep)})
     if applied.exit_code != 0:
-        from praks_lib.stage import StageError
-        raise StageError(f"could not start the test pod: {applied.stdout.strip()}")
-    pod = json.loads(kubectl(clients, dep, f"kubectl get pod {TEST_POD} -o json").stdout)
-    return pod["status"]["podIP"]
+        raise StageError(f"could not start the test pod: {applied.stdout.strip()} (validation.test_pod_image)")
+    stop = time.monotonic() + deadline_seconds
+    while True:
+        pod = _kubectl_json(clients, dep, f"kubectl get pod {TEST_POD} -o json")
+        status = pod.get("status", {})
+        if status.get("phase") == "Running" and status.get("podIP"):
+            return status["podIP"]
+        if time.monotonic() >= stop:
+            raise StageError(f"the test pod is {status.get('phase', 'missing')} after {deadline_seconds:.0f} s; "
+                             f"check that the firewall allows pulling {dep.validation.test_pod_image} "
+                             "(validation.test_pod_image, firewall.rules)")
+        time.sleep(poll_seconds)
+
+
+def _kubectl_json(clients: Clients, dep: Deployment, command: str) -> dict:
+    """kubectl's JSON output, or a StageError with what kubectl said instead."""
+    from praks_lib.stage import StageError
+
+    out = kubectl(clients, dep, command)
+    try:
+        return json.loads(out.stdout) if out.exit_code == 0 else {}
+    except ValueError:
+        raise StageError(f"`{command}` did not print JSON: {out.stdout.strip()[:300]}") from None
 
 
 # curl prints this after the body: the status and the address it connected to (the log's DestinationIp).
@@ -101,19 +126,21 @@ _WRITE_OUT = r"\n%{http_code} %{remote_ip}"
 _STATUS_LINE = re.compile(r"^(\d{3})(?: (\d+\.\d+\.\d+\.\d+))? ?", re.M)
 
 
-def _classify(exit_code: int, output: str) -> tuple[str, str]:
+def _classify(exit_code: int, output: str, status: str = "") -> tuple[str, str]:
     """What curl saw, as an action: the firewall's deny page, a reset TLS handshake or a timeout is a deny."""
     text = output.strip()
-    if "Action: Deny" in text:
+    if "Action: Deny" in text or status == "470":
         return "Deny", "HTTP 470 deny page from the firewall"
+    if exit_code in (51, 60):
+        return "Allow", "reached the server (its certificate did not verify)"
     if exit_code == 35:
         return "Deny", "TLS handshake reset (the firewall denies HTTPS without a page)"
     if exit_code in (7, 28):
         return "Deny", "connection failed or timed out"
     if exit_code == 6:
         return "Deny", "name could not be resolved"
-    if exit_code == 0:
-        return "Allow", "response received"
+    if exit_code == 0 and status not in ("", "000"):
+        return "Allow", f"HTTP {status} from the server"
     return "Error", f"curl exit code {exit_code}"
 
 
@@ -126,15 +153,16 @@ class EgressResult:
     output: str  # the body (or curl's error), without the status line
     status: str = "000"  # HTTP status; 000 when no response came
     remote_ip: str = ""  # the address curl connected to
+    sent_at: datetime | None = None  # when the request left: log rows older than this are another run's
 
 
-def _parse_curl(url: str, expected: str, exit_code: int, stdout: str) -> EgressResult:
+def _parse_curl(url: str, expected: str, exit_code: int, stdout: str, sent_at: datetime | None = None) -> EgressResult:
     found = list(_STATUS_LINE.finditer(stdout))
     status, remote_ip = (found[-1].group(1), found[-1].group(2) or "") if found else ("000", "")
     body = (stdout[:found[-1].start()] + stdout[found[-1].end():]) if found else stdout
     body = body.replace("command terminated with exit code", "").strip()
-    observed, _ = _classify(exit_code, body)
-    return EgressResult(url, expected, observed, exit_code, body.strip(), status, remote_ip)
+    observed, _ = _classify(exit_code, body, status)
+    return EgressResult(url, expected, observed, exit_code, body.strip(), status, remote_ip, sent_at)
 
 
 def probe_egress(clients: Clients, dep: Deployment) -> tuple[str, list[EgressResult]]:
@@ -142,15 +170,17 @@ def probe_egress(clients: Clients, dep: Deployment) -> tuple[str, list[EgressRes
     pod_ip = start_test_pod(clients, dep)
     results = []
     for url, expected in egress_targets(dep):
-        out = kubectl(clients, dep, f"kubectl exec {TEST_POD} -- curl -sS -m 10 -w '{_WRITE_OUT}' {url}")
-        results.append(_parse_curl(url, expected, out.exit_code, out.stdout))
+        sent_at = datetime.now(timezone.utc)
+        out = kubectl(clients, dep, f"kubectl exec {TEST_POD} -- curl -sS -m 10 -w {shlex.quote(_WRITE_OUT)} "
+                                    f"{shlex.quote(url)}")
+        results.append(_parse_curl(url, expected, out.exit_code, out.stdout, sent_at))
     return pod_ip, results
 
 
 def check_egress(results: list[EgressResult]) -> list[CheckRow]:
     rows = []
     for r in results:
-        _, how = _classify(r.exit_code, r.output)
+        _, how = _classify(r.exit_code, r.output, r.status)
         hint = ("02_firewall: add an application rule for this host to the rule set (firewall.rules)"
                 if r.expected == "Allow" else
                 "02_firewall: a rule allows this host; narrow it in the rule set (firewall.rules), "
@@ -176,7 +206,10 @@ def _evidence_for(rows, result: EgressResult):
     """
     host, port = urlparse(result.url).hostname, urlparse(result.url).port
     port = port or (443 if result.url.startswith("https") else 80)
-    same_port = [row for row in rows if int(row.get("DestinationPort") or 0) == port]
+    # Only this run's rows (a minute of slack for clocks): an earlier run's rows prove nothing now.
+    since = result.sent_at - CLOCK_SLACK if result.sent_at else None
+    same_port = [row for row in rows if int(row.get("DestinationPort") or 0) == port
+                 and (since is None or row["TimeGenerated"] >= since)]
     by_name = [row for row in same_port if (row.get("Fqdn") or "").lower() == host.lower()]
     by_address = [row for row in same_port if result.remote_ip and row.get("Type") == "AZFWNetworkRule"
                   and row.get("DestinationIp") == result.remote_ip]
@@ -283,8 +316,11 @@ def check_public_ips(clients: Clients, dep: Deployment) -> list[CheckRow]:
     for group in groups:
         ips = read_or_none(lambda: list(clients.network.public_ip_addresses.list(group))) or []
         for ip in ips:
-            attached = name_of(ip.ip_configuration.id.split("/ipConfigurations/")[0]) if ip.ip_configuration else "nothing"
-            is_firewalls = group == dep.resource_groups.network and ip.name.lower() == firewall_ip_name
+            holder = ip.ip_configuration.id if ip.ip_configuration else ""
+            attached = holder.split("/providers/")[-1].rsplit("/", 2)[0] if holder else "nothing"
+            # The firewall's address, and attached to the firewall: anything else is a way in or out.
+            is_firewalls = (group == dep.resource_groups.network and ip.name.lower() == firewall_ip_name
+                            and f"/azurefirewalls/{dep.firewall.name.lower()}/" in holder.lower())
             rows.append(_row("no public IPs", f"{group}/{ip.name}", "only the firewall's public IP",
                              f"{ip.ip_address} attached to {attached}", f"publicIPAddresses in {group}",
                              is_firewalls, "remove this public IP: egress must leave through the firewall only "

@@ -5,7 +5,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable, Literal
 
-from azure.core.exceptions import ResourceNotFoundError
+from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 
 Action = Literal["created", "updated", "unchanged"]
 
@@ -52,7 +52,12 @@ def converge(kind: str, name: str, read: Callable[[], Any], desired: Callable[[A
     wanted = desired(current)
     if current is not None and _same(current, wanted):
         return Change(kind, name, "unchanged")
-    write(wanted)
+    try:
+        write(wanted)
+    except HttpResponseError as error:  # Azure refused it: say which resource, Azure's code and message
+        from praks_lib.stage import StageError
+        raise StageError(f"Azure refused to {'create' if current is None else 'update'} {kind} {name}: "
+                         f"{error.message}") from error
     return Change(kind, name, "created" if current is None else "updated")
 
 
@@ -68,7 +73,10 @@ def _covers(current: Any, wanted: Any) -> bool:
     without case, as ARM treats them.
     """
     if isinstance(wanted, dict):
-        return isinstance(current, dict) and all(k in current and _covers(current[k], v) for k, v in wanted.items())
+        if not isinstance(current, dict):
+            return False
+        keys = {_id_key(k): k for k in current}  # ARM ids as keys (user-assigned identities) ignore case too
+        return all(_id_key(k) in keys and _covers(current[keys[_id_key(k)]], v) for k, v in wanted.items())
     if isinstance(wanted, list):
         return (isinstance(current, list) and len(current) == len(wanted)
                 and all(_covers(c, w) for c, w in zip(current, wanted)))
@@ -85,6 +93,10 @@ def wait_for(poller, what: str, every: float = 30.0, echo=print) -> Any:
         if not poller.done():
             echo(f"  … {what}: {poller.status()} after {time.monotonic() - started:.0f} s")
     return poller.result()
+
+
+def _id_key(key: str) -> str:
+    return key.lower() if key.startswith("/subscriptions/") else key
 
 
 def changes_table(changes: list[Change]):

@@ -64,9 +64,15 @@ def ensure_firewall(clients: Clients, dep: Deployment) -> Change:
 
 def firewall_private_ip(clients: Clients, dep: Deployment) -> str:
     """The firewall's private IP, read from the firewall (the walkthrough hard-coded 10.0.0.4)."""
+    from praks_lib.stage import StageError
+
     firewall = require(lambda: clients.network.azure_firewalls.get(dep.resource_groups.network, dep.firewall.name),
                        f"firewall {dep.firewall.name}", "02_firewall")
-    return firewall.ip_configurations[0].private_ip_address
+    address = firewall.ip_configurations[0].private_ip_address if firewall.ip_configurations else None
+    if state_text(firewall.provisioning_state) != "Succeeded" or not address:
+        raise StageError(f"firewall {dep.firewall.name} is {state_text(firewall.provisioning_state)} without a "
+                         "private IP yet; wait for it or re-run 02_firewall.")
+    return address
 
 
 def ensure_firewall_stage(clients: Clients, dep: Deployment) -> list[Change]:

@@ -14,7 +14,7 @@ from azure.mgmt.msi.models import Identity
 
 from praks_lib.arm_ids import name_of, resource_id
 from praks_lib.cloud import Clients
-from praks_lib.deploy.changes import Change, converge, read_or_none, require
+from praks_lib.deploy.changes import Change, converge, require
 from praks_lib.params import Deployment
 
 NETWORK_CONTRIBUTOR = "4d97b98b-1d4f-4787-a291-c67834d212e7"
@@ -59,12 +59,15 @@ def ensure_role_assignments(clients: Clients, dep: Deployment) -> list[Change]:
     assignments = clients.authorization.role_assignments
     changes = []
     for label, scope in role_scopes(clients, dep).items():
-        # A stable name makes the assignment idempotent: the same principal, role and scope, the same name.
-        name = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{scope.lower()}|{NETWORK_CONTRIBUTOR}|{identity.principal_id}"))
         what = f"Network Contributor on {label} {name_of(scope)}"
-        if read_or_none(lambda: assignments.get(scope, name)) is not None:
+        # Already granted (by praks, az or the portal, under any name): Azure refuses a duplicate.
+        existing = assignments.list_for_scope(scope, filter=f"principalId eq '{identity.principal_id}'")
+        if any(a.role_definition_id.lower().endswith(NETWORK_CONTRIBUTOR) and a.scope.lower() == scope.lower()
+               for a in existing):
             changes.append(Change("role assignment", what, "unchanged"))
             continue
+        # A stable name: the same principal, role and scope always get the same assignment name.
+        name = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{scope.lower()}|{NETWORK_CONTRIBUTOR}|{identity.principal_id}"))
         assignments.create(scope, name, RoleAssignmentCreateParameters(
             role_definition_id=role, principal_id=identity.principal_id, principal_type="ServicePrincipal"))
         changes.append(Change("role assignment", what, "created"))

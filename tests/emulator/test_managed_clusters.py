@@ -9,6 +9,7 @@ from azure.mgmt.network.models import NetworkInterface, NetworkInterfaceIPConfig
 
 from praks_lib.deploy.cluster import aks_subnet_id, ensure_private_cluster
 from praks_lib.deploy.identity import NETWORK_CONTRIBUTOR, identity_id
+from praks_lib.stage import StageError
 
 AKS_SUBNET = ipaddress.ip_network("10.0.5.0/24")
 
@@ -208,10 +209,11 @@ def without_mcr(world, dep):
 
 def test_blocked_required_egress_fails_the_create_and_the_firewall_logs_it(world, dep):
     without_mcr(world, dep)
-    with pytest.raises(HttpResponseError) as caught:
+    with pytest.raises(StageError, match="Azure refused to create AKS cluster dzpraks1") as caught:
         ensure_private_cluster(world, dep)
-    assert caught.value.error.code == "OutboundConnFailVMExtensionError"
-    assert caught.value.error.message.startswith("Unable to establish outbound connection from agents")
+    azure = caught.value.__cause__  # the deploy code names the resource and keeps Azure's error
+    assert azure.error.code == "OutboundConnFailVMExtensionError"
+    assert azure.error.message.startswith("Unable to establish outbound connection from agents")
     cluster = world.containerservice.managed_clusters.get(dep.resource_groups.kube, dep.aks.name)
     assert cluster.provisioning_state == "Failed"
     assert world.resource.resource_groups.check_existence(dep.node_resource_group)  # Azure leaves it
@@ -225,7 +227,7 @@ def test_blocked_required_egress_fails_the_create_and_the_firewall_logs_it(world
 def test_a_failed_cluster_recovers_when_updated_after_the_fix(world, dep):
     firewall = world.network.azure_firewalls.get(dep.resource_groups.network, dep.firewall.name)
     without_mcr(world, dep)
-    with pytest.raises(HttpResponseError):
+    with pytest.raises(StageError):
         ensure_private_cluster(world, dep)
     world.network.azure_firewalls.begin_create_or_update(dep.resource_groups.network, dep.firewall.name,
                                                          firewall).result()
