@@ -1,5 +1,9 @@
 """Effective routes of a subnet, with Azure's selection rules, shared by the runbook and the emulator.
 
+The runbook computes them from the configuration Azure holds (VNet, peerings, route table), which
+works before any NIC exists in the subnet; Azure's own view is a NIC's effective route table
+(`az network nic show-effective-route-table`), which also shows gateway and BGP routes.
+
 Azure computes a subnet's routes from system routes (its VNet, peered VNets, the Internet default and
 the private ranges it drops) and user routes from the route table; a user route with the same prefix
 replaces the system route (which shows as Invalid), and traffic takes the longest matching prefix.

@@ -52,6 +52,19 @@ def kubectl(clients: Clients, dep: Deployment, command: str, files: dict[str, st
     return CommandOutput(result.exit_code, result.logs or "")
 
 
+def kubectl_json(clients: Clients, dep: Deployment, command: str) -> dict:
+    """kubectl's JSON output ({} when kubectl fails), or a StageError with what kubectl printed instead."""
+    import json
+
+    from praks_lib.stage import StageError
+
+    out = kubectl(clients, dep, command)
+    try:
+        return json.loads(out.stdout) if out.exit_code == 0 else {}
+    except ValueError:
+        raise StageError(f"`{command}` did not print JSON: {out.stdout.strip()[:300]}") from None
+
+
 _SECTIONS = re.compile(r"\[stdout\]\n(?P<stdout>.*?)\n?\[stderr\]\n(?P<stderr>.*)", re.S)
 
 

@@ -7,7 +7,6 @@ knows which backend it talks to; offline the same calls reach the emulator.
 from __future__ import annotations
 
 import ipaddress
-import json
 import re
 import shlex
 import time
@@ -19,7 +18,7 @@ from praks_lib import queries
 from praks_lib.arm_ids import name_of
 from praks_lib.cloud import Clients
 from praks_lib.params import Deployment
-from praks_lib.runcommand import kubectl, on_vm
+from praks_lib.runcommand import kubectl, kubectl_json, on_vm
 
 TEST_POD = "praks-egress-test"
 CLOCK_SLACK = timedelta(minutes=1)
@@ -46,7 +45,7 @@ def _row(check, target, expected, observed, evidence, ok, hint) -> CheckRow:
 def check_system_pods(clients: Clients, dep: Deployment) -> list[CheckRow]:
     """Every kube-system pod Running with all containers ready, from `kubectl get pods -o json`."""
     hint = "04_private_aks: the cluster's nodes cannot run system pods (check its egress: firewall.rules)"
-    pods = _kubectl_json(clients, dep, "kubectl get pods -n kube-system -o json").get("items", [])
+    pods = kubectl_json(clients, dep, "kubectl get pods -n kube-system -o json").get("items", [])
     if not pods:
         return [_row("system pods", "kube-system", "Running", "no pods", "kubectl get pods -n kube-system", False, hint)]
     rows = []
@@ -99,7 +98,7 @@ def start_test_pod(clients: Clients, dep: Deployment, deadline_seconds: float = 
         raise StageError(f"could not start the test pod: {applied.stdout.strip()} (validation.test_pod_image)")
     stop = time.monotonic() + deadline_seconds
     while True:
-        pod = _kubectl_json(clients, dep, f"kubectl get pod {TEST_POD} -o json")
+        pod = kubectl_json(clients, dep, f"kubectl get pod {TEST_POD} -o json")
         status = pod.get("status", {})
         if status.get("phase") == "Running" and status.get("podIP"):
             return status["podIP"]
@@ -108,17 +107,6 @@ def start_test_pod(clients: Clients, dep: Deployment, deadline_seconds: float = 
                              f"check that the firewall allows pulling {dep.validation.test_pod_image} "
                              "(validation.test_pod_image, firewall.rules)")
         time.sleep(poll_seconds)
-
-
-def _kubectl_json(clients: Clients, dep: Deployment, command: str) -> dict:
-    """kubectl's JSON output, or a StageError with what kubectl said instead."""
-    from praks_lib.stage import StageError
-
-    out = kubectl(clients, dep, command)
-    try:
-        return json.loads(out.stdout) if out.exit_code == 0 else {}
-    except ValueError:
-        raise StageError(f"`{command}` did not print JSON: {out.stdout.strip()[:300]}") from None
 
 
 # curl prints this after the body: the status and the address it connected to (the log's DestinationIp).

@@ -92,9 +92,7 @@ def cluster_table(clients: Clients, dep: Deployment):
 
 def cluster_verdict(clients: Clients, dep: Deployment):
     """PASS when the cluster runs privately with UDR egress and its system pods are Running."""
-    import json
-
-    from praks_lib.runcommand import kubectl
+    from praks_lib.runcommand import kubectl_json
     from praks_lib.stage import StageError, Verdict
 
     cluster = require(lambda: clients.containerservice.managed_clusters.get(dep.resource_groups.kube, dep.aks.name),
@@ -106,7 +104,7 @@ def cluster_verdict(clients: Clients, dep: Deployment):
         problems.append("the API server has no private FQDN")
     if state_text(cluster.network_profile.outbound_type) != dep.aks.outbound_type:
         problems.append(f"outbound type is {state_text(cluster.network_profile.outbound_type)}")
-    pods = json.loads(kubectl(clients, dep, "kubectl get pods -n kube-system -o json").stdout or '{"items": []}')
+    pods = kubectl_json(clients, dep, "kubectl get pods -n kube-system -o json") or {"items": []}
     not_running = [p["metadata"]["name"] for p in pods["items"] if p["status"].get("phase") != "Running"]
     if not pods["items"] or not_running:
         problems.append(f"system pods not running: {', '.join(not_running) or 'none found'}")
