@@ -24,6 +24,7 @@ _ORDER = [
     "Microsoft.Network/publicIPAddresses",
     "Microsoft.Network/virtualNetworks",  # before the route table its subnet uses
     "Microsoft.Network/routeTables",
+    "Microsoft.Insights/dataCollectionRules",  # before the workspace it sends to
     "Microsoft.OperationalInsights/workspaces",
     "Microsoft.ManagedIdentity/userAssignedIdentities",
 ]
@@ -39,6 +40,7 @@ def _deleter(clients: Clients, resource_type: str):
         "microsoft.network/publicipaddresses": clients.network.public_ip_addresses.begin_delete,
         "microsoft.network/routetables": clients.network.route_tables.begin_delete,
         "microsoft.network/virtualnetworks": clients.network.virtual_networks.begin_delete,
+        "microsoft.insights/datacollectionrules": clients.monitor.data_collection_rules.delete,
         "microsoft.operationalinsights/workspaces": clients.loganalytics.workspaces.begin_delete,
         "microsoft.managedidentity/userassignedidentities": clients.msi.user_assigned_identities.delete,
     }.get(resource_type.lower())
