@@ -198,27 +198,32 @@ def put_setting(call: Call) -> Response:
     return Response(HTTPStatus.OK, body)
 
 
-@routes.get(SETTINGS + "/{name}")
-def get_setting(call: Call) -> Response:
-    target = target_of(call)
-    stored = call.tx.get(setting_id(target, call.params["name"]))
-    if stored is None:
-        raise ArmError(HTTPStatus.NOT_FOUND, "ResourceNotFound",
-                       SETTING_NOT_FOUND.format(name=call.params["name"]))
-    return Response(HTTPStatus.OK, stored)
+def extension_read_routes(table, collection: str, resource_type: str, id_of, not_found: str) -> None:
+    """GET, DELETE and LIST of an extension resource (one stored under the resource it extends).
+
+    ``collection`` is the route template up to the type (``/{resourceUri*}/providers/NS/type``),
+    ``id_of(target, name)`` the stored id, ``not_found`` the 404 message with ``{name}``.
+    """
+
+    def get(call: Call) -> Response:
+        stored = call.tx.get(id_of(target_of(call), call.params["name"]))
+        if stored is None:
+            raise ArmError(HTTPStatus.NOT_FOUND, "ResourceNotFound", not_found.format(name=call.params["name"]))
+        return Response(HTTPStatus.OK, stored)
+
+    def delete(call: Call) -> Response:
+        removed = call.tx.delete_tree(id_of(target_of(call), call.params["name"]))
+        return Response(HTTPStatus.OK if removed else HTTPStatus.NO_CONTENT)
+
+    def list_all(call: Call) -> Response:
+        return Response(HTTPStatus.OK, {"value": call.tx.children(target_of(call)["id"], resource_type)})
+
+    table.add("GET", collection + "/{name}", get)
+    table.add("DELETE", collection + "/{name}", delete)
+    table.add("GET", collection, list_all)
 
 
-@routes.delete(SETTINGS + "/{name}")
-def delete_setting(call: Call) -> Response:
-    target = target_of(call)
-    removed = call.tx.delete_tree(setting_id(target, call.params["name"]))
-    return Response(HTTPStatus.OK if removed else HTTPStatus.NO_CONTENT)
-
-
-@routes.get(SETTINGS)
-def list_settings(call: Call) -> Response:
-    target = target_of(call)
-    return Response(HTTPStatus.OK, {"value": call.tx.children(target["id"], SETTING_TYPE)})
+extension_read_routes(routes, SETTINGS, SETTING_TYPE, setting_id, SETTING_NOT_FOUND)
 
 
 def category_resource(target: dict, name: str, known: DiagnosticCategories) -> dict:

@@ -27,7 +27,7 @@ from typing import Callable
 
 from praks_lib.emulator import arm
 from praks_lib.emulator.arm import ArmError, ResourceId, ResourceType, bad_request, stable_uuid
-from praks_lib.emulator.providers.insights import target_of
+from praks_lib.emulator.providers.insights import extension_read_routes, target_of
 from praks_lib.emulator.providers.operationalinsights import WORKSPACE_TYPE
 from praks_lib.emulator.router import Call, Response
 from praks_lib.emulator.store import Transaction
@@ -172,26 +172,7 @@ def put_association(call: Call) -> Response:
     return Response(HTTPStatus.OK if existing else HTTPStatus.CREATED, body)
 
 
-@routes.get(ASSOCIATIONS + "/{name}")
-def get_association(call: Call) -> Response:
-    target = target_of(call)
-    stored = call.tx.get(association_id(target, call.params["name"]))
-    if stored is None:
-        raise ArmError(HTTPStatus.NOT_FOUND, "ResourceNotFound", ASSOCIATION_NOT_FOUND.format(name=call.params["name"]))
-    return Response(HTTPStatus.OK, stored)
-
-
-@routes.delete(ASSOCIATIONS + "/{name}")
-def delete_association(call: Call) -> Response:
-    target = target_of(call)
-    removed = call.tx.delete_tree(association_id(target, call.params["name"]))
-    return Response(HTTPStatus.OK if removed else HTTPStatus.NO_CONTENT)
-
-
-@routes.get(ASSOCIATIONS)
-def list_associations(call: Call) -> Response:
-    target = target_of(call)
-    return Response(HTTPStatus.OK, {"value": call.tx.children(target["id"], ASSOCIATION_TYPE)})
+extension_read_routes(routes, ASSOCIATIONS, ASSOCIATION_TYPE, association_id, ASSOCIATION_NOT_FOUND)
 
 
 @routes.get(RULE_ASSOCIATIONS)
