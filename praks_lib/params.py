@@ -332,14 +332,21 @@ class Problem(BaseModel):
         return f"{self.field}: {self.message} — {self.hint}"
 
 
-class ParameterError(ValueError):
-    """Every problem in a parameter file at once, so one edit can fix them all."""
+class ProblemsError(ValueError):
+    """Every problem of an input at once, one per line, so one edit can fix them all."""
 
-    def __init__(self, problems: list[Problem], source: str = "parameters"):
+    def __init__(self, problems: list, source: str):
         self.problems = problems
         self.source = source
         lines = "\n".join(f"  - {p}" for p in problems)
         super().__init__(f"{len(problems)} problem(s) in {source}:\n{lines}")
+
+
+class ParameterError(ProblemsError):
+    """Every problem in a parameter file, each with its dotted field path and a hint."""
+
+    def __init__(self, problems: list[Problem], source: str = "parameters"):
+        super().__init__(problems, source)
 
 
 def _block_at(loc: tuple[Any, ...]) -> Any:

@@ -17,6 +17,7 @@ from praks_lib.firewall.addresses import parse_address, parse_port
 from praks_lib.firewall.dns import is_valid_fqdn
 from praks_lib.firewall.fqdntags import canonical_fqdn_tag
 from praks_lib.firewall.servicetags import canonical_tag
+from praks_lib.params import REPO_PARAMETERS, ProblemsError
 
 PRIORITY_MIN, PRIORITY_MAX = 100, 65000
 Priority = Annotated[int, Field(ge=PRIORITY_MIN, le=PRIORITY_MAX)]
@@ -325,14 +326,11 @@ class Problem:
         return f"Problem({str(self)!r})"
 
 
-class RuleSetError(ValueError):
+class RuleSetError(ProblemsError):
     """Every problem of a rule set at once, each naming collection/rule, field and fix."""
 
     def __init__(self, problems: list[Problem], source: str = "rule set"):
-        self.problems = problems
-        self.source = source
-        lines = "\n".join(f"  - {p}" for p in problems)
-        super().__init__(f"{len(problems)} problem(s) in {source}:\n{lines}")
+        super().__init__(problems, source)
 
 
 _FIXES = {
@@ -387,7 +385,6 @@ def _problems(error: ValidationError, raw: Any) -> list[Problem]:
 
 def load_rule_set(name_or_path: str | Path) -> RuleSet:
     """A rule set by name (parameters/firewall/<name>.yaml in the repo) or by path."""
-    from praks_lib.params import REPO_PARAMETERS
 
     path = Path(name_or_path)
     if path.suffix not in (".yaml", ".yml"):
