@@ -20,7 +20,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Ellipse, FancyArrowPatch, FancyBboxPatch, Patch, Rectangle
 
-from praks_lib.arm_ids import name_of, state_text
+from praks_lib.azure.ids import name_of, state_text
 from praks_lib.params import Deployment
 
 # ----------------------------------------------------------------------------------------------

@@ -39,7 +39,7 @@ def kubectl(clients: Clients, dep: Deployment, command: str, files: dict[str, st
     """Run a kubectl (or helm) command line in the cluster; `files` become the command's context."""
     from azure.mgmt.containerservice.models import RunCommandRequest
 
-    from praks_lib.arm_ids import state_text
+    from praks_lib.azure.ids import state_text
     from praks_lib.stage import StageError
 
     request = RunCommandRequest(command=command, context=_context(files) if files else "")

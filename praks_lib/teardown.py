@@ -10,9 +10,9 @@ from dataclasses import dataclass
 
 from azure.core.exceptions import HttpResponseError
 
-from praks_lib.arm_ids import group_of
+from praks_lib.azure.ids import group_of
 from praks_lib.cloud import Clients
-from praks_lib.deploy.changes import read_or_none, wait_for
+from praks_lib.deploy.converge import read_or_none, wait_for
 from praks_lib.params import TAG_KEY as TAG, Deployment
 
 # Dependency order: what uses something is deleted before it.

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 from urllib.parse import urlparse
 
 from praks_lib import queries
-from praks_lib.arm_ids import name_of
+from praks_lib.azure.ids import name_of
 from praks_lib.cloud import Clients
 from praks_lib.params import Deployment
 from praks_lib.runcommand import kubectl, kubectl_json, on_vm
@@ -211,7 +211,7 @@ def logs_expected(clients: Clients, dep: Deployment) -> str | None:
     Rows reach the workspace only if the firewall sends its logs there and the traffic passes the
     firewall at all; both are read from the cloud before any waiting starts.
     """
-    from praks_lib.deploy.changes import read_or_none
+    from praks_lib.deploy.converge import read_or_none
     from praks_lib.deploy.monitoring import DIAGNOSTIC_SETTING, workspace_id
 
     firewall = clients.network.azure_firewalls.get(dep.resource_groups.network, dep.firewall.name)
@@ -296,7 +296,7 @@ def _nslookup_addresses(output: str) -> list[str]:
 
 def check_public_ips(clients: Clients, dep: Deployment) -> list[CheckRow]:
     """Every public IP and public load-balancer frontend in the deployment's groups: only the firewall's."""
-    from praks_lib.deploy.changes import read_or_none
+    from praks_lib.deploy.converge import read_or_none
 
     groups = [dep.resource_groups.network, dep.resource_groups.kube, dep.node_resource_group]
     firewall_ip_name = dep.firewall.public_ip_name.lower()
@@ -332,7 +332,7 @@ def check_public_ips(clients: Clients, dep: Deployment) -> list[CheckRow]:
 
 def check_routing(clients: Clients, dep: Deployment) -> list[CheckRow]:
     from praks_lib.deploy.firewall import firewall_private_ip
-    from praks_lib.routing import next_hop, subnet_effective_routes
+    from praks_lib.azure.routing import next_hop, subnet_effective_routes
 
     spoke = dep.network.spoke
     routes = subnet_effective_routes(clients, dep.resource_groups.network, spoke.name, spoke.aks_subnet.name)

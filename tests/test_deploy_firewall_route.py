@@ -4,7 +4,7 @@ import pytest
 from praks_lib.deploy.firewall import ensure_firewall_stage, firewall_private_ip, firewall_verdict
 from praks_lib.deploy.network import ensure_network
 from praks_lib.deploy.route import ensure_egress_route, route_verdict
-from praks_lib.routing import next_hop, subnet_effective_routes
+from praks_lib.azure.routing import next_hop, subnet_effective_routes
 from praks_lib.stage import StageError
 
 

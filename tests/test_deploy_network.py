@@ -1,7 +1,7 @@
 """Stage 01 through the real SDK clients on the emulator: creates, converges, and says so."""
 import pytest
 
-from praks_lib.deploy.changes import summary
+from praks_lib.deploy.converge import summary
 from praks_lib.deploy.network import ensure_network, network_table, network_verdict
 from praks_lib.params import load_deployment
 

@@ -6,7 +6,7 @@ from praks_lib.deploy.firewall import ensure_firewall_stage
 from praks_lib.deploy.network import ensure_network
 from praks_lib.deploy.route import ensure_egress_route
 from praks_lib.emulator import Emulator
-from praks_lib.emulator.dataplane import send
+from praks_lib.emulator.world.dataplane import send
 
 
 @pytest.fixture

@@ -13,9 +13,9 @@ from azure.mgmt.compute.models import (HardwareProfile, ImageReference, LinuxCon
 from azure.mgmt.network.models import NetworkInterface, NetworkInterfaceIPConfiguration, Subnet
 from azure.mgmt.privatedns.models import SubResource as DnsSubResource, VirtualNetworkLink
 
-from praks_lib.arm_ids import resource_id
+from praks_lib.azure.ids import resource_id
 from praks_lib.cloud import Clients
-from praks_lib.deploy.changes import Change, converge, require, wait_for
+from praks_lib.deploy.converge import Change, converge, require, wait_for
 from praks_lib.params import Deployment
 
 HUB_LINK = "hubnetdnsconfig"  # the walkthrough's link name

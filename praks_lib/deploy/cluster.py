@@ -7,9 +7,9 @@ from azure.mgmt.containerservice.models import (ContainerServiceNetworkProfile, 
                                                 ManagedClusterAgentPoolProfile,
                                                 ManagedClusterAPIServerAccessProfile, ManagedClusterIdentity)
 
-from praks_lib.arm_ids import resource_id, state_text
+from praks_lib.azure.ids import resource_id, state_text
 from praks_lib.cloud import Clients
-from praks_lib.deploy.changes import Change, converge, require, wait_for
+from praks_lib.deploy.converge import Change, converge, require, wait_for
 from praks_lib.deploy.identity import identity_id
 from praks_lib.params import Deployment
 

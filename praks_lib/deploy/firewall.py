@@ -7,8 +7,8 @@ from azure.mgmt.network.models import (AzureFirewall, AzureFirewallIPConfigurati
                                        PublicIPAddress, PublicIPAddressSku, SubResource)
 
 from praks_lib.cloud import Clients
-from praks_lib.deploy.changes import Change, converge, read_or_none, require, wait_for
-from praks_lib.arm_ids import name_of, resource_id, state_text
+from praks_lib.deploy.converge import Change, converge, read_or_none, require, wait_for
+from praks_lib.azure.ids import name_of, resource_id, state_text
 from praks_lib.firewall import load_rule_set
 from praks_lib.params import Deployment
 

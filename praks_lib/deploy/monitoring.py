@@ -11,8 +11,8 @@ from azure.mgmt.monitor.models import (DataCollectionRuleAssociationProxyOnlyRes
                                        LogSettings)
 
 from praks_lib.cloud import Clients
-from praks_lib.deploy.changes import Change, converge, require, wait_for
-from praks_lib.arm_ids import resource_id
+from praks_lib.deploy.converge import Change, converge, require, wait_for
+from praks_lib.azure.ids import resource_id
 from praks_lib.params import Deployment, Workspace as PlannedWorkspace
 
 DIAGNOSTIC_SETTING = "praks-firewall-logs"

@@ -7,8 +7,8 @@ from azure.mgmt.network.models import AddressSpace, Subnet, SubResource, Virtual
 from azure.mgmt.resource.resources.models import ResourceGroup
 
 from praks_lib.cloud import Clients
-from praks_lib.deploy.changes import Change, converge, read_or_none
-from praks_lib.arm_ids import name_of, resource_id, state_text
+from praks_lib.deploy.converge import Change, converge, read_or_none
+from praks_lib.azure.ids import name_of, resource_id, state_text
 from praks_lib.params import TAG_KEY, Deployment, VirtualNetwork as PlannedVNet
 
 

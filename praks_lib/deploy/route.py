@@ -6,9 +6,9 @@ import copy
 from azure.mgmt.network.models import Route, RouteTable, SubResource
 
 from praks_lib.cloud import Clients
-from praks_lib.deploy.changes import Change, converge, require
+from praks_lib.deploy.converge import Change, converge, require
 from praks_lib.deploy.firewall import firewall_private_ip
-from praks_lib.arm_ids import resource_id
+from praks_lib.azure.ids import resource_id
 from praks_lib.params import Deployment
 
 
@@ -59,7 +59,7 @@ def ensure_egress_route(clients: Clients, dep: Deployment) -> list[Change]:
 def route_verdict(clients: Clients, dep: Deployment):
     """PASS when internet-bound traffic from the AKS subnet takes the firewall as its next hop."""
     from praks_lib.firewall import resolve
-    from praks_lib.routing import next_hop, subnet_effective_routes
+    from praks_lib.azure.routing import next_hop, subnet_effective_routes
     from praks_lib.stage import StageError, Verdict
 
     spoke = dep.network.spoke

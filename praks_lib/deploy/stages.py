@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from praks_lib.cloud import Clients
 from praks_lib.deploy.access import ensure_hub_dns_link, ensure_jumpbox
-from praks_lib.deploy.changes import Change
+from praks_lib.deploy.converge import Change
 from praks_lib.deploy.cluster import ensure_private_cluster
 from praks_lib.deploy.firewall import ensure_firewall_stage
 from praks_lib.deploy.identity import ensure_cluster_identity, ensure_role_assignments

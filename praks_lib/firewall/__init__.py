@@ -1,6 +1,6 @@
 """Azure Firewall engine: rule model, evaluate(), offline DNS and service tags, AKS egress catalog,
 preflight, lint, log records and replay. Pure Python, no network."""
-from praks_lib.firewall.dns import resolve
+from praks_lib.firewall.public_dns import resolve
 from praks_lib.firewall.egress import RequiredFlow, preflight, required_flows
 from praks_lib.firewall.engine import Flow, Verdict, evaluate
 from praks_lib.firewall.lint import Finding, lint, lint_table

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from praks_lib.firewall.addresses import IntervalSet
-from praks_lib.firewall.dns import resolve
+from praks_lib.firewall.public_dns import resolve
 from praks_lib.firewall.engine import compile_rule_set
 from praks_lib.firewall.fqdntags import has_offline_members
 from praks_lib.firewall.model import RuleSet, RuleSetError, load_rule_set

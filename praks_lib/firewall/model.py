@@ -14,7 +14,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from praks_lib.firewall.addresses import parse_address, parse_port
-from praks_lib.firewall.dns import is_valid_fqdn
+from praks_lib.firewall.public_dns import is_valid_fqdn
 from praks_lib.firewall.fqdntags import canonical_fqdn_tag
 from praks_lib.firewall.servicetags import canonical_tag
 from praks_lib.params import REPO_PARAMETERS, ProblemsError

@@ -13,7 +13,8 @@ from azure.mgmt.privatedns import models as dnsm
 from praks_lib.deploy.access import ensure_jumpbox, ensure_jumpbox_nic
 from praks_lib.deploy.firewall import ensure_firewall_stage
 from praks_lib.deploy.network import ensure_network
-from praks_lib.emulator import Emulator, dataplane
+from praks_lib.emulator import Emulator
+from praks_lib.emulator.world import dataplane
 from praks_lib.runcommand import on_vm
 from praks_lib.validate import _nslookup_addresses
 

@@ -13,7 +13,7 @@ from monitoring_world import (AKS_NODE, INGRESS_VM, build_networks, build_world,
                               put_route_table)
 
 from praks_lib.emulator import Emulator
-from praks_lib.emulator.dataplane import DataPlaneError, send
+from praks_lib.emulator.world.dataplane import DataPlaneError, send
 from praks_lib.firewall import DENIED_HTTP_BODY, DENIED_HTTP_STATUS, Flow
 
 WHEN = datetime(2025, 3, 1, 12, 0, tzinfo=timezone.utc)

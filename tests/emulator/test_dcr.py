@@ -13,7 +13,7 @@ from azure.mgmt.monitor.models import (DataCollectionRuleAssociationProxyOnlyRes
 from monitoring_world import clients as world_clients
 from monitoring_world import create_workspace, group_id, workspace_resource_id
 
-from praks_lib.deploy.changes import wait_for
+from praks_lib.deploy.converge import wait_for
 from praks_lib.deploy.cluster import ensure_private_cluster
 from praks_lib.deploy.monitoring import cluster_workspace_customer_id, ensure_log_analytics, workspace_id
 

@@ -7,7 +7,7 @@ from azure.mgmt.containerservice.models import (CredentialResults, ManagedCluste
 from emulator_shapes import load_example, shape_differences
 
 from praks_lib.deploy.cluster import ensure_private_cluster
-from praks_lib.emulator.transport import FAKE_TOKEN
+from praks_lib.emulator.platform.transport import FAKE_TOKEN
 
 CLUSTER = ("/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/dzpraks1_kube/providers/"
            "Microsoft.ContainerService/managedClusters/dzpraks1")

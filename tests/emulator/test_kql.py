@@ -1,11 +1,11 @@
-"""The duckdb-kql adaptations in praks_lib.emulator.kql, one test each."""
+"""The duckdb-kql adaptations in praks_lib.emulator.world.kql, one test each."""
 
 from datetime import datetime
 
 import duckdb_kql
 import pytest
 
-from praks_lib.emulator import kql
+from praks_lib.emulator.world import kql
 
 NOW = datetime(2024, 1, 1, 12, 0, 0)
 

@@ -1,4 +1,4 @@
-"""The emulated Log Analytics store and query API (praks_lib.emulator.logs)."""
+"""The emulated Log Analytics store and query API (praks_lib.emulator.world.logs)."""
 
 import io
 import json
@@ -13,8 +13,8 @@ from azure.core.exceptions import HttpResponseError
 from azure.core.pipeline.transport import RequestsTransport
 from azure.monitor.query import LogsQueryClient, LogsQueryPartialResult, LogsQueryStatus
 
-from praks_lib.emulator import logs
-from praks_lib.emulator.logs import LogQueryError, LogSchemaError, LogStore
+from praks_lib.emulator.world import logs
+from praks_lib.emulator.world.logs import LogQueryError, LogSchemaError, LogStore
 
 WS = "5f2b3c4d-0000-4000-8000-00000000be4c"
 OTHER_WS = "0a1b2c3d-0000-4000-8000-0000000000aa"

@@ -51,7 +51,7 @@ def test_operation_polls_answer_status_without_retry_after(arm_call, emu, group)
 
 
 def test_long_running_operation_takes_the_types_polls(arm_call, emu, group, network, monkeypatch):
-    from praks_lib.emulator.providers.network_vnets import VNETS
+    from praks_lib.emulator.providers.network.vnets import VNETS
 
     monkeypatch.setattr(VNETS, "polls", 3)
     path = SUB + "/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/hub"

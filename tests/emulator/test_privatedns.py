@@ -5,10 +5,10 @@ from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 from azure.mgmt.privatedns import PrivateDnsManagementClient
 from azure.mgmt.privatedns.models import ARecord, PrivateZone, RecordSet, SubResource, VirtualNetworkLink
 
-from praks_lib.emulator import dns
-from praks_lib.emulator.arm import ArmError, ResourceId
+from praks_lib.emulator.world import azure_dns
+from praks_lib.emulator.platform.arm import ArmError, ResourceId
 from praks_lib.emulator.providers import privatedns
-from praks_lib.emulator.router import Call, Request
+from praks_lib.emulator.platform.router import Call, Request
 from praks_lib.firewall import resolve as public_resolve
 
 SUB = "/subscriptions/00000000-0000-0000-0000-000000000000"
@@ -118,15 +118,15 @@ def test_hub_resolves_the_api_server_only_after_linking(emu, dns_client, vnets):
     a_record(dns_client, "dzpraks1-5abd81", "10.0.5.4")
     link(dns_client, SPOKE, name="dzpraks1-5abd81-3eb3a3dc")
     with emu.store.transaction() as tx:
-        assert dns.resolve(tx, API_SERVER, SPOKE + "/subnets/aks") == ["10.0.5.4"]
-        assert dns.resolve(tx, API_SERVER, HUB) is None
-        assert dns.nslookup(tx, API_SERVER, HUB) == (
+        assert azure_dns.resolve(tx, API_SERVER, SPOKE + "/subnets/aks") == ["10.0.5.4"]
+        assert azure_dns.resolve(tx, API_SERVER, HUB) is None
+        assert azure_dns.nslookup(tx, API_SERVER, HUB) == (
             "Server:\t\t168.63.129.16\nAddress:\t168.63.129.16#53\n\n"
             f"** server can't find {API_SERVER}: NXDOMAIN\n\n")
     link(dns_client, HUB, name="hubnetdnsconfig")
     with emu.store.transaction() as tx:
-        assert dns.resolve(tx, API_SERVER + ".", HUB) == ["10.0.5.4"]
-        assert dns.nslookup(tx, API_SERVER, HUB) == (
+        assert azure_dns.resolve(tx, API_SERVER + ".", HUB) == ["10.0.5.4"]
+        assert azure_dns.nslookup(tx, API_SERVER, HUB) == (
             "Server:\t\t168.63.129.16\nAddress:\t168.63.129.16#53\n\nNon-authoritative answer:\n"
             f"Name:\t{API_SERVER}\nAddress: 10.0.5.4\n\n")
 
@@ -135,11 +135,11 @@ def test_linked_zone_without_the_name_is_nxdomain(emu, dns_client, vnets):
     make_zone(dns_client, name="contoso.com")
     link(dns_client, HUB, zone="contoso.com")
     with emu.store.transaction() as tx:
-        assert dns.resolve(tx, "www.contoso.com", HUB) is None
-        assert dns.resolve(tx, "www.contoso.com", SPOKE) == public_resolve("www.contoso.com")
+        assert azure_dns.resolve(tx, "www.contoso.com", HUB) is None
+        assert azure_dns.resolve(tx, "www.contoso.com", SPOKE) == public_resolve("www.contoso.com")
     link(dns_client, HUB, zone="contoso.com", resolution_policy="NxDomainRedirect")
     with emu.store.transaction() as tx:
-        assert dns.resolve(tx, "www.contoso.com", HUB) == public_resolve("www.contoso.com")
+        assert azure_dns.resolve(tx, "www.contoso.com", HUB) == public_resolve("www.contoso.com")
 
 
 def test_longest_zone_wins_and_cnames_are_followed(emu, dns_client, vnets):
@@ -151,17 +151,17 @@ def test_longest_zone_wins_and_cnames_are_followed(emu, dns_client, vnets):
     dns_client.record_sets.create_or_update("rg", "contoso.com", "CNAME", "api", {
         "properties": {"ttl": 60, "cnameRecord": {"cname": "api.eu.contoso.com"}}})
     with emu.store.transaction() as tx:
-        assert dns.resolve(tx, "api.eu.contoso.com", HUB) == ["10.0.1.10"]
-        assert dns.nslookup(tx, "api.contoso.com", HUB).endswith(
+        assert azure_dns.resolve(tx, "api.eu.contoso.com", HUB) == ["10.0.1.10"]
+        assert azure_dns.nslookup(tx, "api.contoso.com", HUB).endswith(
             "Non-authoritative answer:\napi.contoso.com\tcanonical name = api.eu.contoso.com.\n"
             "Name:\tapi.eu.contoso.com\nAddress: 10.0.1.10\n\n")
 
 
 def test_public_names_resolve_offline_and_private_cluster_names_do_not(emu, group, vnets):
     with emu.store.transaction() as tx:
-        assert dns.resolve(tx, "www.ubuntu.com", HUB) == public_resolve("www.ubuntu.com")
-        assert dns.resolve(tx, API_SERVER, HUB) is None
-        assert dns.resolve(tx, "not a name", HUB) is None
+        assert azure_dns.resolve(tx, "www.ubuntu.com", HUB) == public_resolve("www.ubuntu.com")
+        assert azure_dns.resolve(tx, API_SERVER, HUB) is None
+        assert azure_dns.resolve(tx, "not a name", HUB) is None
 
 
 def test_helpers_for_the_cluster_provider(emu, vnets):
@@ -175,4 +175,4 @@ def test_helpers_for_the_cluster_provider(emu, vnets):
         assert privatedns.overlapping_zone(tx, ZONE, HUB) is None
         with pytest.raises(ArmError, match="overlapping namespaces"):
             privatedns.link_virtual_network(call, zone, "again", SPOKE)
-        assert dns.resolve(tx, API_SERVER, SPOKE) == ["10.0.5.4"]
+        assert azure_dns.resolve(tx, API_SERVER, SPOKE) == ["10.0.5.4"]

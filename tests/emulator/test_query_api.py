@@ -9,8 +9,8 @@ from azure.core.exceptions import HttpResponseError
 from azure.monitor.query import LogsQueryClient, LogsQueryPartialResult, LogsQueryStatus
 from monitoring_world import create_workspace
 
-from praks_lib.emulator import logs
-from praks_lib.emulator.logs import LogStore
+from praks_lib.emulator.world import logs
+from praks_lib.emulator.world.logs import LogStore
 
 NOW = datetime.now(timezone.utc).replace(microsecond=0)
 

@@ -5,7 +5,7 @@ import pytest
 from azure.core.exceptions import HttpResponseError
 from azure.mgmt.network import models as m
 
-from praks_lib.emulator import network_state
+from praks_lib.emulator.world import network_state
 
 SUB = "00000000-0000-0000-0000-000000000000"
 NET = f"/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.Network"

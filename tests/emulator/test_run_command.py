@@ -112,7 +112,7 @@ def test_a_new_pod_appears_in_the_inventory(cluster, dep):
 @pytest.fixture
 def emu_call(cluster):
     """A raw request through the same emulator (no SDK polling), as a requests.Response."""
-    from praks_lib.emulator.transport import FAKE_TOKEN
+    from praks_lib.emulator.platform.transport import FAKE_TOKEN
 
     session = cluster._transport_factory().session
 

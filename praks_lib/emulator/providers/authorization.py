@@ -26,10 +26,10 @@ from functools import lru_cache
 from http import HTTPStatus
 from typing import Iterable
 
-from praks_lib.emulator import arm
-from praks_lib.emulator.arm import ArmError, ResourceId, bad_request
+from praks_lib.emulator.platform import arm
+from praks_lib.emulator.platform.arm import ArmError, ResourceId, bad_request
 from praks_lib.emulator.providers.msi import TENANT_ID, principal_exists
-from praks_lib.emulator.router import Call, Response
+from praks_lib.emulator.platform.router import Call, Response
 
 ASSIGNMENT_TYPE = "Microsoft.Authorization/roleAssignments"
 DEFINITION_TYPE = "Microsoft.Authorization/roleDefinitions"

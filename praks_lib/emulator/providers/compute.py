@@ -16,7 +16,7 @@ Azure behaviours kept:
 - ``POST …/runCommand`` answers 202 with ``Azure-AsyncOperation`` and ``Location``
   (``…/locations/<loc>/operations/<id>``, the latter with ``monitor=true``); the result is the
   RunCommandLinux extension's status: ``Enable succeeded: \\n[stdout]\\n…\\n[stderr]\\n…`` with
-  each stream's last 4 KiB. The script runs in :mod:`praks_lib.emulator.vm_shell`, against the
+  each stream's last 4 KiB. The script runs in :mod:`praks_lib.emulator.world.vm_shell`, against the
   cloud as it is when the command is posted. A Windows command id on a Linux VM is a 409
   ``Conflict``; an unknown command id a 404 ``NotFound``, as on Azure.
 """
@@ -26,10 +26,10 @@ from __future__ import annotations
 import copy
 from http import HTTPStatus
 
-from praks_lib.emulator import arm
-from praks_lib.emulator.arm import ArmError, ResourceId, ResourceType, bad_request, stable_uuid
-from praks_lib.emulator.network_state import NIC_TYPE
-from praks_lib.emulator.router import Call, Response
+from praks_lib.emulator.platform import arm
+from praks_lib.emulator.platform.arm import ArmError, ResourceId, ResourceType, bad_request, stable_uuid
+from praks_lib.emulator.world.network_state import NIC_TYPE
+from praks_lib.emulator.platform.router import Call, Response
 
 VM_TYPE = "Microsoft.Compute/virtualMachines"
 DISK_TYPE = "Microsoft.Compute/disks"
@@ -426,7 +426,7 @@ def _operation_record_id(call: Call, location: str, op_id: str) -> str:
 @routes.post(VM_PATH + "/runCommand")
 def run_command(call: Call) -> Response:
     """Run a script on the VM now; the result waits in the operation for the SDK's polls."""
-    from praks_lib.emulator import vm_shell
+    from praks_lib.emulator.world import vm_shell
 
     vm = arm.require(call, VIRTUAL_MACHINES.resource_id(call))
     request = arm.request_body(call)

@@ -19,9 +19,9 @@ node resource group) with :func:`ensure_identity`.
 
 from __future__ import annotations
 
-from praks_lib.emulator import arm
-from praks_lib.emulator.arm import ResourceId, ResourceType, stable_uuid
-from praks_lib.emulator.router import Call
+from praks_lib.emulator.platform import arm
+from praks_lib.emulator.platform.arm import ResourceId, ResourceType, stable_uuid
+from praks_lib.emulator.platform.router import Call
 
 IDENTITY_TYPE = "Microsoft.ManagedIdentity/userAssignedIdentities"
 # The emulated Entra ID tenant: fixed, so tokens, identities and error messages agree everywhere.

@@ -18,10 +18,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from praks_lib.emulator import arm
-from praks_lib.emulator.arm import ResourceType, stable_uuid
-from praks_lib.emulator.logs import LogStore
-from praks_lib.emulator.store import Transaction
+from praks_lib.emulator.platform import arm
+from praks_lib.emulator.platform.arm import ResourceType, stable_uuid
+from praks_lib.emulator.world.logs import LogStore
+from praks_lib.emulator.platform.store import Transaction
 
 WORKSPACE_TYPE = "Microsoft.OperationalInsights/workspaces"
 DEFAULT_SKU = "PerGB2018"

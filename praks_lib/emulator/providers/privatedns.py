@@ -13,7 +13,7 @@ Azure behaviours kept:
   with the same code and message, so no Failed link is left behind. AKS wraps that message in its
   own ``CreateOrUpdateVirtualNetworkLinkFailed`` (see :func:`overlapping_zone`).
 - Links are ``virtualNetworkLinkState: Completed`` once created; name resolution from a virtual
-  network uses the zones linked to it (``praks_lib.emulator.dns``).
+  network uses the zones linked to it (``praks_lib.emulator.world.azure_dns``).
 
 For other providers (AKS creates the cluster's zone, its A record and the link to the cluster's
 virtual network): :func:`ensure_zone`, :func:`set_a_record`, :func:`link_virtual_network`.
@@ -24,9 +24,9 @@ from __future__ import annotations
 import ipaddress
 from http import HTTPStatus
 
-from praks_lib.emulator import arm
-from praks_lib.emulator.arm import ResourceId, ResourceType, bad_request
-from praks_lib.emulator.router import Call, Response
+from praks_lib.emulator.platform import arm
+from praks_lib.emulator.platform.arm import ResourceId, ResourceType, bad_request
+from praks_lib.emulator.platform.router import Call, Response
 
 ZONE_TYPE = "Microsoft.Network/privateDnsZones"
 LINK_TYPE = "Microsoft.Network/privateDnsZones/virtualNetworkLinks"

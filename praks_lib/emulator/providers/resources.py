@@ -13,10 +13,10 @@ import base64
 import re
 from http import HTTPStatus
 
-from praks_lib.emulator import arm
-from praks_lib.emulator.arm import ArmError, ResourceId, bad_request
-from praks_lib.emulator.faults import take_operation_fault
-from praks_lib.emulator.router import Call, Response
+from praks_lib.emulator.platform import arm
+from praks_lib.emulator.platform.arm import ArmError, ResourceId, bad_request
+from praks_lib.emulator.platform.faults import take_operation_fault
+from praks_lib.emulator.platform.router import Call, Response
 
 GROUP_TYPE = "Microsoft.Resources/resourceGroups"
 GROUP = "/subscriptions/{subscriptionId}/resourcegroups/{resourceGroupName}"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from praks_lib.emulator.kubernetes import new_cluster, run_kubectl
+from praks_lib.emulator.world.kubernetes import new_cluster, run_kubectl
 from praks_lib.firewall import denied_http_response
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the shared emulator test helpers

@@ -6,7 +6,8 @@ import zipfile
 import pytest
 from conftest import NOW, make_cluster
 
-from praks_lib.emulator.kubernetes import ContextError, invoke, unpack_context
+from praks_lib.emulator.world.kubernetes import ContextError, unpack_context
+from praks_lib.emulator.world.kubernetes import invoke
 from praks_lib.firewall import DENIED_HTTP_BODY
 from praks_lib.firewall import resolve as public_resolve
 
@@ -166,7 +167,7 @@ def test_end_to_end_through_the_real_data_plane(emu):
     and *.ubuntu.com over HTTP(S) and denies the rest."""
     from monitoring_world import build_world
 
-    from praks_lib.emulator.dataplane import send
+    from praks_lib.emulator.world.dataplane import send
 
     build_world(emu)
     state = make_cluster(node_subnet="10.2.1.0/24", service_cidr="10.100.0.0/24", dns_service_ip="10.100.0.10")

@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from praks_lib.emulator.kubernetes import human_age
-from praks_lib.emulator.kubernetes.render import table
+from praks_lib.emulator.world.kubernetes import human_age
+from praks_lib.emulator.world.kubernetes.render import table
 
 RECORDING = Path(__file__).resolve().parents[3] / ".." / "shared" / "reference" / "azure-cli-recordings" / \
     "test_aks_run_command.yaml"

@@ -1,0 +1,82 @@
+"""What a node must reach while it provisions, decided by the data plane.
+
+While the scale set's instances boot, their extension (``vmssCSE``) pulls images and binaries and
+signs in: those flows leave through the node's subnet like any other traffic, so they are routed,
+judged by the firewall and logged (:func:`praks_lib.emulator.dataplane.send`). If one cannot be
+reached the create fails with ``OutboundConnFailVMExtensionError`` (CSE exit status 50); if the node
+cannot resolve the API server's private name, ``K8SAPIServerDNSLookupFailVMExtensionError`` (52).
+
+The flows come from the runbook's egress catalog (:func:`praks_lib.firewall.required_flows`), so the
+emulator and the what-if preflight agree on what AKS needs.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import SimpleNamespace
+
+from praks_lib.emulator.world import dataplane
+from praks_lib.emulator.world import azure_dns
+from praks_lib.emulator.world import network_state
+from praks_lib.firewall import required_flows
+
+OUTBOUND_FAILED = ("Unable to establish outbound connection from agents, please see "
+                   "https://aka.ms/aks-required-ports-and-addresses for more information. (exit status 50)")
+DNS_FAILED = "Agents are unable to resolve Kubernetes API server name. (exit status 52)"
+NODE_NEEDS = ("core", "public cluster")
+MONITORING = "monitoring"
+
+
+@dataclass(frozen=True)
+class Failure:
+    code: str
+    message: str
+
+    def as_error(self) -> dict:
+        return {"code": self.code, "message": self.message}
+
+
+def catalog(*, name: str, location: str, subnet_prefix: str, private: bool, dns_prefix: str,
+            monitoring: bool) -> list:
+    """The catalog's required flows for a cluster of this shape (``RequiredFlow`` items)."""
+    shape = SimpleNamespace(
+        name=name, location=location.replace(" ", "").lower(),
+        network=SimpleNamespace(spoke=SimpleNamespace(aks_subnet=SimpleNamespace(prefix=subnet_prefix))),
+        aks=SimpleNamespace(private_cluster=private, dns_prefix=dns_prefix),
+        monitoring=SimpleNamespace(enable_container_insights=monitoring))
+    return required_flows(shape)
+
+
+def _send_all(tx, sources: list[str], flows: list) -> bool:
+    reached = True
+    for source in sources:
+        for required in flows:
+            flow = required.flow
+            outcome = dataplane.send(tx, source, flow.destination, flow.port, flow.protocol,
+                                     sni=True if flow.protocol == "HTTPS" else None)
+            reached = reached and outcome.reached
+    return reached
+
+
+def provision_nodes(tx, node_ips: list[str], subnet_prefix: str, *, name: str, location: str, private: bool,
+                    dns_prefix: str, api_server_name: str | None, vnet_id: str) -> Failure | None:
+    """Each node's bootstrap traffic; the failure AKS reports, or None when every node made it."""
+    flows = [f for f in catalog(name=name, location=location, subnet_prefix=subnet_prefix, private=private,
+                                dns_prefix=dns_prefix, monitoring=False) if f.needed_for in NODE_NEEDS]
+    if not _send_all(tx, node_ips, flows):
+        return Failure("OutboundConnFailVMExtensionError", OUTBOUND_FAILED)
+    if api_server_name and not azure_dns.resolve(tx, api_server_name, vnet_id):
+        return Failure("K8SAPIServerDNSLookupFailVMExtensionError", DNS_FAILED)
+    return None
+
+
+def monitoring_reachable(tx, source_ip: str, subnet_prefix: str, *, name: str, location: str, private: bool,
+                         dns_prefix: str) -> bool:
+    """The monitoring agent's traffic to Azure Monitor; True when all of it got through."""
+    flows = [f for f in catalog(name=name, location=location, subnet_prefix=subnet_prefix, private=private,
+                                dns_prefix=dns_prefix, monitoring=True) if f.needed_for == MONITORING]
+    return _send_all(tx, [source_ip], flows)
+
+
+def vnet_of(tx, ip: str) -> str | None:
+    subnet = network_state.subnet_of(tx, ip)
+    return str(network_state.ResourceId.parse(subnet["id"]).parent) if subnet else None
