@@ -1,7 +1,7 @@
 """The `az` CLI commands equivalent to each stage, so readers can map the runbook to the docs."""
 from __future__ import annotations
 
-from praks_lib.params import Deployment
+from praks_lib.deployment import Deployment
 
 
 def network_commands(dep: Deployment) -> list[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from praks_lib.errors import StageError
 from praks_lib.runner import STAGES, run_suite
 
 
@@ -50,7 +51,6 @@ def _teardown(args) -> int:
         return 2
     from azure.core.exceptions import ClientAuthenticationError, HttpResponseError
 
-    from praks_lib.stage import StageError
 
     clients = connect(dep, state_dir=args.state_dir)
     try:

@@ -9,7 +9,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from praks_lib.params import Deployment
+from praks_lib.deployment import Deployment
 
 
 class Clients:

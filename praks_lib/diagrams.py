@@ -21,7 +21,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Ellipse, FancyArrowPatch, FancyBboxPatch, Patch, Rectangle
 
 from praks_lib.azure.ids import name_of, state_text
-from praks_lib.params import Deployment
+from praks_lib.deployment import Deployment
 
 # ----------------------------------------------------------------------------------------------
 # The neutral model: what a diagram shows, independent of where it was read from.

@@ -1,352 +1,37 @@
-"""The deployment parameters: one pydantic model for everything the runbook needs to know.
+"""Parameter files: read YAML into a Deployment, check it, and say every problem at once.
 
-Every value the 2020 walkthrough set as a shell variable lives here, with the walkthrough's value as
-the default. Unknown keys are errors, so a typo never silently falls back to a default.
+    dep = load_deployment("parameters/default.yaml", overrides={"aks": {"service_cidr": "10.2.0.0/24"}})
 
-This module checks each value on its own (types, CIDR syntax, formats praks requires). Rules that
-Azure applies across values — address overlaps, subnet sizes, resource name rules, the node
-resource group length — are in praks_lib.plan, which load_deployment runs once the values parse.
+A bad file raises ParameterError listing every problem (each with its dotted field path and a hint)
+and, once every value parses, every error of the address plan (praks_lib.plan): nothing is created
+from a file Azure would reject. Paths inside a parameter file (a rule set) are read relative to
+that file, as a reader of the file expects.
+
+The model itself is praks_lib.deployment; it is re-exported here for callers that know it by this
+module's name.
 """
 from __future__ import annotations
 
 import difflib
-import ipaddress
-import re
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any
 
 import yaml
-from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, ValidationError, ValidationInfo,
-                      field_validator, model_validator)
+from pydantic import BaseModel, ValidationError
 
-REPO_PARAMETERS = Path(__file__).resolve().parent.parent / "parameters"
-DEFAULT_PARAMETERS = REPO_PARAMETERS / "default.yaml"
+from praks_lib.deployment import TAG_KEY, Deployment
+from praks_lib.errors import Finding, ParameterError
+from praks_lib.plan import check_plan as plan_findings
+from praks_lib.project import default_parameters
 
+__all__ = ["TAG_KEY", "Deployment", "ParameterError", "deep_merge", "load_deployment", "problems_from",
+           "read_parameter_file"]
 
-# The tag on everything the runbook creates; teardown deletes only resources carrying it.
-TAG_KEY = "praks-deployment"
+MAX_DEPTH = 32  # no parameter block nests deeper than a few levels; deeper YAML is a mistake or an attack
 
 
-class StrictModel(BaseModel):
-    """Base for every parameter block: unknown keys are rejected, assignments re-validated."""
-
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _empty_block(cls, data: Any) -> Any:
-        """A block written with no keys (`aks:` in YAML is null) means "all defaults"."""
-        return {} if data is None else data
-
-
-def _network(value: str) -> str:
-    """Accept only a canonical IPv4 CIDR (10.0.4.0/22, not 10.0.5.0/22), as Azure does."""
-    try:
-        net = ipaddress.IPv4Network(value, strict=False)
-    except ValueError:
-        raise ValueError(f"'{value}' is not an IPv4 CIDR prefix such as 10.0.0.0/24") from None
-    if "/" not in value:
-        raise ValueError(f"'{value}' has no prefix length; write it as CIDR, e.g. {net.network_address}/24")
-    if str(net) != value:
-        # Azure's InvalidCIDRNotation wording.
-        raise ValueError(f"The address prefix {value} has an invalid CIDR notation. For the given prefix "
-                         f"length, the address prefix should be {net}.")
-    return value
-
-
-def _address(value: str) -> str:
-    try:
-        ipaddress.IPv4Address(value)
-    except ValueError:
-        raise ValueError(f"'{value}' is not an IPv4 address such as 10.2.0.10") from None
-    return value
-
-
-def _matching(regex: str, rule: str) -> AfterValidator:
-    """A pattern check whose error says the rule in words, not the regular expression."""
-    compiled = re.compile(regex)
-
-    def check(value: str) -> str:
-        if not compiled.fullmatch(value):
-            raise ValueError(f"'{value}' is not valid: {rule}")
-        return value
-
-    return AfterValidator(check)
-
-
-Cidr = Annotated[str, AfterValidator(_network)]
-Address = Annotated[str, AfterValidator(_address)]
-DeploymentName = Annotated[str, _matching(r"[a-z0-9]{5,8}", "use 5 to 8 lowercase letters or digits (e.g. dzpraks1)")]
-SubscriptionId = Annotated[str, _matching(r"[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}",
-                                          "a subscription id is a GUID such as 00000000-0000-0000-0000-000000000000 "
-                                          "(az account show --query id -o tsv)")]
-KubernetesVersion = Annotated[str, _matching(r"\d+\.\d+(\.\d+)?",
-                                             "use a Kubernetes version such as 1.33 or 1.33.2 "
-                                             "(az aks get-versions -l <location> -o table)")]
-NodePoolName = Annotated[str, _matching(r"[a-z][a-z0-9]{0,11}",
-                                        "a Linux node pool name is 1 to 12 lowercase letters or digits, "
-                                        "starting with a letter")]
-VmName = Annotated[str, _matching(r"[a-zA-Z0-9][a-zA-Z0-9-]{0,13}[a-zA-Z0-9]",
-                                  "use 2 to 15 letters, digits or hyphens, starting and ending with a letter "
-                                  "or digit (it is also the VM's host name)")]
-LinuxUserName = Annotated[str, _matching(r"[a-z_][a-z0-9_-]{0,31}",
-                                         "use up to 32 lowercase letters, digits, '_' or '-', "
-                                         "starting with a letter or '_'")]
-
-
-class Subnet(StrictModel):
-    name: str  # Azure's name rules are checked by praks_lib.plan
-    prefix: Cidr
-
-    @property
-    def network(self) -> ipaddress.IPv4Network:
-        return ipaddress.IPv4Network(self.prefix)
-
-
-class VirtualNetwork(StrictModel):
-    """What the hub and the spoke share. Each declares its name, address space and subnets."""
-
-    name: str
-    address_space: Cidr
-
-    @property
-    def network(self) -> ipaddress.IPv4Network:
-        return ipaddress.IPv4Network(self.address_space)
-
-    @property
-    def subnets(self) -> list[Subnet]:
-        """The planned subnets, in the order they are created."""
-        return [getattr(self, field) for field, info in type(self).model_fields.items() if info.annotation is Subnet]
-
-
-class HubNetwork(VirtualNetwork):
-    name: str = "hub1-firewallvnet"  # HUB_VNET_NAME
-    address_space: Cidr = "10.0.0.0/22"
-    # Azure Firewall only deploys into a subnet named exactly AzureFirewallSubnet.
-    firewall_subnet: Subnet = Subnet(name="AzureFirewallSubnet", prefix="10.0.0.0/24")
-    jumpbox_subnet: Subnet = Subnet(name="jumpbox-subnet", prefix="10.0.1.0/24")
-
-
-class SpokeNetwork(VirtualNetwork):
-    name: str = "spoke1-kubenvnet"  # KUBE_VNET_NAME
-    address_space: Cidr = "10.0.4.0/22"
-    ingress_subnet: Subnet = Subnet(name="ing-1-subnet", prefix="10.0.4.0/24")
-    # The walkthrough uses $KUBE_AGENT_SUBNET_NAME without ever defining it; this is its name.
-    aks_subnet: Subnet = Subnet(name="aks-2-subnet", prefix="10.0.5.0/24")
-
-
-class Network(StrictModel):
-    hub: HubNetwork = Field(default_factory=HubNetwork)
-    spoke: SpokeNetwork = Field(default_factory=SpokeNetwork)
-    hub_to_spoke_peering: str = "HubToSpoke1"
-    spoke_to_hub_peering: str = "Spoke1ToHub"
-
-
-class ResourceGroups(StrictModel):
-    """Empty names are derived from the deployment name, as the walkthrough does."""
-
-    kube: str = ""  # KUBE_GROUP: ${DEPLOYMENT_NAME}_kube
-    network: str = ""  # VNET_GROUP: ${DEPLOYMENT_NAME}_networks
-
-
-class Firewall(StrictModel):
-    name: str = ""  # default: the deployment name
-    public_ip_name: str = ""  # default: the deployment name
-    # Standard only: Premium and Basic take their rules from a Firewall Policy, which praks does not
-    # deploy yet; the runbook writes classic rule collections.
-    sku_tier: Literal["Standard"] = "Standard"
-    threat_intel_mode: Literal["Off", "Alert", "Deny"] = "Alert"
-    dns_proxy: bool = True
-    # A rule set file: a name under parameters/firewall/ (without .yaml) or a path.
-    rules: str = "least-privilege"
-
-
-class Route(StrictModel):
-    table_name: str = ""  # default: the deployment name
-    route_name: str = ""  # default: the deployment name
-    address_prefix: Cidr = "0.0.0.0/0"
-    next_hop_type: Literal["VirtualAppliance", "VirtualNetworkGateway", "Internet", "None"] = "VirtualAppliance"
-
-
-class NodePool(StrictModel):
-    name: NodePoolName = "nodepool1"
-    count: int = Field(3, ge=1, le=1000)
-    vm_size: str = "Standard_D2s_v5"
-    os_sku: Literal["Ubuntu", "AzureLinux"] = "Ubuntu"
-
-
-class Identity(StrictModel):
-    type: Literal["UserAssigned"] = "UserAssigned"
-    name: str = ""  # default: the cluster name
-
-
-class Aks(StrictModel):
-    name: str = ""  # KUBE_NAME; default: the deployment name
-    dns_prefix: str = ""  # default: the cluster name
-    kubernetes_version: KubernetesVersion = "1.33"
-    # The walkthrough's Azure CNI. kubenet is refused (it retires on 2028-03-31).
-    network_plugin: Literal["azure"] = "azure"
-    network_plugin_mode: Literal["overlay"] | None = None
-    pod_cidr: Cidr | None = None  # only with network_plugin_mode: overlay
-    service_cidr: Cidr = "10.2.0.0/24"
-    dns_service_ip: Address = "10.2.0.10"
-    outbound_type: Literal["userDefinedRouting", "loadBalancer", "managedNATGateway", "userAssignedNATGateway"] = (
-        "userDefinedRouting"
-    )
-    load_balancer_sku: Literal["standard"] = "standard"
-    private_cluster: bool = True
-    identity: Identity = Field(default_factory=Identity)
-    node_pool: NodePool = Field(default_factory=NodePool)
-
-    @field_validator("network_plugin", mode="before")
-    @classmethod
-    def _no_kubenet(cls, value: Any) -> Any:
-        if value == "kubenet":
-            raise ValueError(
-                "kubenet retires on 2028-03-31 and is not offered; use network_plugin: azure "
-                "(add network_plugin_mode: overlay when VNet addresses are scarce)"
-            )
-        return value
-
-
-class Workspace(StrictModel):
-    name: str = ""  # default: the deployment name
-    group: str = ""  # default: see Deployment._derive
-
-
-class Monitoring(StrictModel):
-    # The walkthrough creates two workspaces: one for firewall logs in the network group,
-    # one for Container insights in the cluster group (same name, different groups).
-    firewall_workspace: Workspace = Field(default_factory=Workspace)
-    cluster_workspace: Workspace = Field(default_factory=Workspace)
-    retention_days: int = Field(30, ge=30, le=730)
-    # Dedicated: the resource-specific AZFW* tables, which the validation's queries read. (The legacy
-    # AzureDiagnostics table with msg_s lines is what the emulator also writes, for KQL practice.)
-    destination_type: Literal["Dedicated"] = "Dedicated"
-    enable_container_insights: bool = True
-
-
-class Jumpbox(StrictModel):
-    name: VmName = "jumpbox"
-    vm_size: str = "Standard_B2s"
-    admin_username: LinuxUserName = "azureuser"
-    ssh_public_key: str | None = None  # None: sign in through run command only, no key stored
-
-    @field_validator("admin_username")
-    @classmethod
-    def _not_reserved(cls, value: str) -> str:
-        if value in {"admin", "administrator", "root", "guest", "user", "test"}:
-            raise ValueError(f"'{value}' is a reserved user name on Azure VMs; choose another")
-        return value
-
-
-class Validation(StrictModel):
-    allowed_urls: list[str] = ["http://azure.archive.ubuntu.com/ubuntu/"]
-    denied_urls: list[str] = ["http://batman.com", "https://batman.com"]
-    test_pod_image: str = "mcr.microsoft.com/azurelinux/base/core:3.0"
-    log_deadline_minutes: int = Field(20, ge=0, le=120)
-
-    @field_validator("allowed_urls", "denied_urls")
-    @classmethod
-    def _urls(cls, urls: list[str]) -> list[str]:
-        for url in urls:
-            if not re.match(r"^https?://[A-Za-z0-9.-]+(:\d+)?(/.*)?$", url):
-                raise ValueError(f"'{url}' is not an http:// or https:// URL")
-        return urls
-
-    @field_validator("denied_urls")
-    @classmethod
-    def _not_both(cls, urls: list[str], info: ValidationInfo) -> list[str]:
-        both = sorted(set(urls) & set(info.data.get("allowed_urls", [])))
-        if both:
-            raise ValueError(f"{', '.join(both)} cannot be both allowed and denied")
-        return urls
-
-
-class Backend(StrictModel):
-    kind: Literal["emulator", "azure"] = "emulator"
-    subscription_id: SubscriptionId | None = Field(None, validate_default=True)
-
-    @field_validator("subscription_id")
-    @classmethod
-    def _needed_on_azure(cls, value: str | None, info: ValidationInfo) -> str | None:
-        if info.data.get("kind") == "azure" and not value:
-            raise ValueError("backend kind 'azure' needs subscription_id (az account show --query id -o tsv)")
-        return value
-
-
-class Deployment(StrictModel):
-    name: DeploymentName = "dzpraks1"  # DEPLOYMENT_NAME
-    location: str = "westeurope"  # LOCATION; checked against Azure's regions by praks_lib.plan
-    resource_groups: ResourceGroups = Field(default_factory=ResourceGroups)
-    network: Network = Field(default_factory=Network)
-    firewall: Firewall = Field(default_factory=Firewall)
-    route: Route = Field(default_factory=Route)
-    aks: Aks = Field(default_factory=Aks)
-    monitoring: Monitoring = Field(default_factory=Monitoring)
-    jumpbox: Jumpbox = Field(default_factory=Jumpbox)
-    validation: Validation = Field(default_factory=Validation)
-    backend: Backend = Field(default_factory=Backend)
-
-    @model_validator(mode="after")
-    def _derive(self) -> "Deployment":
-        """Fill empty names from the deployment name, the way the walkthrough's variables do."""
-        n = self.name
-        rg, fw, rt, aks, mon = self.resource_groups, self.firewall, self.route, self.aks, self.monitoring
-        for field, value in (("kube", f"{n}_kube"), ("network", f"{n}_networks")):
-            if not getattr(rg, field):
-                object.__setattr__(rg, field, value)
-        defaults = [
-            (fw, "name", n), (fw, "public_ip_name", n),
-            (rt, "table_name", n), (rt, "route_name", n),
-            (aks, "name", n),
-            (mon.firewall_workspace, "name", n), (mon.firewall_workspace, "group", rg.network),
-            (mon.cluster_workspace, "name", n), (mon.cluster_workspace, "group", rg.kube),
-        ]
-        for block, field, value in defaults:
-            if not getattr(block, field):
-                object.__setattr__(block, field, value)
-        if not aks.dns_prefix:
-            object.__setattr__(aks, "dns_prefix", aks.name)
-        if not aks.identity.name:
-            object.__setattr__(aks.identity, "name", aks.name)
-        return self
-
-    @property
-    def tags(self) -> dict[str, str]:
-        """Every resource the runbook creates carries this tag; teardown deletes only these."""
-        return {TAG_KEY: self.name}
-
-    @property
-    def node_resource_group(self) -> str:
-        """The group AKS creates for the cluster's nodes (Azure names it; ≤ 80 characters)."""
-        return f"MC_{self.resource_groups.kube}_{self.aks.name}_{self.location}"
-
-
-class Problem(BaseModel):
-    field: str
-    message: str
-    hint: str
-
-    def __str__(self) -> str:
-        return f"{self.field}: {self.message} — {self.hint}"
-
-
-class ProblemsError(ValueError):
-    """Every problem of an input at once, one per line, so one edit can fix them all."""
-
-    def __init__(self, problems: list, source: str):
-        self.problems = problems
-        self.source = source
-        lines = "\n".join(f"  - {p}" for p in problems)
-        super().__init__(f"{len(problems)} problem(s) in {source}:\n{lines}")
-
-
-class ParameterError(ProblemsError):
-    """Every problem in a parameter file, each with its dotted field path and a hint."""
-
-    def __init__(self, problems: list[Problem], source: str = "parameters"):
-        super().__init__(problems, source)
+def _problem(field: str, message: str, hint: str, code: str = "PraksInvalidParameter") -> Finding:
+    return Finding("error", code, field, message, hint)
 
 
 def _block_at(loc: tuple[Any, ...]) -> Any:
@@ -377,27 +62,51 @@ def _hint(item: dict[str, Any]) -> str:
     return f"fix the value; the default is {default!r}"
 
 
-def problems_from(error: ValidationError) -> list[Problem]:
+def problems_from(error: ValidationError) -> list[Finding]:
     problems = []
     for item in error.errors():
         path = ".".join(str(part) for part in item["loc"]) or "(top level)"
         message = "unknown parameter" if item["type"] == "extra_forbidden" else item["msg"].removeprefix("Value error, ")
-        problems.append(Problem(field=path, message=message, hint=_hint(item)))
+        problems.append(_problem(path, message, _hint(item)))
     return problems
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """YAML loader that refuses a key written twice in one mapping (YAML would keep the last)."""
+class _ParameterLoader(yaml.SafeLoader):
+    """YAML as people write parameter files: merge keys (``<<: *base``) are fine; a key written twice
+    in one mapping, a complex key (``? [a, b]``) and absurd nesting are refused with their line."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen = set()
         for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue  # keys a merge brings in may be overridden by the mapping's own keys
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise yaml.constructor.ConstructorError(
+                    None, None, "a key must be a plain name, not a list or a mapping", key_node.start_mark)
             key = self.construct_object(key_node, deep=deep)
             if key in seen:
                 raise yaml.constructor.ConstructorError(None, None, f"found duplicate key '{key}'",
                                                         key_node.start_mark)
             seen.add(key)
-        return super().construct_mapping(node, deep)
+        return super().construct_mapping(node, deep)  # applies merge keys (flatten_mapping) first
+
+
+def _depth(node: yaml.Node) -> int:
+    """How deep a YAML node tree nests (iteratively: a depth bomb must not exhaust the stack)."""
+    deepest, stack, seen = 0, [(node, 1)], set()
+    while stack:
+        current, depth = stack.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        deepest = max(deepest, depth)
+        if deepest > MAX_DEPTH:
+            return deepest
+        if isinstance(current, yaml.MappingNode):
+            stack.extend((child, depth + 1) for pair in current.value for child in pair)
+        elif isinstance(current, yaml.SequenceNode):
+            stack.extend((child, depth + 1) for child in current.value)
+    return deepest
 
 
 def deep_merge(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
@@ -411,12 +120,13 @@ def deep_merge(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any
     return merged
 
 
-def _read(source: Path) -> dict[str, Any]:
+def read_parameter_file(source: Path) -> dict[str, Any]:
+    """The mapping a parameter file holds, or a ParameterError saying why there is none."""
     def fail(message: str, hint: str) -> ParameterError:
-        return ParameterError([Problem(field="(file)", message=message, hint=hint)], str(source))
+        return ParameterError([_problem("(file)", message, hint)], str(source))
 
     try:
-        raw = yaml.load(source.read_text(), Loader=_UniqueKeyLoader)  # noqa: S506 (a SafeLoader)
+        text = source.read_text()
     except FileNotFoundError:
         raise fail(f"{source} does not exist",
                    "pass a path to a YAML parameter file, e.g. parameters/default.yaml") from None
@@ -424,10 +134,21 @@ def _read(source: Path) -> dict[str, Any]:
         raise fail(f"{source} is a folder", "pass a path to a YAML parameter file") from None
     except UnicodeDecodeError:
         raise fail("not a text file", "pass a YAML parameter file, e.g. parameters/default.yaml") from None
+    except OSError as error:
+        raise fail(f"cannot be read: {error.strerror}", "check the path and its permissions") from None
+    try:
+        node = yaml.compose(text, Loader=_ParameterLoader)
+        if node is not None and _depth(node) > MAX_DEPTH:
+            raise fail(f"nests deeper than {MAX_DEPTH} levels", "a parameter file is a few levels deep; "
+                       "start from parameters/default.yaml")
+        raw = yaml.load(text, Loader=_ParameterLoader)  # noqa: S506 (a SafeLoader)
+    except RecursionError:
+        raise fail(f"nests deeper than {MAX_DEPTH} levels", "start from parameters/default.yaml") from None
     except yaml.YAMLError as exc:
         raise fail(f"not valid YAML: {exc}", "fix the YAML syntax at the line shown") from None
     if raw is None:
-        return {}
+        raise fail("the file is empty (or holds only comments): a wrong path or an unsaved file?",
+                   "give at least the deployment's name (name: dzpraks1); parameters/default.yaml shows every key")
     if not isinstance(raw, dict):
         raise fail(f"the file must hold a mapping of parameters, not a {type(raw).__name__}",
                    "start from parameters/default.yaml")
@@ -436,23 +157,21 @@ def _read(source: Path) -> dict[str, Any]:
 
 def load_deployment(path: str | Path | None = None, overrides: dict[str, Any] | None = None,
                     check_plan: bool = True) -> Deployment:
-    """Load a parameter file (default: parameters/default.yaml), apply overrides, check it.
+    """Load a parameter file (default: the project's parameters/default.yaml), apply overrides, check it.
 
     Raises ParameterError listing every problem with the values and, once every value parses,
     every error-severity finding of the address plan (praks_lib.plan), so nothing is deployed from
     a plan Azure would reject. Warnings are left to praks_lib.plan.check_plan's callers to show.
     """
-    source = Path(path) if path else DEFAULT_PARAMETERS
-    data = deep_merge(_read(source), overrides or {})
+    source = Path(path) if path else default_parameters()
+    data = deep_merge(read_parameter_file(source), overrides or {})
     try:
-        deployment = Deployment.model_validate(data)
+        deployment = Deployment.model_validate(data, context={"source_dir": source.resolve().parent})
     except ValidationError as exc:
         raise ParameterError(problems_from(exc), str(source)) from None
     if check_plan:
-        from praks_lib.plan import check_plan as plan_findings  # plan imports this module
-
         errors = [f for f in plan_findings(deployment) if f.severity == "error"]
         if errors:
-            raise ParameterError([Problem(field=f.field, message=f"{f.code}: {f.message}", hint=f.fix)
+            raise ParameterError([Finding("error", f.code, f.field, f"{f.code}: {f.message}", f.fix)
                                   for f in errors], str(source))
     return deployment

@@ -14,23 +14,14 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 from ipaddress import IPv4Address, IPv4Network
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
-from praks_lib.params import Deployment, Subnet, VirtualNetwork
+from praks_lib.deployment import Deployment, Subnet, VirtualNetwork
+from praks_lib.errors import Finding, RuleSetError, by_severity
+from praks_lib.firewall import load_rule_set
 
 if TYPE_CHECKING:
     import pandas
-
-Severity = Literal["error", "warning", "info"]
-
-
-@dataclass(frozen=True)
-class Finding:
-    severity: Severity
-    code: str  # Azure's error code where Azure has one, else a "Praks..." code
-    field: str  # dotted path into the Deployment, e.g. network.spoke.aks_subnet.prefix
-    message: str
-    fix: str  # the parameter to change and, when one can be computed, a value that works
 
 
 # AKS refuses these for the service, pod and cluster virtual network ranges.
@@ -519,11 +510,9 @@ def _check_private_cluster(d: Deployment) -> Iterator[Finding]:
 
 def _check_rule_set(d: Deployment) -> Iterator[Finding]:
     """The rule set must load, and be classic rule collections: that is what the firewall gets."""
-    from praks_lib.firewall import RuleSetError, load_rule_set
-
     try:
-        rules = load_rule_set(d.firewall.rules)
-    except (RuleSetError, FileNotFoundError, ValueError) as error:
+        rules = load_rule_set(d.rule_set_file)
+    except RuleSetError as error:
         yield Finding("error", "PraksRuleSetInvalid", "firewall.rules", f"rule set '{d.firewall.rules}': {error}",
                       "name a file under parameters/firewall/ (least-privilege, seed-2020) or a path to one")
         return
@@ -562,12 +551,9 @@ def check_plan(deployment: Deployment) -> list[Finding]:
     return [finding for check in _CHECKS for finding in check(deployment)]
 
 
-_SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
-
-
 def findings_table(findings: Iterable[Finding]) -> "pandas.DataFrame":
     """The findings as a table for notebooks, errors first."""
     import pandas  # here, not at the top: load_deployment runs check_plan and must stay quick to import
 
-    rows = sorted((asdict(f) for f in findings), key=lambda row: _SEVERITY_ORDER[row["severity"]])
+    rows = [asdict(f) for f in by_severity(findings)]
     return pandas.DataFrame(rows, columns=["severity", "code", "field", "message", "fix"])

@@ -13,7 +13,8 @@ import zipfile
 from dataclasses import dataclass
 
 from praks_lib.cloud import Clients
-from praks_lib.params import Deployment
+from praks_lib.deployment import Deployment
+from praks_lib.errors import StageError
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,6 @@ def kubectl(clients: Clients, dep: Deployment, command: str, files: dict[str, st
     from azure.mgmt.containerservice.models import RunCommandRequest
 
     from praks_lib.azure.ids import state_text
-    from praks_lib.stage import StageError
 
     request = RunCommandRequest(command=command, context=_context(files) if files else "")
     result = clients.containerservice.managed_clusters.begin_run_command(
@@ -56,7 +56,6 @@ def kubectl_json(clients: Clients, dep: Deployment, command: str) -> dict:
     """kubectl's JSON output ({} when kubectl fails), or a StageError with what kubectl printed instead."""
     import json
 
-    from praks_lib.stage import StageError
 
     out = kubectl(clients, dep, command)
     try:

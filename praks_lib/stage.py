@@ -4,15 +4,13 @@ from __future__ import annotations
 from azure.core.exceptions import ClientAuthenticationError, HttpResponseError
 
 from praks_lib.cloud import Clients, connect
-from praks_lib.params import Deployment, ParameterError, load_deployment
+from praks_lib.deployment import Deployment
+from praks_lib.errors import PraksError, StageError
+from praks_lib.params import load_deployment
 
 # Failures a person at the notebook can fix: shown as their message and hint, not a traceback.
 # Azure's own refusals and sign-in failures carry Azure's code and message, which is what to read.
-EXPECTED_ERRORS: tuple[type[Exception], ...] = (ParameterError, HttpResponseError, ClientAuthenticationError)
-
-
-class StageError(RuntimeError):
-    """A stage cannot go on; the message names what to fix and where."""
+EXPECTED_ERRORS: tuple[type[Exception], ...] = (PraksError, HttpResponseError, ClientAuthenticationError)
 
 
 class Verdict(str):
@@ -37,7 +35,7 @@ def _prepare_notebook() -> None:
         shell._showtraceback(etype, value, short)
         return short
 
-    shell.set_custom_exc(EXPECTED_ERRORS + (StageError,), handler)
+    shell.set_custom_exc(EXPECTED_ERRORS, handler)
     # Diagrams are matplotlib Figures built without pyplot: show them inline as PNG.
     shell.enable_matplotlib("inline")
     # Evidence tables are read in full, not with their middle rows elided.

@@ -13,7 +13,9 @@ from azure.core.exceptions import HttpResponseError
 from praks_lib.azure.ids import group_of
 from praks_lib.cloud import Clients
 from praks_lib.deploy.converge import read_or_none, wait_for
-from praks_lib.params import TAG_KEY as TAG, Deployment
+from praks_lib.deployment import TAG_KEY as TAG
+from praks_lib.deployment import Deployment
+from praks_lib.errors import StageError
 
 # Dependency order: what uses something is deleted before it.
 _ORDER = [
@@ -115,7 +117,6 @@ def teardown(clients: Clients, dep: Deployment, items: list[TeardownItem], confi
              f"'{dep.name}' (notebook parameter) or run `praks teardown --confirm {dep.name}`.")
         return []
     if plan_teardown(clients, dep) != items:
-        from praks_lib.stage import StageError
         raise StageError("Nothing deleted: the resources changed since this plan was made (something was added "
                          "or removed). Make the plan again, review it, then confirm.")
     deleted = []
@@ -147,7 +148,6 @@ def teardown(clients: Clients, dep: Deployment, items: list[TeardownItem], confi
         deleted.append(f"{item.kind} {item.name}")
         echo(f"deleted {item.kind} {item.name}")
     if failures:
-        from praks_lib.stage import StageError
         raise StageError(f"Teardown incomplete: {len(deleted)} deleted, {len(failures)} left:\n  - "
                          + "\n  - ".join(failures) + "\nFree them from what uses them and run teardown again.")
     echo(f"Teardown complete: {len(deleted)} deletion(s).")

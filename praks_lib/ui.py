@@ -7,14 +7,17 @@ stay in the form: the YAML it shows is what to paste into the parameter file.
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
 from typing import Any, Iterable
 
 import ipywidgets as widgets
 import yaml
 from pydantic import ValidationError
 
-from praks_lib.params import REPO_PARAMETERS, Deployment, deep_merge, problems_from
+from praks_lib.deployment import Deployment
+from praks_lib.errors import Finding, by_severity
+from praks_lib.params import deep_merge, problems_from
+from praks_lib.plan import check_plan
+from praks_lib.project import known_rule_sets
 
 # The parameters the form shows: dotted path into Deployment, and the label beside the input.
 FORM_FIELDS: tuple[tuple[str, str], ...] = (
@@ -35,17 +38,6 @@ NETWORK_PLUGINS = ("azure", "none")  # kubenet is refused by the parameters mode
 _SEVERITY_STYLE = {"error": ("#D55E00", "✗"), "warning": ("#B36B00", "!"), "info": ("#0072B2", "i")}
 
 
-@dataclass(frozen=True)
-class SchemaFinding:
-    """A parameter the model rejects, shaped like praks_lib.plan.Finding so both list together."""
-
-    severity: str
-    code: str
-    field: str
-    message: str
-    fix: str
-
-
 def _value_at(data: dict[str, Any], path: str) -> Any:
     for part in path.split("."):
         data = data[part]
@@ -60,29 +52,18 @@ def _nested(path: str, value: Any) -> dict[str, Any]:
     return result
 
 
-def _plan_findings(deployment: Deployment) -> list[Any]:
-    """The address-plan checks; imported here so the form still works where plan is unavailable."""
-    try:
-        from praks_lib.plan import check_plan
-    except ImportError:
-        return []
-    return check_plan(deployment)
-
-
-def check(data: dict[str, Any]) -> tuple[Deployment | None, list[Any]]:
+def check(data: dict[str, Any], source_dir=None) -> tuple[Deployment | None, list[Finding]]:
     """Validate raw parameters: the Deployment (None when the schema rejects it) and every finding."""
     try:
-        deployment = Deployment.model_validate(data)
+        deployment = Deployment.model_validate(data, context={"source_dir": source_dir})
     except ValidationError as error:
-        return None, [SchemaFinding("error", "PraksInvalidParameter", p.field, p.message, p.hint)
-                      for p in problems_from(error)]
-    return deployment, _plan_findings(deployment)
+        return None, problems_from(error)
+    return deployment, check_plan(deployment)
 
 
 def findings_html(findings: Iterable[Any]) -> str:
     """Findings (plan or schema) as a small HTML table, errors first; a reassuring line when there are none."""
-    order = {"error": 0, "warning": 1, "info": 2}
-    rows = sorted(findings, key=lambda f: order.get(f.severity, 3))
+    rows = by_severity(findings)
     if not rows:
         return '<div style="color:#009E73"><b>✓ No findings:</b> the parameters and address plan are sound.</div>'
     cells = []
@@ -97,10 +78,6 @@ def findings_html(findings: Iterable[Any]) -> str:
             "<tr><th>severity</th><th>parameter</th><th>finding</th></tr>" + "".join(cells) + "</table>")
 
 
-def _rule_sets() -> list[str]:
-    return sorted(p.stem for p in (REPO_PARAMETERS / "firewall").glob("*.yaml"))
-
-
 class ParameterForm(widgets.VBox):
     """The key parameters as inputs; every edit re-validates and lists the findings below the form.
 
@@ -110,6 +87,7 @@ class ParameterForm(widgets.VBox):
 
     def __init__(self, deployment: Deployment):
         self._base = deployment.model_dump(mode="json")
+        self._source_dir = deployment.source_dir
         self.inputs: dict[str, widgets.ValueWidget] = {}
         style = {"description_width": "150px"}
         for path, label in FORM_FIELDS:
@@ -117,7 +95,7 @@ class ParameterForm(widgets.VBox):
             if path == "aks.network_plugin":
                 field = widgets.Dropdown(options=NETWORK_PLUGINS, value=value, description=label)
             elif path == "firewall.rules":
-                field = widgets.Combobox(options=_rule_sets(), value=value, description=label, ensure_option=False)
+                field = widgets.Combobox(options=known_rule_sets(deployment.source_dir), value=value, description=label, ensure_option=False)
             else:
                 field = widgets.Text(value=str(value), description=label, continuous_update=False)
             field.style, field.layout = style, widgets.Layout(width="380px")
@@ -149,7 +127,7 @@ class ParameterForm(widgets.VBox):
     def validate(self) -> list[Any]:
         """Re-check the form's values now; returns the findings it shows."""
         overrides = self.overrides
-        self.deployment, self.findings = check(deep_merge(self._base, overrides))
+        self.deployment, self.findings = check(deep_merge(self._base, overrides), self._source_dir)
         self.findings_view.value = findings_html(self.findings)
         self.overrides_view.value = (
             "<pre>" + html.escape(yaml.safe_dump(overrides, sort_keys=False)) + "</pre>" if overrides else "")

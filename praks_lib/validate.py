@@ -16,9 +16,14 @@ from urllib.parse import urlparse
 
 from praks_lib import queries
 from praks_lib.azure.ids import name_of
+from praks_lib.azure.routing import next_hop
 from praks_lib.cloud import Clients
-from praks_lib.params import Deployment
+from praks_lib.deploy.route import subnet_effective_routes
+from praks_lib.deployment import Deployment
+from praks_lib.errors import StageError
+from praks_lib.firewall import required_flows
 from praks_lib.runcommand import kubectl, kubectl_json, on_vm
+from praks_lib.stage import Verdict
 
 TEST_POD = "praks-egress-test"
 CLOCK_SLACK = timedelta(minutes=1)
@@ -64,11 +69,9 @@ def check_system_pods(clients: Clients, dep: Deployment) -> list[CheckRow]:
 
 def egress_targets(dep: Deployment) -> list[tuple[str, str]]:
     """(url, expected action): the parameters' matrix plus the cluster's required web endpoints."""
-    from praks_lib.firewall import required_flows
-
     targets = [(url, "Allow") for url in dep.validation.allowed_urls]
     targets += [(url, "Deny") for url in dep.validation.denied_urls]
-    for required in required_flows(dep):
+    for required in required_flows(dep.cluster_shape):
         flow = required.flow
         # Only endpoints with a concrete name: a wildcard's example name (*.ods…) may not exist on Azure.
         if flow.protocol in ("HTTP", "HTTPS") and "*" not in required.requirement:
@@ -90,7 +93,6 @@ def start_test_pod(clients: Clients, dep: Deployment, deadline_seconds: float = 
     The pod is recreated on every validation, so its requests (and their log rows) are this run's.
     On Azure it takes a while to pull the image; the wait polls `kubectl get` up to a deadline.
     """
-    from praks_lib.stage import StageError
 
     kubectl(clients, dep, f"kubectl delete pod {TEST_POD}")  # NotFound on a first run is fine
     applied = kubectl(clients, dep, f"kubectl apply -f {TEST_POD}.yaml", {f"{TEST_POD}.yaml": _test_pod_manifest(dep)})
@@ -332,7 +334,6 @@ def check_public_ips(clients: Clients, dep: Deployment) -> list[CheckRow]:
 
 def check_routing(clients: Clients, dep: Deployment) -> list[CheckRow]:
     from praks_lib.deploy.firewall import firewall_private_ip
-    from praks_lib.azure.routing import next_hop, subnet_effective_routes
 
     spoke = dep.network.spoke
     routes = subnet_effective_routes(clients, dep.resource_groups.network, spoke.name, spoke.aks_subnet.name)
@@ -365,7 +366,6 @@ def run_checks(clients: Clients, dep: Deployment, echo=print):
 
 def verdict(table) -> str:
     """One line: PASS, or FAIL naming the failed checks and where to fix them."""
-    from praks_lib.stage import StageError, Verdict
 
     failed = table[table["result"] == FAIL]
     if failed.empty:

@@ -1,11 +1,11 @@
 """Stages 02 and 03 through the SDK on the emulator: firewall, logs, forced tunnel; re-runs change nothing."""
 import pytest
 
+from praks_lib.azure.routing import next_hop
 from praks_lib.deploy.firewall import ensure_firewall_stage, firewall_private_ip, firewall_verdict
 from praks_lib.deploy.network import ensure_network
-from praks_lib.deploy.route import ensure_egress_route, route_verdict
-from praks_lib.azure.routing import next_hop, subnet_effective_routes
-from praks_lib.stage import StageError
+from praks_lib.deploy.route import ensure_egress_route, route_verdict, subnet_effective_routes
+from praks_lib.errors import StageError
 
 
 @pytest.fixture

@@ -6,12 +6,17 @@ from azure.mgmt.containerservice.models import ManagedClusterAddonProfile
 
 from praks_lib import queries
 from praks_lib.deploy.access import ensure_hub_dns_link, ensure_jumpbox
-from praks_lib.deploy.converge import wait_for
 from praks_lib.deploy.cluster import ensure_private_cluster
+from praks_lib.deploy.converge import wait_for
 from praks_lib.deploy.firewall import ensure_firewall_stage
 from praks_lib.deploy.identity import ensure_cluster_identity, ensure_role_assignments
-from praks_lib.deploy.monitoring import (cluster_workspace_customer_id, container_insights_rule_name,
-                                         ensure_monitoring_addon, monitoring_verdict, workspace_id)
+from praks_lib.deploy.monitoring import (
+    cluster_workspace_customer_id,
+    container_insights_rule_name,
+    ensure_monitoring_addon,
+    monitoring_verdict,
+    workspace_id,
+)
 from praks_lib.deploy.network import ensure_network
 from praks_lib.deploy.route import ensure_egress_route
 

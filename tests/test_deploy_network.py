@@ -3,6 +3,7 @@ import pytest
 
 from praks_lib.deploy.converge import summary
 from praks_lib.deploy.network import ensure_network, network_table, network_verdict
+from praks_lib.errors import StageError
 from praks_lib.params import load_deployment
 
 
@@ -59,7 +60,6 @@ def test_table_and_verdict_read_the_cloud(clients, dep):
 
 def test_verdict_fails_while_a_peering_is_one_sided(clients, dep):
     from praks_lib.deploy.network import ensure_peering, ensure_resource_groups, ensure_vnet
-    from praks_lib.stage import StageError
 
     ensure_resource_groups(clients, dep)
     hub, spoke = dep.network.hub, dep.network.spoke

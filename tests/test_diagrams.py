@@ -16,7 +16,7 @@ from azure.core.exceptions import ResourceNotFoundError  # noqa: E402
 from azure.mgmt.network import models as net  # noqa: E402
 
 from praks_lib import diagrams as d  # noqa: E402
-from praks_lib.params import Deployment  # noqa: E402
+from praks_lib.deployment import Deployment
 
 DEPLOYMENT = Deployment()
 SUB = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/dzpraks1_networks/providers/Microsoft.Network"

@@ -1,16 +1,17 @@
 """Parameters: the walkthrough's values as defaults, and every bad input named by field with a hint."""
-from pathlib import Path
 
 import pytest
 import yaml
 
-from praks_lib.params import (DEFAULT_PARAMETERS, Deployment, ParameterError, Problem, deep_merge,
-                              load_deployment)
+from praks_lib.deployment import Deployment
+from praks_lib.errors import Finding
+from praks_lib.params import ParameterError, deep_merge, load_deployment
+from praks_lib.project import default_parameters
 
 SUBSCRIPTION = "0b1f6471-1bf0-4dda-aec3-cb9272f09590"
 
 
-def problems_of(overrides=None, path=None) -> list[Problem]:
+def problems_of(overrides=None, path=None) -> list[Finding]:
     with pytest.raises(ParameterError) as caught:
         load_deployment(path, overrides=overrides)
     return caught.value.problems
@@ -44,7 +45,7 @@ def test_defaults_are_the_walkthroughs_values():
 
 
 def test_default_file_and_model_defaults_agree():
-    assert load_deployment(DEFAULT_PARAMETERS) == Deployment()
+    assert load_deployment(default_parameters()).model_dump() == Deployment().model_dump()
 
 
 def test_empty_names_derive_from_the_deployment_name():
@@ -167,12 +168,56 @@ def test_missing_file(tmp_path):
     assert "parameters/default.yaml" in problem.hint
 
 
-def test_empty_file_and_empty_blocks_mean_defaults(tmp_path):
+@pytest.mark.parametrize("text", ["", "# only a comment\n", "---\n"])
+def test_an_empty_file_is_refused_as_the_mistake_it_almost_always_is(tmp_path, text):
     path = tmp_path / "p.yaml"
-    path.write_text("")
-    assert load_deployment(path) == Deployment()
-    path.write_text("aks:\nnetwork:\n  hub:\n")
-    assert load_deployment(path) == Deployment()
+    path.write_text(text)
+    [problem] = problems_of(path=path)
+    assert problem.field == "(file)" and problem.message.startswith("the file is empty")
+    assert "name: dzpraks1" in problem.hint
+
+
+def test_empty_blocks_mean_defaults(tmp_path):
+    path = tmp_path / "p.yaml"
+    path.write_text("name: dzpraks1\naks:\nnetwork:\n  hub:\n")
+    assert load_deployment(path).model_dump() == Deployment().model_dump()
+
+
+def test_merge_keys_share_blocks(tmp_path):
+    path = tmp_path / "p.yaml"
+    path.write_text("network:\n  spoke:\n    aks_subnet: &nodes {name: nodes, prefix: 10.0.5.0/24}\n"
+                    "    ingress_subnet:\n      <<: *nodes\n      name: ingress\n      prefix: 10.0.4.0/24\n")
+    dep = load_deployment(path)
+    assert (dep.network.spoke.ingress_subnet.name, dep.network.spoke.ingress_subnet.prefix) == ("ingress", "10.0.4.0/24")
+
+
+def test_a_complex_key_is_refused_with_its_line(tmp_path):
+    path = tmp_path / "p.yaml"
+    path.write_text("name: dzpraks1\n? [a, b]\n: 1\n")
+    [problem] = problems_of(path=path)
+    assert problem.message.startswith("not valid YAML: a key must be a plain name")
+    assert "line 2" in problem.message
+
+
+def test_a_depth_bomb_is_refused_without_a_crash(tmp_path):
+    path = tmp_path / "p.yaml"
+    path.write_text("name: dzpraks1\naks: " + "[" * 5000 + "]" * 5000 + "\n")
+    [problem] = problems_of(path=path)
+    assert problem.message == "nests deeper than 32 levels"
+
+
+def test_a_rule_set_path_is_read_relative_to_the_parameter_file(tmp_path, monkeypatch):
+    (tmp_path / "mine").mkdir()
+    rules = (default_parameters().parent / "firewall" / "least-privilege.yaml").read_text()
+    (tmp_path / "mine" / "rules.yaml").write_text(rules)
+    path = tmp_path / "mine" / "p.yaml"
+    path.write_text("name: dzpraks1\nfirewall: {rules: rules.yaml}\n")
+    monkeypatch.chdir(default_parameters().parent.parent / "notebooks")  # where kernels run
+    dep = load_deployment(path)
+    assert dep.rule_set_file == tmp_path / "mine" / "rules.yaml"
+    path.write_text("name: dzpraks1\nfirewall: {rules: missing.yaml}\n")
+    [problem] = problems_of(path=path)
+    assert problem.field == "firewall.rules" and str(tmp_path / "mine" / "missing.yaml") in problem.message
 
 
 def test_overrides_deep_merge_into_the_file(tmp_path):
@@ -210,7 +255,7 @@ def test_plan_warnings_do_not_stop_loading_and_check_plan_false_skips_the_plan()
 
 
 def test_example_parameter_files_load():
-    for path in sorted(Path(DEFAULT_PARAMETERS).parent.glob("*.yaml")):
+    for path in sorted(default_parameters().parent.glob("*.yaml")):
         overrides = {"backend": {"subscription_id": SUBSCRIPTION}} if "azure" in path.name else None
         load_deployment(path, overrides=overrides)
 

@@ -7,7 +7,8 @@ import ipywidgets as widgets
 import pytest
 
 from praks_lib import ui
-from praks_lib.params import Deployment
+from praks_lib.deployment import Deployment
+from praks_lib.errors import Finding
 
 
 @pytest.fixture(autouse=True)
@@ -79,8 +80,8 @@ def test_form_starts_from_the_given_deployment():
 
 
 def test_findings_html_escapes_and_orders():
-    rows = [ui.SchemaFinding("warning", "W1", "a", "<warn>", "fix a"),
-            ui.SchemaFinding("error", "E1", "b", "bad & worse", "fix b")]
+    rows = [Finding("warning", "W1", "a", "<warn>", "fix a"),
+            Finding("error", "E1", "b", "bad & worse", "fix b")]
     page = ui.findings_html(rows)
     assert page.index("E1") < page.index("W1")
     assert "&lt;warn&gt;" in page and "bad &amp; worse" in page

@@ -13,8 +13,6 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 
-from praks_lib.azure.ids import group_of, name_of, state_text
-
 # Azure's system routes for private ranges not in the VNet: next hop None (dropped).
 _DROPPED_RANGES = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10")
 _SOURCE_RANK = {"User": 0, "Default": 1}
@@ -54,27 +52,3 @@ def next_hop(routes: list[EffectiveRoute], destination: str) -> EffectiveRoute:
     address = ipaddress.IPv4Address(destination)
     candidates = [r for r in routes if r.state == "Active" and address in r.network]
     return min(candidates, key=lambda r: (-r.network.prefixlen, _SOURCE_RANK[r.source]))
-
-
-def subnet_effective_routes(clients, resource_group: str, vnet_name: str, subnet_name: str) -> list[EffectiveRoute]:
-    """Read a subnet's VNet, its connected peerings and its route table, and compute its routes."""
-    network = clients.network
-    vnet = network.virtual_networks.get(resource_group, vnet_name)
-    subnet = next(s for s in vnet.subnets if s.name.lower() == subnet_name.lower())
-    peered = []
-    for peering in vnet.virtual_network_peerings or []:
-        if peering.peering_state == "Connected":
-            peered += peering.remote_address_space.address_prefixes if peering.remote_address_space else []
-    user_routes = []
-    if subnet.route_table is not None:
-        table = network.route_tables.get(group_of(subnet.route_table.id), name_of(subnet.route_table.id))
-        user_routes = [(r.address_prefix, state_text(r.next_hop_type), r.next_hop_ip_address) for r in table.routes or []]
-    return effective_routes(list(vnet.address_space.address_prefixes), peered, user_routes)
-
-
-def routes_table(routes: list[EffectiveRoute]):
-    """The routes as Azure's portal and `az network nic show-effective-route-table` list them."""
-    import pandas as pd
-
-    return pd.DataFrame([{"source": r.source, "state": r.state, "address prefix": r.address_prefix,
-                          "next hop type": r.next_hop_type, "next hop IP": r.next_hop_ip or ""} for r in routes])

@@ -7,16 +7,30 @@ from __future__ import annotations
 
 import copy
 
-from azure.mgmt.compute.models import (HardwareProfile, ImageReference, LinuxConfiguration, ManagedDiskParameters,
-                                       NetworkInterfaceReference, NetworkProfile, OSDisk, OSProfile, SshConfiguration,
-                                       SshPublicKey, StorageProfile, VirtualMachine)
+from azure.mgmt.compute.models import (
+    HardwareProfile,
+    ImageReference,
+    LinuxConfiguration,
+    ManagedDiskParameters,
+    NetworkInterfaceReference,
+    NetworkProfile,
+    OSDisk,
+    OSProfile,
+    SshConfiguration,
+    SshPublicKey,
+    StorageProfile,
+    VirtualMachine,
+)
 from azure.mgmt.network.models import NetworkInterface, NetworkInterfaceIPConfiguration, Subnet
-from azure.mgmt.privatedns.models import SubResource as DnsSubResource, VirtualNetworkLink
+from azure.mgmt.privatedns.models import SubResource as DnsSubResource
+from azure.mgmt.privatedns.models import VirtualNetworkLink
 
 from praks_lib.azure.ids import resource_id
 from praks_lib.cloud import Clients
 from praks_lib.deploy.converge import Change, converge, require, wait_for
-from praks_lib.params import Deployment
+from praks_lib.deployment import Deployment
+from praks_lib.errors import StageError
+from praks_lib.stage import Verdict
 
 HUB_LINK = "hubnetdnsconfig"  # the walkthrough's link name
 UBUNTU = ImageReference(publisher="Canonical", offer="ubuntu-24_04-lts", sku="server", version="latest")
@@ -27,7 +41,6 @@ def cluster_dns_zone(clients: Clients, dep: Deployment) -> str:
     zones = list(require(lambda: list(clients.privatedns.private_zones.list_by_resource_group(dep.node_resource_group)),
                          f"node resource group {dep.node_resource_group}", "04_private_aks"))
     if not zones:
-        from praks_lib.stage import StageError
         raise StageError(f"no private DNS zone in {dep.node_resource_group}: is aks.private_cluster true? "
                          "Re-run 04_private_aks.")
     return zones[0].name
@@ -128,7 +141,6 @@ def api_server_fqdn(clients: Clients, dep: Deployment) -> str:
 
 def access_verdict(clients: Clients, dep: Deployment):
     """PASS when the jumpbox (hub) resolves the API server's name to a private address."""
-    from praks_lib.stage import StageError, Verdict
     from praks_lib.validate import check_dns_from_jumpbox
 
     row = check_dns_from_jumpbox(clients, dep)[0]

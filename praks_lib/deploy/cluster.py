@@ -3,15 +3,21 @@ from __future__ import annotations
 
 import copy
 
-from azure.mgmt.containerservice.models import (ContainerServiceNetworkProfile, ManagedCluster,
-                                                ManagedClusterAgentPoolProfile,
-                                                ManagedClusterAPIServerAccessProfile, ManagedClusterIdentity)
+from azure.mgmt.containerservice.models import (
+    ContainerServiceNetworkProfile,
+    ManagedCluster,
+    ManagedClusterAgentPoolProfile,
+    ManagedClusterAPIServerAccessProfile,
+    ManagedClusterIdentity,
+)
 
 from praks_lib.azure.ids import resource_id, state_text
 from praks_lib.cloud import Clients
 from praks_lib.deploy.converge import Change, converge, require, wait_for
 from praks_lib.deploy.identity import identity_id
-from praks_lib.params import Deployment
+from praks_lib.deployment import Deployment
+from praks_lib.errors import StageError
+from praks_lib.stage import Verdict
 
 
 def aks_subnet_id(clients: Clients, dep: Deployment) -> str:
@@ -93,7 +99,6 @@ def cluster_table(clients: Clients, dep: Deployment):
 def cluster_verdict(clients: Clients, dep: Deployment):
     """PASS when the cluster runs privately with UDR egress and its system pods are Running."""
     from praks_lib.runcommand import kubectl_json
-    from praks_lib.stage import StageError, Verdict
 
     cluster = require(lambda: clients.containerservice.managed_clusters.get(dep.resource_groups.kube, dep.aks.name),
                       f"cluster {dep.aks.name}", "04_private_aks")

@@ -7,6 +7,8 @@ from typing import Any, Callable, Literal
 
 from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 
+from praks_lib.errors import StageError
+
 Action = Literal["created", "updated", "unchanged"]
 
 
@@ -32,7 +34,6 @@ def read_or_none(read: Callable[[], Any]) -> Any:
 
 def require(read: Callable[[], Any], what: str, stage: str) -> Any:
     """A resource an earlier stage creates; its absence is a StageError naming that stage."""
-    from praks_lib.stage import StageError
 
     found = read_or_none(read)
     if found is None:
@@ -55,7 +56,6 @@ def converge(kind: str, name: str, read: Callable[[], Any], desired: Callable[[A
     try:
         write(wanted)
     except HttpResponseError as error:  # Azure refused it: say which resource, Azure's code and message
-        from praks_lib.stage import StageError
         raise StageError(f"Azure refused to {'create' if current is None else 'update'} {kind} {name}: "
                          f"{error.message}") from error
     return Change(kind, name, "created" if current is None else "updated")

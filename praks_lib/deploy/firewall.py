@@ -3,14 +3,22 @@ from __future__ import annotations
 
 import copy
 
-from azure.mgmt.network.models import (AzureFirewall, AzureFirewallIPConfiguration, AzureFirewallSku,
-                                       PublicIPAddress, PublicIPAddressSku, SubResource)
+from azure.mgmt.network.models import (
+    AzureFirewall,
+    AzureFirewallIPConfiguration,
+    AzureFirewallSku,
+    PublicIPAddress,
+    PublicIPAddressSku,
+    SubResource,
+)
 
+from praks_lib.azure.ids import name_of, resource_id, state_text
 from praks_lib.cloud import Clients
 from praks_lib.deploy.converge import Change, converge, read_or_none, require, wait_for
-from praks_lib.azure.ids import name_of, resource_id, state_text
-from praks_lib.firewall import load_rule_set
-from praks_lib.params import Deployment
+from praks_lib.deployment import Deployment
+from praks_lib.errors import StageError
+from praks_lib.firewall import RuleSet, load_rule_set
+from praks_lib.stage import Verdict
 
 DNS_PROXY_KEY = "Network.DNS.EnableProxy"
 
@@ -38,7 +46,7 @@ def ensure_firewall(clients: Clients, dep: Deployment) -> Change:
     subnet_id = resource_id(sub, group, "Microsoft.Network/virtualNetworks/subnets",
                             dep.network.hub.name, dep.network.hub.firewall_subnet.name)
     public_ip_id = resource_id(sub, group, "Microsoft.Network/publicIPAddresses", fw.public_ip_name)
-    rules = load_rule_set(fw.rules)
+    rules = load_rule_set(dep.rule_set_file)
     firewalls = clients.network.azure_firewalls
 
     def desired(current):
@@ -64,7 +72,6 @@ def ensure_firewall(clients: Clients, dep: Deployment) -> Change:
 
 def firewall_private_ip(clients: Clients, dep: Deployment) -> str:
     """The firewall's private IP, read from the firewall (the walkthrough hard-coded 10.0.0.4)."""
-    from praks_lib.stage import StageError
 
     firewall = require(lambda: clients.network.azure_firewalls.get(dep.resource_groups.network, dep.firewall.name),
                        f"firewall {dep.firewall.name}", "02_firewall")
@@ -110,8 +117,6 @@ def firewall_table(clients: Clients, dep: Deployment):
 def firewall_verdict(clients: Clients, dep: Deployment):
     """PASS when the firewall runs the planned rules and logs to the workspace; else what to fix."""
     from praks_lib.deploy.monitoring import DIAGNOSTIC_SETTING, workspace_id
-    from praks_lib.firewall import RuleSet, rules_table
-    from praks_lib.stage import StageError, Verdict
 
     group, fw = dep.resource_groups.network, dep.firewall
     firewall = require(lambda: clients.network.azure_firewalls.get(group, fw.name), f"firewall {fw.name}",
@@ -119,7 +124,7 @@ def firewall_verdict(clients: Clients, dep: Deployment):
     problems = []
     if state_text(firewall.provisioning_state) != "Succeeded":
         problems.append(f"the firewall is {state_text(firewall.provisioning_state)}, not Succeeded")
-    if not rules_table(RuleSet.from_sdk(firewall)).equals(rules_table(load_rule_set(fw.rules))):
+    if RuleSet.from_sdk(firewall).rules_only() != load_rule_set(dep.rule_set_file).rules_only():
         problems.append(f"its rules differ from the rule set '{fw.rules}' (firewall.rules)")
     proxy = (firewall.additional_properties or {}).get(DNS_PROXY_KEY, "false") == "true"
     if proxy != fw.dns_proxy:

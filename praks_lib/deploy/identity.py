@@ -15,7 +15,7 @@ from azure.mgmt.msi.models import Identity
 from praks_lib.azure.ids import name_of, resource_id
 from praks_lib.cloud import Clients
 from praks_lib.deploy.converge import Change, converge, require
-from praks_lib.params import Deployment
+from praks_lib.deployment import Deployment
 
 NETWORK_CONTRIBUTOR = "4d97b98b-1d4f-4787-a291-c67834d212e7"
 

@@ -5,15 +5,25 @@ import copy
 
 from azure.mgmt.containerservice.models import ManagedClusterAddonProfile
 from azure.mgmt.loganalytics.models import Workspace, WorkspaceSku
-from azure.mgmt.monitor.models import (DataCollectionRuleAssociationProxyOnlyResource, DataCollectionRuleDataSources,
-                                       DataCollectionRuleDestinations, DataCollectionRuleResource, DataFlow,
-                                       DiagnosticSettingsResource, ExtensionDataSource, LogAnalyticsDestination,
-                                       LogSettings)
+from azure.mgmt.monitor.models import (
+    DataCollectionRuleAssociationProxyOnlyResource,
+    DataCollectionRuleDataSources,
+    DataCollectionRuleDestinations,
+    DataCollectionRuleResource,
+    DataFlow,
+    DiagnosticSettingsResource,
+    ExtensionDataSource,
+    LogAnalyticsDestination,
+    LogSettings,
+)
 
+from praks_lib.azure.ids import resource_id
 from praks_lib.cloud import Clients
 from praks_lib.deploy.converge import Change, converge, require, wait_for
-from praks_lib.azure.ids import resource_id
-from praks_lib.params import Deployment, Workspace as PlannedWorkspace
+from praks_lib.deployment import Deployment
+from praks_lib.deployment import Workspace as PlannedWorkspace
+from praks_lib.errors import StageError
+from praks_lib.stage import Verdict
 
 DIAGNOSTIC_SETTING = "praks-firewall-logs"
 MONITORING_ADDON = "omsagent"
@@ -161,7 +171,6 @@ def cluster_workspace_customer_id(clients: Clients, dep: Deployment) -> str:
 
 def monitoring_verdict(clients: Clients, dep: Deployment, pods):
     """PASS when the add-on points at the cluster workspace and the workspace has seen running pods."""
-    from praks_lib.stage import StageError, Verdict
 
     cluster = clients.containerservice.managed_clusters.get(dep.resource_groups.kube, dep.aks.name)
     addon = (cluster.addon_profiles or {}).get(addon_key(cluster.addon_profiles))

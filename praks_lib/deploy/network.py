@@ -6,10 +6,13 @@ import copy
 from azure.mgmt.network.models import AddressSpace, Subnet, SubResource, VirtualNetwork, VirtualNetworkPeering
 from azure.mgmt.resource.resources.models import ResourceGroup
 
+from praks_lib.azure.ids import name_of, resource_id, state_text
 from praks_lib.cloud import Clients
 from praks_lib.deploy.converge import Change, converge, read_or_none
-from praks_lib.azure.ids import name_of, resource_id, state_text
-from praks_lib.params import TAG_KEY, Deployment, VirtualNetwork as PlannedVNet
+from praks_lib.deployment import TAG_KEY, Deployment
+from praks_lib.deployment import VirtualNetwork as PlannedVNet
+from praks_lib.errors import StageError
+from praks_lib.stage import Verdict
 
 
 def ensure_resource_groups(clients: Clients, dep: Deployment) -> list[Change]:
@@ -99,7 +102,6 @@ def network_table(clients: Clients, dep: Deployment):
 
 def network_verdict(clients: Clients, dep: Deployment) -> str:
     """PASS when both peerings are Connected; otherwise a StageError that says what to do."""
-    from praks_lib.stage import StageError, Verdict
 
     group = dep.resource_groups.network
     states = {}

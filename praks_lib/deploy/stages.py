@@ -3,14 +3,14 @@ from __future__ import annotations
 
 from praks_lib.cloud import Clients
 from praks_lib.deploy.access import ensure_hub_dns_link, ensure_jumpbox
-from praks_lib.deploy.converge import Change
 from praks_lib.deploy.cluster import ensure_private_cluster
+from praks_lib.deploy.converge import Change
 from praks_lib.deploy.firewall import ensure_firewall_stage
 from praks_lib.deploy.identity import ensure_cluster_identity, ensure_role_assignments
 from praks_lib.deploy.monitoring import ensure_monitoring_addon
 from praks_lib.deploy.network import ensure_network
 from praks_lib.deploy.route import ensure_egress_route
-from praks_lib.params import Deployment
+from praks_lib.deployment import Deployment
 
 
 def deploy_all(clients: Clients, dep: Deployment) -> list[Change]:

@@ -17,10 +17,10 @@ from pathlib import Path
 
 from praks_lib.emulator.platform import faults
 from praks_lib.emulator.platform.arm import ArmError
-from praks_lib.emulator.providers import PROVIDERS
 from praks_lib.emulator.platform.router import ARM_HOST, Call, Request, Response, Router
 from praks_lib.emulator.platform.store import Store
 from praks_lib.emulator.platform.transport import FAKE_TOKEN, EmulatorCredential, EmulatorTransport
+from praks_lib.emulator.providers import PROVIDERS
 
 LOG_ANALYTICS_HOST = "api.loganalytics.io"
 SUBSCRIPTION_ID = "00000000-0000-0000-0000-000000000000"

@@ -10,11 +10,33 @@ import ipaddress
 import uuid
 from dataclasses import dataclass
 
-import pandas as pd
 import yaml
 
 from praks_lib.firewall.engine import Flow, evaluate
 from praks_lib.firewall.servicetags import azure_cloud_tag, service_tag_prefixes
+
+
+@dataclass(frozen=True)
+class ClusterShape:
+    """What decides a cluster's egress needs, read from the parameters or from a cluster resource."""
+
+    name: str
+    location: str
+    node_subnet: str  # the AKS subnet's prefix: where node traffic comes from
+    private: bool = True
+    dns_prefix: str = ""
+    container_insights: bool = False
+
+
+@dataclass(frozen=True)
+class PreflightResult:
+    """One required flow judged against a rule set; ``rule_to_add`` is set when it is denied."""
+
+    required: "RequiredFlow"
+    action: str
+    allowed_by: str
+    rule_to_add: str
+    message: str
 
 
 @dataclass(frozen=True)
@@ -44,17 +66,16 @@ def _net(tag, purpose, needed_for, name, source, subnet, protocol, port) -> Requ
     return RequiredFlow(tag, purpose, needed_for, Flow(source, address, port, protocol), rule)
 
 
-def required_flows(deployment, *, konnectivity: bool = True, azure_policy: bool = False,
+def required_flows(shape: ClusterShape, *, konnectivity: bool = True, azure_policy: bool = False,
                    ubuntu_updates: bool = False) -> list[RequiredFlow]:
-    """The outbound flows an AKS node in this deployment needs, from the documented catalog.
+    """The outbound flows an AKS node of this shape needs, from the documented catalog.
 
-    deployment is a praks_lib.params.Deployment: region, AKS subnet, private or public cluster and
-    the monitoring add-on come from it; konnectivity, the Azure Policy add-on and Ubuntu updates are
-    choices the parameters do not carry yet.
+    Konnectivity, the Azure Policy add-on and Ubuntu updates are choices the parameters do not
+    carry yet.
     """
-    region, subnet = deployment.location, deployment.network.spoke.aks_subnet.prefix
+    region, subnet = shape.location.replace(" ", "").lower(), shape.node_subnet
     node = str(ipaddress.IPv4Network(subnet).network_address + 4)  # Azure keeps .0-.3; the first node is .4
-    workspace = uuid.uuid5(uuid.NAMESPACE_DNS, f"{deployment.name}.{region}.workspace")
+    workspace = uuid.uuid5(uuid.NAMESPACE_DNS, f"{shape.name}.{region}.workspace")
     flows = [
         _app("mcr.microsoft.com", "Microsoft container registry (system images)", "core", "mcr",
              "mcr.microsoft.com", node, subnet),
@@ -73,9 +94,9 @@ def required_flows(deployment, *, konnectivity: bool = True, azure_policy: bool 
         _app("packages.aks.azure.com", "Kubernetes and CNI binaries (acs-mirror successor)", "core",
              "aks-packages", "packages.aks.azure.com", node, subnet),
     ]
-    if not deployment.aks.private_cluster:
+    if not shape.private:
         flows.append(_app(f"*.hcp.{region}.azmk8s.io", "node to API server (public cluster)", "public cluster",
-                          "aks-api-server", f"{deployment.aks.dns_prefix}-00000000.hcp.{region}.azmk8s.io",
+                          "aks-api-server", f"{shape.dns_prefix}-00000000.hcp.{region}.azmk8s.io",
                           node, subnet))
         tag = azure_cloud_tag(region)
         flows.append(_net(tag, "pods that call the API server (public cluster)", "public cluster",
@@ -85,7 +106,7 @@ def required_flows(deployment, *, konnectivity: bool = True, azure_policy: bool 
                               "tunnel-udp-1194", node, subnet, "UDP", 1194))
             flows.append(_net(tag, "tunnel to the control plane", "public cluster without konnectivity",
                               "tunnel-tcp-9000", node, subnet, "TCP", 9000))
-    if deployment.monitoring.enable_container_insights:
+    if shape.container_insights:
         flows.append(_net("AzureMonitor", "Container insights data", "monitoring", "azure-monitor",
                           node, subnet, "TCP", 443))
         for pattern, host in (
@@ -96,8 +117,8 @@ def required_flows(deployment, *, konnectivity: bool = True, azure_policy: bool 
             ("*.monitoring.azure.com", f"{region}.monitoring.azure.com"),
             ("global.handler.control.monitor.azure.com", "global.handler.control.monitor.azure.com"),
             (f"{region}.handler.control.monitor.azure.com", f"{region}.handler.control.monitor.azure.com"),
-            ("*.ingest.monitor.azure.com", f"{deployment.name}-dce.{region}-1.ingest.monitor.azure.com"),
-            ("*.metrics.ingest.monitor.azure.com", f"{deployment.name}-dce.{region}-1.metrics.ingest.monitor.azure.com"),
+            ("*.ingest.monitor.azure.com", f"{shape.name}-dce.{region}-1.ingest.monitor.azure.com"),
+            ("*.metrics.ingest.monitor.azure.com", f"{shape.name}-dce.{region}-1.metrics.ingest.monitor.azure.com"),
         ):
             flows.append(_app(pattern, "Container insights", "monitoring", "monitoring-" + pattern.strip("*.").split(".")[0],
                               host, node, subnet))
@@ -105,7 +126,7 @@ def required_flows(deployment, *, konnectivity: bool = True, azure_policy: bool 
         for pattern in ("data.policy.core.windows.net", "store.policy.core.windows.net"):
             flows.append(_app(pattern, "Azure Policy add-on", "azure-policy", pattern.split(".")[0] + "-policy",
                               pattern, node, subnet))
-        if not deployment.monitoring.enable_container_insights:
+        if not shape.container_insights:
             flows.append(_app("dc.services.visualstudio.com", "Azure Policy add-on telemetry", "azure-policy",
                               "policy-telemetry", "dc.services.visualstudio.com", node, subnet))
     if ubuntu_updates:
@@ -117,23 +138,15 @@ def required_flows(deployment, *, konnectivity: bool = True, azure_policy: bool 
     return flows
 
 
-def preflight(rules, deployment, **choices) -> pd.DataFrame:
-    """Each required flow, the verdict, the rule that allows it, and for each missing one the rule to add."""
-    rows = []
-    for required in required_flows(deployment, **choices):
+def preflight(rules, shape: ClusterShape, **choices) -> list[PreflightResult]:
+    """Each required flow judged by the rule set; for each denied one, the rule to add."""
+    results = []
+    for required in required_flows(shape, **choices):
         verdict = evaluate(rules, required.flow)
         missing = verdict.action != "Allow"
-        rows.append({
-            "requirement": required.requirement,
-            "needed_for": required.needed_for,
-            "purpose": required.purpose,
-            "protocol": required.flow.protocol,
-            "destination": required.flow.destination,
-            "port": required.flow.port,
-            "action": verdict.action,
-            "allowed_by": f"{verdict.rule_collection}/{verdict.rule}" if verdict.rule else "",
-            "rule_to_add": (f"{required.kind} rule: " + yaml.safe_dump(required.rule_to_add, default_flow_style=True,
-                                                                      sort_keys=False).strip()) if missing else "",
-            "message": verdict.message,
-        })
-    return pd.DataFrame(rows)
+        rule_to_add = (f"{required.kind} rule: " + yaml.safe_dump(required.rule_to_add, default_flow_style=True,
+                                                                  sort_keys=False).strip()) if missing else ""
+        results.append(PreflightResult(required, verdict.action,
+                                       f"{verdict.rule_collection}/{verdict.rule}" if verdict.rule else "",
+                                       rule_to_add, verdict.message))
+    return results

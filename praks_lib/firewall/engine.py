@@ -16,9 +16,9 @@ from typing import Any
 
 from praks_lib.firewall import messages
 from praks_lib.firewall.addresses import IntervalSet, is_ipv4, parse_address, parse_port
-from praks_lib.firewall.public_dns import resolve
 from praks_lib.firewall.fqdntags import FQDN_TAGS, TAG_REGEXES
 from praks_lib.firewall.model import PRIORITY_MAX, RuleSet
+from praks_lib.firewall.public_dns import resolve
 from praks_lib.firewall.servicetags import tag_intervals
 
 FLOW_PROTOCOLS = ("HTTP", "HTTPS", "TCP", "UDP", "ICMP", "MSSQL")

@@ -2,30 +2,21 @@
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from praks_lib.errors import Finding, RuleSetError
 from praks_lib.firewall.addresses import IntervalSet
-from praks_lib.firewall.public_dns import resolve
 from praks_lib.firewall.engine import compile_rule_set
 from praks_lib.firewall.fqdntags import has_offline_members
-from praks_lib.firewall.model import RuleSet, RuleSetError, load_rule_set
+from praks_lib.firewall.model import RuleSet, load_rule_set
+from praks_lib.firewall.public_dns import resolve
 
 TUNNEL_PORTS = (("UDP", 1194), ("TCP", 9000))
 
 
-@dataclass(frozen=True)
-class Finding:
-    severity: str  # error | warning | info
-    code: str
-    collection: str
-    rule: str
-    why: str
-    fix: str
-
-    def as_dict(self) -> dict:
-        return asdict(self)
+def _finding(severity: str, code: str, collection: str, rule: str, why: str, fix: str) -> Finding:
+    return Finding(severity, code, f"{collection}/{rule}" if rule else collection, why, fix)
 
 
 def _rule_set(rules: Any) -> RuleSet:
@@ -41,9 +32,9 @@ def _rule_set(rules: Any) -> RuleSet:
 def _invalid(error: RuleSetError) -> list[Finding]:
     findings = []
     for problem in error.problems:
-        collection, _, rule = problem.where.partition("/")
-        code = "priority-out-of-range" if problem.field == "priority" else "invalid"
-        findings.append(Finding("error", code, collection, rule, f"{problem.field}: {problem.message}".lstrip(": "),
+        where, _, field = problem.field.partition(".")
+        code = "priority-out-of-range" if field == "priority" else "invalid"
+        findings.append(Finding("error", code, where, f"{field}: {problem.message}" if field else problem.message,
                                 problem.fix))
     return findings
 
@@ -96,14 +87,14 @@ def lint(rules: Any, dns_proxy: bool | None = None, private_cluster: bool = True
         original = originals[(rule.collection, rule.name)]
         where = (rule.collection, rule.name)
         if "*" in original.source_addresses:
-            add(Finding("warning", "source-any", *where,
+            add(_finding("warning", "source-any", *where,
                         "source * lets every address that routes through the firewall use this rule, "
                         "including other spokes and on-premises networks",
                         "set source_addresses to the AKS subnet (e.g. 10.0.5.0/24)"))
         if rule.kind == "Application":
             for tag in original.fqdn_tags:
                 if not has_offline_members(tag):
-                    add(Finding("info", "fqdn-tag-offline", *where,
+                    add(_finding("info", "fqdn-tag-offline", *where,
                                 f"FQDN tag {tag} has no offline member list, so preflight and the emulator never "
                                 "match it", "list the FQDNs explicitly if offline checks must see them"))
             continue
@@ -111,26 +102,26 @@ def lint(rules: Any, dns_proxy: bool | None = None, private_cluster: bool = True
         broad = "Any" in original.protocols or "*" in original.destination_ports
         if broad and (tags or "*" in original.destination_addresses):
             targets = ", ".join(tags or ["*"])
-            add(Finding("error", "broad-network-rule", *where,
+            add(_finding("error", "broad-network-rule", *where,
                         f"protocol {'/'.join(original.protocols)} ports {','.join(original.destination_ports)} to "
                         f"{targets}: network rules are processed before application rules, so this traffic "
                         "bypasses FQDN filtering",
                         "allow only the protocol and port the service needs (e.g. TCP 443) and name FQDNs in "
                         "application rules"))
         elif "*" in original.destination_addresses:
-            add(Finding("warning", "destination-any", *where,
+            add(_finding("warning", "destination-any", *where,
                         f"destination * allows {'/'.join(original.protocols)} {','.join(original.destination_ports)}"
                         " to any internet address",
                         "name the servers (IP, service tag or FQDN with DNS proxy)"))
         if private_cluster:
             for protocol, port in TUNNEL_PORTS:
                 if protocol in rule.protocols and port in rule.ports:
-                    add(Finding("warning", "not-needed-private-cluster", *where,
+                    add(_finding("warning", "not-needed-private-cluster", *where,
                                 f"allows {protocol} {port}, the tunnel port of public clusters without konnectivity; "
                                 "a private cluster never uses it",
                                 f"remove {protocol} {port} from this rule"))
         if original.destination_fqdns and not proxy:
-            add(Finding("error", "fqdn-needs-dns-proxy", *where,
+            add(_finding("error", "fqdn-needs-dns-proxy", *where,
                         "destination_fqdns in a network rule are matched by the firewall's own DNS resolution, "
                         "which needs DNS proxy; without it the rule never matches the clients' traffic",
                         "turn on dns_proxy (and point the VNet's DNS at the firewall) or use IP addresses"))
@@ -139,7 +130,7 @@ def lint(rules: Any, dns_proxy: bool | None = None, private_cluster: bool = True
         for index, later in enumerate(rules_of_type):
             for earlier in rules_of_type[:index]:
                 if earlier.collection != later.collection and covers(earlier, later):
-                    add(Finding("warning", "shadowed", later.collection, later.name,
+                    add(_finding("warning", "shadowed", later.collection, later.name,
                                 f"never matches: rule {earlier.name} in collection {earlier.collection} "
                                 f"(priority {earlier.priority}) decides all of its traffic first",
                                 "remove it, or move it to a collection with a lower priority number"))
@@ -159,16 +150,7 @@ def lint(rules: Any, dns_proxy: bool | None = None, private_cluster: bool = True
                     bypassed.append(f"{name}:{port} ({network.collection}/{network.name}, {network.action})")
                     break
         if bypassed:
-            add(Finding("warning", "decided-by-network-rule", rule.collection, rule.name,
+            add(_finding("warning", "decided-by-network-rule", rule.collection, rule.name,
                         "a network rule decides this traffic before application rules run: " + ", ".join(bypassed),
                         "narrow or remove the network rule so FQDN filtering applies"))
     return findings
-
-
-def lint_table(findings: list[Finding]):
-    """The findings as a table for notebooks, errors first."""
-    import pandas as pd
-
-    order = {"error": 0, "warning": 1, "info": 2}
-    rows = sorted((f.as_dict() for f in findings), key=lambda row: order[row["severity"]])
-    return pd.DataFrame(rows, columns=["severity", "code", "collection", "rule", "why", "fix"])

@@ -13,11 +13,11 @@ from typing import Annotated, Any, Literal, Union
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
+from praks_lib.errors import Finding, RuleSetError
 from praks_lib.firewall.addresses import parse_address, parse_port
-from praks_lib.firewall.public_dns import is_valid_fqdn
 from praks_lib.firewall.fqdntags import canonical_fqdn_tag
+from praks_lib.firewall.public_dns import is_valid_fqdn
 from praks_lib.firewall.servicetags import canonical_tag
-from praks_lib.params import REPO_PARAMETERS, ProblemsError
 
 PRIORITY_MIN, PRIORITY_MAX = 100, 65000
 Priority = Annotated[int, Field(ge=PRIORITY_MIN, le=PRIORITY_MAX)]
@@ -257,7 +257,7 @@ class RuleSet(_Strict):
         try:
             raw = yaml.safe_load(source.read_text()) or {}
         except yaml.YAMLError as exc:
-            raise RuleSetError([Problem("(file)", f"not valid YAML: {exc}", "fix the YAML syntax")], str(source))
+            raise RuleSetError([_problem("(file)", f"not valid YAML: {exc}", "fix the YAML syntax")], str(source)) from None
         return cls.from_dict(raw, str(source))
 
     @classmethod
@@ -284,6 +284,19 @@ class RuleSet(_Strict):
         from praks_lib.firewall.sdk import policy_groups
 
         return policy_groups(self)
+
+    def rules_only(self) -> dict:
+        """The collections and their rules, without resource ids or settings: what "the same rules" means."""
+        def strip(value: Any) -> Any:
+            if isinstance(value, dict):
+                return {k: strip(v) for k, v in value.items() if k != "id"}
+            if isinstance(value, list):
+                return [strip(v) for v in value]
+            return value
+
+        keys = ("network_rule_collections", "application_rule_collections", "nat_rule_collections",
+                "rule_collection_groups")
+        return strip({k: v for k, v in self.to_yaml_dict().items() if k in keys})
 
     def to_yaml_dict(self) -> dict:
         """Plain data (lists, no None) for writing a parameters file."""
@@ -312,25 +325,10 @@ def _plain(value: Any) -> Any:
     return value
 
 
-class Problem:
-    """One invalid value: where (collection/rule), which field, what is wrong, how to fix it."""
-
-    def __init__(self, where: str, message: str, fix: str, field: str = ""):
-        self.where, self.field, self.message, self.fix = where, field, message, fix
-
-    def __str__(self) -> str:
-        field = f"{self.field}: " if self.field else ""
-        return f"{self.where}: {field}{self.message} — {self.fix}"
-
-    def __repr__(self) -> str:
-        return f"Problem({str(self)!r})"
-
-
-class RuleSetError(ProblemsError):
-    """Every problem of a rule set at once, each naming collection/rule, field and fix."""
-
-    def __init__(self, problems: list[Problem], source: str = "rule set"):
-        super().__init__(problems, source)
+def _problem(where: str, message: str, fix: str, field: str = "") -> Finding:
+    """A rule set problem: where is collection/rule, then the field inside it."""
+    place = f"{where}.{field}" if field else where
+    return Finding("error", "PraksRuleSetInvalid", place, message, fix)
 
 
 _FIXES = {
@@ -348,7 +346,7 @@ _FIXES = {
 }
 
 
-def _problems(error: ValidationError, raw: Any) -> list[Problem]:
+def _problems(error: ValidationError, raw: Any) -> list[Finding]:
     """Turn pydantic's locations into 'collection/rule' plus the field, using the names in `raw`."""
     problems = []
     errors = error.errors()
@@ -379,47 +377,15 @@ def _problems(error: ValidationError, raw: Any) -> list[Problem]:
                          else "fix the value in the rule set file")
         if field == "port" and "protocols" in loc:
             fix = _FIXES["port"]
-        problems.append(Problem(where, message, fix, field))
+        problems.append(_problem(where, message, fix, field))
     return problems
 
 
-def load_rule_set(name_or_path: str | Path) -> RuleSet:
-    """A rule set by name (parameters/firewall/<name>.yaml in the repo) or by path."""
-
-    path = Path(name_or_path)
-    if path.suffix not in (".yaml", ".yml"):
-        path = REPO_PARAMETERS / "firewall" / f"{name_or_path}.yaml"
-    if not path.exists():
-        known = sorted(p.stem for p in (REPO_PARAMETERS / "firewall").glob("*.yaml"))
-        raise RuleSetError([Problem("(file)", f"{path} does not exist",
-                                    f"use one of {', '.join(known)} or a path to a rule set YAML file")], str(path))
-    return RuleSet.from_yaml(path)
-
-
-def rules_table(rules: RuleSet):
-    """One row per rule, in Azure's processing order (DNAT, network, application; by priority)."""
-    import pandas as pd
-
-    def protocols(rule) -> str:
-        if rule.rule_type == "ApplicationRule":
-            return ", ".join(f"{p.protocol_type}:{p.port}" for p in rule.protocols)
-        return ", ".join(rule.protocols) + " " + ",".join(rule.destination_ports)
-
-    def destination(rule) -> str:
-        if rule.rule_type == "ApplicationRule":
-            return ", ".join(rule.target_fqdns or tuple(f"tag:{t}" for t in rule.fqdn_tags))
-        return ", ".join(rule.destination_addresses + rule.destination_fqdns + rule.destination_ip_groups)
-
-    collections = [("DNAT", c) for c in sorted(rules.nat_rule_collections, key=lambda c: c.priority)]
-    collections += [("network", c) for c in sorted(rules.network_rule_collections, key=lambda c: c.priority)]
-    collections += [("application", c) for c in sorted(rules.application_rule_collections, key=lambda c: c.priority)]
-    for group in sorted(rules.rule_collection_groups, key=lambda g: g.priority):
-        for collection in sorted(group.rule_collections, key=lambda c: (c.priority is None, c.priority or 0)):
-            kind = {"NatRule": "DNAT", "NetworkRule": "network", "ApplicationRule": "application"}[collection.rule_type]
-            collections.append((kind, collection))
-    rows = [{"type": kind, "collection": c.name, "priority": c.priority, "action": c.action, "rule": r.name,
-             "source": ", ".join(r.source_addresses + r.source_ip_groups), "destination": destination(r),
-             "protocol/port": protocols(r)}
-            for kind, c in collections for r in c.rules]
-    order = {"DNAT": 0, "network": 1, "application": 2}
-    return pd.DataFrame(sorted(rows, key=lambda row: order[row["type"]]))
+def load_rule_set(path: str | Path) -> RuleSet:
+    """A rule set from its YAML file (praks_lib.project.rule_set_file finds a named one)."""
+    source = Path(path)
+    if not source.is_file():
+        raise RuleSetError([_problem("(file)", f"{source} does not exist",
+                                     "name a rule set under parameters/firewall/ (least-privilege, seed-2020) "
+                                     "or give the path of a rule set YAML file")], str(source))
+    return RuleSet.from_yaml(source)

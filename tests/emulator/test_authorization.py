@@ -9,8 +9,8 @@ from azure.mgmt.authorization.models import RoleAssignmentCreateParameters
 from azure.mgmt.msi import ManagedServiceIdentityClient
 from azure.mgmt.msi.models import Identity
 
-from praks_lib.emulator.providers import authorization, msi
 from praks_lib.emulator.platform.router import compile_template
+from praks_lib.emulator.providers import authorization, msi
 
 SUB = "/subscriptions/00000000-0000-0000-0000-000000000000"
 RG = SUB + "/resourceGroups/rg"

@@ -8,9 +8,19 @@ from datetime import datetime, timezone
 import pytest
 from azure.mgmt.monitor.models import LogSettings
 from azure.monitor.query import LogsQueryClient, LogsQueryStatus
-from monitoring_world import (AKS_NODE, INGRESS_VM, build_networks, build_world, classic_rules,
-                              create_workspace, diagnose, firewall_id, group_id, put_firewall,
-                              put_route_table)
+from monitoring_world import (
+    AKS_NODE,
+    INGRESS_VM,
+    build_networks,
+    build_world,
+    classic_rules,
+    create_workspace,
+    diagnose,
+    firewall_id,
+    group_id,
+    put_firewall,
+    put_route_table,
+)
 
 from praks_lib.emulator import Emulator
 from praks_lib.emulator.world.dataplane import DataPlaneError, send

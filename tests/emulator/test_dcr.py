@@ -7,14 +7,20 @@ import pytest
 from aks_world import build_world
 from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 from azure.mgmt.containerservice.models import ManagedClusterAddonProfile
-from azure.mgmt.monitor.models import (DataCollectionRuleAssociationProxyOnlyResource, DataCollectionRuleDataSources,
-                                       DataCollectionRuleDestinations, DataCollectionRuleResource, DataFlow,
-                                       ExtensionDataSource, LogAnalyticsDestination)
+from azure.mgmt.monitor.models import (
+    DataCollectionRuleAssociationProxyOnlyResource,
+    DataCollectionRuleDataSources,
+    DataCollectionRuleDestinations,
+    DataCollectionRuleResource,
+    DataFlow,
+    ExtensionDataSource,
+    LogAnalyticsDestination,
+)
 from monitoring_world import clients as world_clients
 from monitoring_world import create_workspace, group_id, workspace_resource_id
 
-from praks_lib.deploy.converge import wait_for
 from praks_lib.deploy.cluster import ensure_private_cluster
+from praks_lib.deploy.converge import wait_for
 from praks_lib.deploy.monitoring import cluster_workspace_customer_id, ensure_log_analytics, workspace_id
 
 STREAM = "Microsoft-ContainerInsights-Group-Default"

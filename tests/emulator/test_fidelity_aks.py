@@ -2,8 +2,12 @@
 recorded `az aks create --enable-private-cluster` / `az aks command invoke` traffic."""
 import pytest
 from aks_world import build_world, cluster_body
-from azure.mgmt.containerservice.models import (CredentialResults, ManagedCluster, OutboundEnvironmentEndpoint,
-                                                RunCommandResult)
+from azure.mgmt.containerservice.models import (
+    CredentialResults,
+    ManagedCluster,
+    OutboundEnvironmentEndpoint,
+    RunCommandResult,
+)
 from emulator_shapes import load_example, shape_differences
 
 from praks_lib.deploy.cluster import ensure_private_cluster

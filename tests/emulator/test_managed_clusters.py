@@ -9,7 +9,7 @@ from azure.mgmt.network.models import NetworkInterface, NetworkInterfaceIPConfig
 
 from praks_lib.deploy.cluster import aks_subnet_id, ensure_private_cluster
 from praks_lib.deploy.identity import NETWORK_CONTRIBUTOR, identity_id
-from praks_lib.stage import StageError
+from praks_lib.errors import StageError
 
 AKS_SUBNET = ipaddress.ip_network("10.0.5.0/24")
 

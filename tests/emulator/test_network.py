@@ -4,7 +4,6 @@ import pytest
 from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 from azure.mgmt.network import models as m
 
-
 SUB = "/subscriptions/00000000-0000-0000-0000-000000000000"
 
 

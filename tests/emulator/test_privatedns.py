@@ -5,10 +5,10 @@ from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 from azure.mgmt.privatedns import PrivateDnsManagementClient
 from azure.mgmt.privatedns.models import ARecord, PrivateZone, RecordSet, SubResource, VirtualNetworkLink
 
-from praks_lib.emulator.world import azure_dns
 from praks_lib.emulator.platform.arm import ArmError, ResourceId
-from praks_lib.emulator.providers import privatedns
 from praks_lib.emulator.platform.router import Call, Request
+from praks_lib.emulator.providers import privatedns
+from praks_lib.emulator.world import azure_dns
 from praks_lib.firewall import resolve as public_resolve
 
 SUB = "/subscriptions/00000000-0000-0000-0000-000000000000"

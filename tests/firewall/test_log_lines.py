@@ -3,8 +3,7 @@ from datetime import datetime, timezone
 
 from firewall_builders import app_rule, net, net_rule, rule_set
 
-from praks_lib.firewall import (DENIED_HTTP_BODY, DENIED_HTTP_STATUS, TABLE_COLUMNS, Flow, evaluate, log_rows,
-                                resolve)
+from praks_lib.firewall import DENIED_HTTP_BODY, DENIED_HTTP_STATUS, TABLE_COLUMNS, Flow, evaluate, log_rows, resolve
 
 RESOURCE = "/subscriptions/SUB/resourceGroups/dzpraks1_networks/providers/Microsoft.Network/azureFirewalls/dzpraks1"
 NOW = datetime(2025, 11, 6, 12, 0, tzinfo=timezone.utc)

@@ -1,16 +1,18 @@
 """Preflight against the AKS egress catalog, and lint of the two shipped rule sets."""
 import pytest
 
-from praks_lib.firewall import lint, load_rule_set, preflight, required_flows
+from praks_lib.firewall import lint, load_rule_set, required_flows
 from praks_lib.params import load_deployment
+from praks_lib.project import rule_set_file
+from praks_lib.whatif import preflight_table as preflight
 
 DEPLOYMENT = load_deployment(check_plan=False)  # private cluster with Container insights, westeurope
-LEAST = load_rule_set("least-privilege")
+LEAST = load_rule_set(rule_set_file("least-privilege"))
 
 
 @pytest.mark.parametrize("name", ["least-privilege", "seed-2020"])
 def test_preflight_passes_on_both_shipped_rule_sets(name):
-    table = preflight(load_rule_set(name), DEPLOYMENT)
+    table = preflight(load_rule_set(rule_set_file(name)), DEPLOYMENT)
     assert (table["action"] == "Allow").all(), table[table["action"] != "Allow"]
     assert set(table["needed_for"]) == {"core", "monitoring"}
     assert (table["rule_to_add"] == "").all()
@@ -39,23 +41,23 @@ def test_removing_a_required_rule_is_named_with_the_rule_to_add(collection, rule
 
 def test_public_cluster_without_konnectivity_needs_tunnel_ports():
     public = load_deployment(overrides={"aks": {"private_cluster": False}}, check_plan=False)
-    flows = {(f.flow.protocol, f.flow.port, f.requirement) for f in required_flows(public, konnectivity=False)}
+    flows = {(f.flow.protocol, f.flow.port, f.requirement) for f in required_flows(public.cluster_shape, konnectivity=False)}
     assert {("UDP", 1194, "AzureCloud.westeurope"), ("TCP", 9000, "AzureCloud.westeurope")} <= flows
     assert any(r.startswith("*.hcp.westeurope.azmk8s.io") for _, _, r in flows)
-    private = {f.flow.port for f in required_flows(DEPLOYMENT, konnectivity=False)}
+    private = {f.flow.port for f in required_flows(DEPLOYMENT.cluster_shape, konnectivity=False)}
     assert not {1194, 9000} & private
 
 
 def test_optional_policy_and_ubuntu_flows():
-    names = {f.requirement for f in required_flows(DEPLOYMENT, azure_policy=True, ubuntu_updates=True)}
+    names = {f.requirement for f in required_flows(DEPLOYMENT.cluster_shape, azure_policy=True, ubuntu_updates=True)}
     assert {"data.policy.core.windows.net", "store.policy.core.windows.net", "security.ubuntu.com",
             "snapshot.ubuntu.com"} <= names
-    table = preflight(load_rule_set("seed-2020"), DEPLOYMENT, ubuntu_updates=True)
+    table = preflight(load_rule_set(rule_set_file("seed-2020")), DEPLOYMENT, ubuntu_updates=True)
     assert list(table.loc[table["action"] == "Deny", "requirement"]) == ["snapshot.ubuntu.com"]
 
 
 def _codes(findings):
-    return {(f.code, f.collection, f.rule) for f in findings}
+    return {(f.code, *f.field.split("/", 1)) for f in findings}
 
 
 def test_lint_least_privilege_is_clean():
@@ -63,16 +65,16 @@ def test_lint_least_privilege_is_clean():
 
 
 def test_lint_seed_2020_shows_why_it_is_weaker():
-    findings = lint(load_rule_set("seed-2020"))
+    findings = lint(load_rule_set(rule_set_file("seed-2020")))
     codes = _codes(findings)
     assert ("broad-network-rule", "servicetags", "allow service tags") in codes
     assert ("source-any", "aksfwar", "fqdn") in codes
     assert ("destination-any", "dns", "allow network") in codes
     assert ("not-needed-private-cluster", "servicetags", "allow service tags") in codes
     assert ("decided-by-network-rule", "aksfwar", "fqdn") in codes
-    assert all(f.why and f.fix for f in findings)
+    assert all(f.message and f.fix for f in findings)
     broad = next(f for f in findings if f.code == "broad-network-rule")
-    assert broad.severity == "error" and "bypasses FQDN filtering" in broad.why
+    assert broad.severity == "error" and "bypasses FQDN filtering" in broad.message
 
 
 def test_lint_fqdn_network_rule_without_dns_proxy():
@@ -92,4 +94,4 @@ def test_lint_reports_invalid_priority_instead_of_raising():
     data = LEAST.to_yaml_dict()
     data["network_rule_collections"][0]["priority"] = 50
     findings = lint(data)
-    assert [(f.severity, f.code, f.collection) for f in findings] == [("error", "priority-out-of-range", "aks-network")]
+    assert [(f.severity, f.code, f.field) for f in findings] == [("error", "priority-out-of-range", "aks-network")]

@@ -59,7 +59,7 @@ def test_order_3_classic_collections_in_ascending_priority():
 @pytest.mark.parametrize("priority", [50, 99, 65001])
 def test_order_3_priority_range_100_to_65000(priority):
     from praks_lib.firewall import RuleSetError
-    with pytest.raises(RuleSetError, match=r"c: priority: .* 100 to 65000"):
+    with pytest.raises(RuleSetError, match=r"c.priority: .* 100 to 65000"):
         rule_set(application=[net("c", priority, "Allow", app_rule("a", ["x.com"]))])
 
 
@@ -196,7 +196,7 @@ def test_matching_network_destination_fqdn_needs_dns_proxy_and_matches_resolved_
 def test_matching_network_destination_fqdns_have_no_wildcards():
     from praks_lib.firewall import RuleSetError
     rule = net_rule("r", destinations=(), ports=["443"], fqdns=["*.ubuntu.com"])
-    with pytest.raises(RuleSetError, match=r"c/r: destination_fqdns: .*cannot have wildcards"):
+    with pytest.raises(RuleSetError, match=r"c/r.destination_fqdns: .*cannot have wildcards"):
         rule_set(dns_proxy=True, network=[net("c", 100, "Allow", rule)])
 
 
@@ -230,7 +230,7 @@ def test_matching_application_target_fqdn_wildcards(pattern, host, expected):
 
 def test_matching_application_suffix_wildcard_www_contoso_star_not_supported():
     from praks_lib.firewall import RuleSetError
-    with pytest.raises(RuleSetError, match=r"c/r: target_fqdns: 'www.contoso.\*'"):
+    with pytest.raises(RuleSetError, match=r"c/r.target_fqdns: 'www.contoso.\*'"):
         rule_set(application=[net("c", 100, "Allow", app_rule("r", ["www.contoso.*"]))])
 
 
@@ -252,5 +252,5 @@ def test_matching_fqdn_tags_only_in_application_rules():
     from praks_lib.firewall import RuleSetError
     rule = net_rule("r", ["*"], ["443"])
     rule["fqdn_tags"] = ["AzureKubernetesService"]
-    with pytest.raises(RuleSetError, match=r"c/r: fqdn_tags: unknown field"):
+    with pytest.raises(RuleSetError, match=r"c/r.fqdn_tags: unknown field"):
         rule_set(network=[net("c", 100, "Allow", rule)])

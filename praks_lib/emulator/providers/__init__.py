@@ -2,19 +2,18 @@
 each exposing ``routes``. A new provider is one module plus one line in ``PROVIDERS``."""
 
 from praks_lib.emulator.platform import arm
-from praks_lib.emulator.providers import resources
-from praks_lib.emulator.providers.network import public_ips
-from praks_lib.emulator.providers.network import vnets
-from praks_lib.emulator.providers import loganalytics_query, operationalinsights
-from praks_lib.emulator.providers.insights import diagnostic_settings
-from praks_lib.emulator.providers.network import firewalls
-from praks_lib.emulator.providers.network import interfaces
-from praks_lib.emulator.providers.network import route_tables
-from praks_lib.emulator.providers import authorization, msi, privatedns
-from praks_lib.emulator.providers import compute
+from praks_lib.emulator.providers import (
+    authorization,
+    compute,
+    loganalytics_query,
+    msi,
+    operationalinsights,
+    privatedns,
+    resources,
+)
 from praks_lib.emulator.providers.containerservice import clusters
-from praks_lib.emulator.providers.network import load_balancers
-from praks_lib.emulator.providers.insights import data_collection
+from praks_lib.emulator.providers.insights import data_collection, diagnostic_settings
+from praks_lib.emulator.providers.network import firewalls, interfaces, load_balancers, public_ips, route_tables, vnets
 
 PROVIDERS = [
     resources.routes,

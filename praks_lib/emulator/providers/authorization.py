@@ -28,8 +28,8 @@ from typing import Iterable
 
 from praks_lib.emulator.platform import arm
 from praks_lib.emulator.platform.arm import ArmError, ResourceId, bad_request
-from praks_lib.emulator.providers.msi import TENANT_ID, principal_exists
 from praks_lib.emulator.platform.router import Call, Response
+from praks_lib.emulator.providers.msi import TENANT_ID, principal_exists
 
 ASSIGNMENT_TYPE = "Microsoft.Authorization/roleAssignments"
 DEFINITION_TYPE = "Microsoft.Authorization/roleDefinitions"

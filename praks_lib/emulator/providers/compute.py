@@ -28,8 +28,8 @@ from http import HTTPStatus
 
 from praks_lib.emulator.platform import arm
 from praks_lib.emulator.platform.arm import ArmError, ResourceId, ResourceType, bad_request, stable_uuid
-from praks_lib.emulator.world.network_state import NIC_TYPE
 from praks_lib.emulator.platform.router import Call, Response
+from praks_lib.emulator.world.network_state import NIC_TYPE
 
 VM_TYPE = "Microsoft.Compute/virtualMachines"
 DISK_TYPE = "Microsoft.Compute/disks"

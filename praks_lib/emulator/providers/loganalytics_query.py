@@ -13,9 +13,9 @@ from __future__ import annotations
 import uuid
 from http import HTTPStatus
 
-from praks_lib.emulator.world.logs import LogQueryError
-from praks_lib.emulator.providers.operationalinsights import log_store, workspace_by_reference
 from praks_lib.emulator.platform.router import Call, Response, Routes
+from praks_lib.emulator.providers.operationalinsights import log_store, workspace_by_reference
+from praks_lib.emulator.world.logs import LogQueryError
 
 LOG_ANALYTICS_HOST = "api.loganalytics.io"
 QUERY = "/v1/workspaces/{workspaceId}/query"

@@ -20,8 +20,8 @@ from pathlib import Path
 
 from praks_lib.emulator.platform import arm
 from praks_lib.emulator.platform.arm import ResourceType, stable_uuid
-from praks_lib.emulator.world.logs import LogStore
 from praks_lib.emulator.platform.store import Transaction
+from praks_lib.emulator.world.logs import LogStore
 
 WORKSPACE_TYPE = "Microsoft.OperationalInsights/workspaces"
 DEFAULT_SKU = "PerGB2018"

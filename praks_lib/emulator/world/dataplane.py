@@ -33,15 +33,15 @@ from typing import Any
 
 from azure.mgmt.network.models import AzureFirewall, FirewallPolicyRuleCollectionGroup
 
-from praks_lib.emulator.world import network_state
+from praks_lib.azure.routing import EffectiveRoute, next_hop
 from praks_lib.emulator.platform.arm import ResourceId
-from praks_lib.emulator.world.logs import LogStore
+from praks_lib.emulator.platform.store import Transaction
 from praks_lib.emulator.providers.insights.diagnostic_settings import LogDestination, log_destinations
 from praks_lib.emulator.providers.operationalinsights import log_store
-from praks_lib.emulator.platform.store import Transaction
+from praks_lib.emulator.world import network_state
+from praks_lib.emulator.world.logs import LogStore
 from praks_lib.firewall import Flow, RuleSet, Verdict, evaluate, log_rows, resolve
 from praks_lib.firewall.addresses import is_ipv4
-from praks_lib.azure.routing import EffectiveRoute, next_hop
 
 POLICY_GROUP_TYPE = "Microsoft.Network/firewallPolicies/ruleCollectionGroups"
 

@@ -17,10 +17,10 @@ from __future__ import annotations
 import ipaddress
 from typing import Iterable, NamedTuple
 
+from praks_lib.azure.routing import EffectiveRoute, effective_routes
 from praks_lib.emulator.platform import arm
 from praks_lib.emulator.platform.arm import ResourceId
 from praks_lib.emulator.platform.store import Transaction
-from praks_lib.azure.routing import EffectiveRoute, effective_routes
 
 VNET_TYPE = "Microsoft.Network/virtualNetworks"
 SUBNET_TYPE = "Microsoft.Network/virtualNetworks/subnets"

@@ -26,11 +26,9 @@ import shlex
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from praks_lib.emulator.world import dataplane
-from praks_lib.emulator.world import azure_dns
-from praks_lib.emulator.world import network_state
-from praks_lib.emulator.world.kubernetes.shell import NOT_EMULATED, Result, curl
 from praks_lib.emulator.platform.store import Transaction
+from praks_lib.emulator.world import azure_dns, dataplane, network_state
+from praks_lib.emulator.world.kubernetes.shell import NOT_EMULATED, Result, curl
 from praks_lib.firewall import resolve as public_resolve
 from praks_lib.firewall.addresses import is_ipv4
 

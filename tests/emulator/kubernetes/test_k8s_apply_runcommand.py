@@ -4,10 +4,9 @@ import io
 import zipfile
 
 import pytest
-from conftest import NOW, make_cluster
 
-from praks_lib.emulator.world.kubernetes import ContextError, unpack_context
-from praks_lib.emulator.world.kubernetes import invoke
+from conftest import NOW, make_cluster
+from praks_lib.emulator.world.kubernetes import ContextError, invoke, unpack_context
 from praks_lib.firewall import DENIED_HTTP_BODY
 from praks_lib.firewall import resolve as public_resolve
 

@@ -2,8 +2,8 @@
 import ipaddress
 
 import pytest
-from conftest import CREATED, make_cluster
 
+from conftest import CREATED, make_cluster
 from praks_lib.emulator.world.kubernetes import ClusterState, system_workload
 from praks_lib.emulator.world.kubernetes.workload import CURRENT, WALKTHROUGH
 

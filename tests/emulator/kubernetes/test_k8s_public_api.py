@@ -1,8 +1,8 @@
 """The kubernetes package's public helpers for the providers: add-on workloads on an existing cluster,
 node addresses the provider reserved, and the curl that pods and VMs share."""
 import pytest
-from conftest import NOW, FakeDataPlane, make_cluster
 
+from conftest import NOW, FakeDataPlane, make_cluster
 from praks_lib.emulator.world.kubernetes import disable_addon, enable_addon
 from praks_lib.emulator.world.kubernetes.shell import Result, curl
 

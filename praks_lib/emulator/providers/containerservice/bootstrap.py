@@ -6,18 +6,15 @@ judged by the firewall and logged (:func:`praks_lib.emulator.dataplane.send`). I
 reached the create fails with ``OutboundConnFailVMExtensionError`` (CSE exit status 50); if the node
 cannot resolve the API server's private name, ``K8SAPIServerDNSLookupFailVMExtensionError`` (52).
 
-The flows come from the runbook's egress catalog (:func:`praks_lib.firewall.required_flows`), so the
-emulator and the what-if preflight agree on what AKS needs.
+The flows come from the shared egress catalog (:func:`praks_lib.firewall.required_flows`), so the
+emulator and the runbook's what-if preflight agree on what AKS needs.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from types import SimpleNamespace
 
-from praks_lib.emulator.world import dataplane
-from praks_lib.emulator.world import azure_dns
-from praks_lib.emulator.world import network_state
-from praks_lib.firewall import required_flows
+from praks_lib.emulator.world import azure_dns, dataplane, network_state
+from praks_lib.firewall import ClusterShape, required_flows
 
 OUTBOUND_FAILED = ("Unable to establish outbound connection from agents, please see "
                    "https://aka.ms/aks-required-ports-and-addresses for more information. (exit status 50)")
@@ -38,11 +35,8 @@ class Failure:
 def catalog(*, name: str, location: str, subnet_prefix: str, private: bool, dns_prefix: str,
             monitoring: bool) -> list:
     """The catalog's required flows for a cluster of this shape (``RequiredFlow`` items)."""
-    shape = SimpleNamespace(
-        name=name, location=location.replace(" ", "").lower(),
-        network=SimpleNamespace(spoke=SimpleNamespace(aks_subnet=SimpleNamespace(prefix=subnet_prefix))),
-        aks=SimpleNamespace(private_cluster=private, dns_prefix=dns_prefix),
-        monitoring=SimpleNamespace(enable_container_insights=monitoring))
+    shape = ClusterShape(name=name, location=location, node_subnet=subnet_prefix, private=private,
+                         dns_prefix=dns_prefix, container_insights=monitoring)
     return required_flows(shape)
 
 

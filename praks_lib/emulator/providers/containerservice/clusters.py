@@ -34,18 +34,14 @@ import copy
 from http import HTTPStatus
 
 from praks_lib.emulator.platform import arm
-from praks_lib.emulator.providers.containerservice import bootstrap
-from praks_lib.emulator.providers.containerservice import container_insights
-from praks_lib.emulator.providers.containerservice import kube
-from praks_lib.emulator.providers.containerservice import node_group
-from praks_lib.emulator.providers.containerservice import validation
 from praks_lib.emulator.platform.arm import ArmError, ResourceId, ResourceType, bad_request, stable_uuid
 from praks_lib.emulator.platform.faults import take_operation_fault
+from praks_lib.emulator.platform.router import Call, Response
+from praks_lib.emulator.providers import msi
+from praks_lib.emulator.providers.containerservice import bootstrap, container_insights, kube, node_group, validation
+from praks_lib.emulator.providers.insights import data_collection
 from praks_lib.emulator.world.kubernetes import ContextError, disable_addon, enable_addon
 from praks_lib.emulator.world.network_state import addresses_in_use
-from praks_lib.emulator.providers import msi
-from praks_lib.emulator.providers.insights import data_collection
-from praks_lib.emulator.platform.router import Call, Response
 
 CLUSTER_TYPE = "Microsoft.ContainerService/managedClusters"
 CLUSTER = ("/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/"

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import json
 
-from praks_lib.emulator.world.kubernetes import ClusterState
-from praks_lib.emulator.world.kubernetes.objects import stable_uid
 from praks_lib.emulator.providers.insights.data_collection import log_analytics_destinations
 from praks_lib.emulator.providers.operationalinsights import log_store, workspace_by_reference
+from praks_lib.emulator.world.kubernetes import ClusterState
+from praks_lib.emulator.world.kubernetes.objects import stable_uid
 
 CONTAINER_STATE = {"Running": "running", "Succeeded": "terminated", "Failed": "terminated", "Pending": "waiting"}
 ADDON = "omsagent"

@@ -22,16 +22,13 @@ from __future__ import annotations
 import ipaddress
 from datetime import datetime, timedelta, timezone
 
-from praks_lib.emulator.world import dataplane
-from praks_lib.emulator.world import azure_dns
-from praks_lib.emulator.world import network_state
+from praks_lib.emulator.platform.router import Call
 from praks_lib.emulator.providers.containerservice import service_load_balancers
 from praks_lib.emulator.providers.containerservice.bootstrap import vnet_of
-from praks_lib.emulator.world.kubernetes import ClusterState, new_cluster, unpack_context
-from praks_lib.emulator.world.kubernetes import invoke
-from praks_lib.emulator.world.kubernetes.cluster import MAX_PODS
 from praks_lib.emulator.providers.network.interfaces import frontend_addresses
-from praks_lib.emulator.platform.router import Call
+from praks_lib.emulator.world import azure_dns, dataplane, network_state
+from praks_lib.emulator.world.kubernetes import ClusterState, invoke, new_cluster, unpack_context
+from praks_lib.emulator.world.kubernetes.cluster import MAX_PODS
 
 STATE_TYPE = "Microsoft.ContainerService/managedClusters/kubernetesState"
 PROVISIONED = datetime(2025, 1, 1, 0, 6, tzinfo=timezone.utc)

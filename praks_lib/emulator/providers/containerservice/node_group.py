@@ -21,12 +21,12 @@ from __future__ import annotations
 import hashlib
 
 from praks_lib.emulator.platform import arm
-from praks_lib.emulator.world import network_state
 from praks_lib.emulator.platform.arm import ResourceId, stable_uuid
-from praks_lib.emulator.world.network_state import IpConfigurationLink
+from praks_lib.emulator.platform.router import Call
 from praks_lib.emulator.providers import msi, privatedns
 from praks_lib.emulator.providers.resources import GROUP_TYPE
-from praks_lib.emulator.platform.router import Call
+from praks_lib.emulator.world import network_state
+from praks_lib.emulator.world.network_state import IpConfigurationLink
 
 VMSS_TYPE = "Microsoft.Compute/virtualMachineScaleSets"
 PRIVATE_ENDPOINT_TYPE = "Microsoft.Network/privateEndpoints"

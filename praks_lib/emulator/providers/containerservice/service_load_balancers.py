@@ -19,11 +19,11 @@ from __future__ import annotations
 
 from praks_lib.emulator.platform import arm
 from praks_lib.emulator.platform.arm import ArmError, ResourceId
+from praks_lib.emulator.platform.router import Call
+from praks_lib.emulator.providers.network.load_balancers import LOAD_BALANCER_TYPE, LOAD_BALANCERS
 from praks_lib.emulator.world.kubernetes import ClusterState
 from praks_lib.emulator.world.kubernetes.objects import Service
 from praks_lib.emulator.world.network_state import NIC_TYPE, PUBLIC_IP_TYPE
-from praks_lib.emulator.providers.network.load_balancers import LOAD_BALANCER_TYPE, LOAD_BALANCERS
-from praks_lib.emulator.platform.router import Call
 
 INTERNAL = "service.beta.kubernetes.io/azure-load-balancer-internal"
 INTERNAL_SUBNET = "service.beta.kubernetes.io/azure-load-balancer-internal-subnet"

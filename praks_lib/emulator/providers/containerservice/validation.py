@@ -10,9 +10,9 @@ import ipaddress
 import re
 
 from praks_lib.emulator.platform import arm
-from praks_lib.emulator.world import network_state
 from praks_lib.emulator.platform.arm import ArmError, bad_request
 from praks_lib.emulator.providers.authorization import missing_cluster_network_permissions
+from praks_lib.emulator.world import network_state
 
 NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?$")
 DNS_PREFIX = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,52}[A-Za-z0-9])?$")

@@ -27,10 +27,10 @@ from typing import Callable
 
 from praks_lib.emulator.platform import arm
 from praks_lib.emulator.platform.arm import ArmError, ResourceId, ResourceType, bad_request, stable_uuid
-from praks_lib.emulator.providers.insights.diagnostic_settings import extension_read_routes, target_of
-from praks_lib.emulator.providers.operationalinsights import WORKSPACE_TYPE
 from praks_lib.emulator.platform.router import Call, Response
 from praks_lib.emulator.platform.store import Transaction
+from praks_lib.emulator.providers.insights.diagnostic_settings import extension_read_routes, target_of
+from praks_lib.emulator.providers.operationalinsights import WORKSPACE_TYPE
 
 RULE_TYPE = "Microsoft.Insights/dataCollectionRules"
 ASSOCIATION_TYPE = "Microsoft.Insights/dataCollectionRuleAssociations"

@@ -22,9 +22,9 @@ from http import HTTPStatus
 
 from praks_lib.emulator.platform import arm
 from praks_lib.emulator.platform.arm import ArmError, ResourceId, bad_request
-from praks_lib.emulator.providers.operationalinsights import WORKSPACE_TYPE
 from praks_lib.emulator.platform.router import Call, Response
 from praks_lib.emulator.platform.store import Transaction
+from praks_lib.emulator.providers.operationalinsights import WORKSPACE_TYPE
 
 SETTING_TYPE = "Microsoft.Insights/diagnosticSettings"
 CATEGORY_TYPE = "Microsoft.Insights/diagnosticSettingsCategories"

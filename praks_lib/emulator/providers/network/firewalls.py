@@ -28,10 +28,10 @@ import json
 from azure.mgmt.network import models as sdk_models
 
 from praks_lib.emulator.platform import arm
-from praks_lib.emulator.world import network_state
 from praks_lib.emulator.platform.arm import ArmError, ResourceId, ResourceType, bad_request
-from praks_lib.emulator.world.network_state import FIREWALL_TYPE
 from praks_lib.emulator.providers.network.interfaces import check_public_ip_free, links_of, require_reference
+from praks_lib.emulator.world import network_state
+from praks_lib.emulator.world.network_state import FIREWALL_TYPE
 from praks_lib.firewall import RuleSet, RuleSetError
 
 POLICY_TYPE = "Microsoft.Network/firewallPolicies"

@@ -22,10 +22,10 @@ import ipaddress
 from http import HTTPStatus
 
 from praks_lib.emulator.platform import arm
-from praks_lib.emulator.world import network_state
 from praks_lib.emulator.platform.arm import ArmError, ResourceId, ResourceType, bad_request, stable_uuid
-from praks_lib.emulator.world.network_state import NIC_TYPE, IpConfigurationLink
 from praks_lib.emulator.platform.router import Call, Response
+from praks_lib.emulator.world import network_state
+from praks_lib.emulator.world.network_state import NIC_TYPE, IpConfigurationLink
 
 IP_CONFIGURATION_TYPE = "Microsoft.Network/networkInterfaces/ipConfigurations"
 LOAD_BALANCER_TYPE = "Microsoft.Network/loadBalancers"

@@ -27,11 +27,11 @@ import copy
 from http import HTTPStatus
 
 from praks_lib.emulator.platform import arm
-from praks_lib.emulator.world import network_state
 from praks_lib.emulator.platform.arm import ResourceId, ResourceType, bad_request, stable_uuid
-from praks_lib.emulator.world.network_state import IpConfigurationLink
-from praks_lib.emulator.providers.network.interfaces import (allocate_private_ip, check_public_ip_free, require_reference)
 from praks_lib.emulator.platform.router import Call, Response
+from praks_lib.emulator.providers.network.interfaces import allocate_private_ip, check_public_ip_free, require_reference
+from praks_lib.emulator.world import network_state
+from praks_lib.emulator.world.network_state import IpConfigurationLink
 
 LOAD_BALANCER_TYPE = "Microsoft.Network/loadBalancers"
 FRONTENDS, POOLS, RULES, PROBES = ("frontendIPConfigurations", "backendAddressPools", "loadBalancingRules",

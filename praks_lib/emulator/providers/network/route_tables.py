@@ -17,10 +17,10 @@ import copy
 import ipaddress
 
 from praks_lib.emulator.platform import arm
-from praks_lib.emulator.world import network_state
 from praks_lib.emulator.platform.arm import ResourceType, bad_request, stable_uuid
-from praks_lib.emulator.world.network_state import ROUTE_TABLE_TYPE, ROUTE_TYPE
 from praks_lib.emulator.providers.network.vnets import parse_prefix
+from praks_lib.emulator.world import network_state
+from praks_lib.emulator.world.network_state import ROUTE_TABLE_TYPE, ROUTE_TYPE
 
 NEXT_HOP_TYPES = ("VirtualNetworkGateway", "VnetLocal", "Internet", "VirtualAppliance", "None")
 

@@ -12,7 +12,19 @@ import ipaddress
 from datetime import datetime, timedelta
 from typing import Iterable
 
-from praks_lib.emulator.world.kubernetes.objects import (ClusterState, ConfigMap, Container, Deployment, Namespace, Node, Pod, Service, ServicePort, stable_suffix, stable_uid)
+from praks_lib.emulator.world.kubernetes.objects import (
+    ClusterState,
+    ConfigMap,
+    Container,
+    Deployment,
+    Namespace,
+    Node,
+    Pod,
+    Service,
+    ServicePort,
+    stable_suffix,
+    stable_uid,
+)
 from praks_lib.emulator.world.kubernetes.workload import SystemWorkload, addon_workload, system_workload
 
 MAX_PODS = 30  # classic Azure CNI default: 30 pod addresses per node, 31 subnet addresses with the node's

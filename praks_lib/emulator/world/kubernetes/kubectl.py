@@ -11,10 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Callable
 
-from praks_lib.emulator.world.kubernetes import cluster
-from praks_lib.emulator.world.kubernetes import lifecycle
-from praks_lib.emulator.world.kubernetes import manifests
-from praks_lib.emulator.world.kubernetes import render
+from praks_lib.emulator.world.kubernetes import cluster, lifecycle, manifests, render
 from praks_lib.emulator.world.kubernetes.errors import KubectlError, not_found
 from praks_lib.emulator.world.kubernetes.network import Network, Resolver
 from praks_lib.emulator.world.kubernetes.objects import ClusterState, Container, Pod

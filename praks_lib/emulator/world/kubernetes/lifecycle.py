@@ -7,7 +7,7 @@ Completed/Error (restartPolicy Never/OnFailure) or CrashLoopBackOff (Always), as
 from __future__ import annotations
 
 from praks_lib.emulator.world.kubernetes.objects import Pod
-from praks_lib.emulator.world.kubernetes.shell import ExecutableNotFound, PodShell, PROGRAMS
+from praks_lib.emulator.world.kubernetes.shell import PROGRAMS, ExecutableNotFound, PodShell
 
 # What containerd reports when the command does not exist in the image.
 START_ERROR = ("failed to create containerd task: failed to create shim task: OCI runtime create failed: "

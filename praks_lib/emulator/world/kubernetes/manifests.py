@@ -15,7 +15,15 @@ import yaml
 
 from praks_lib.emulator.world.kubernetes import cluster
 from praks_lib.emulator.world.kubernetes.errors import KubectlError
-from praks_lib.emulator.world.kubernetes.objects import (ClusterState, ConfigMap, Deployment, Pod, Service, ServicePort, stable_uid)
+from praks_lib.emulator.world.kubernetes.objects import (
+    ClusterState,
+    ConfigMap,
+    Deployment,
+    Pod,
+    Service,
+    ServicePort,
+    stable_uid,
+)
 
 SUPPORTED = {("v1", "Pod"), ("v1", "Service"), ("v1", "Namespace"), ("v1", "ConfigMap"), ("apps/v1", "Deployment")}
 # kind → (kubectl's resource/group name in messages, plural for NotFound errors)

@@ -7,7 +7,15 @@ from typing import Any
 
 import yaml
 
-from praks_lib.emulator.world.kubernetes.objects import (ClusterState, ConfigMap, Deployment, Namespace, Node, Pod, Service)
+from praks_lib.emulator.world.kubernetes.objects import (
+    ClusterState,
+    ConfigMap,
+    Deployment,
+    Namespace,
+    Node,
+    Pod,
+    Service,
+)
 
 # kubectl's tabwriter: minwidth 6, padding 3, blanks; the last column is not padded.
 _MIN_WIDTH, _PADDING = 6, 3

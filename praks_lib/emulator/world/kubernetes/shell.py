@@ -12,8 +12,8 @@ import ipaddress
 import shlex
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Callable
 from email.utils import format_datetime
+from typing import Callable
 from urllib.parse import urlsplit
 
 from praks_lib.emulator.world.kubernetes import network as net
