@@ -86,9 +86,10 @@ DeploymentName = Annotated[str, _matching(r"[a-z0-9]{5,8}", "use 5 to 8 lowercas
 SubscriptionId = Annotated[str, _matching(r"[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}",
                                           "a subscription id is a GUID such as 00000000-0000-0000-0000-000000000000 "
                                           "(az account show --query id -o tsv)")]
-KubernetesVersion = Annotated[str, _matching(r"\d+\.\d+(\.\d+)?",
-                                             "use a Kubernetes version such as 1.33 or 1.33.2 "
-                                             "(az aks get-versions -l <location> -o table)")]
+KubernetesVersion = Annotated[str, _matching(r"(\d+\.\d+(\.\d+)?)?",
+                                             "leave it empty for Azure's default, or give a version such as 1.36 "
+                                             "or 1.36.2 (az aks get-versions -l <location> -o table)")]
+VmSize = Annotated[str, _matching(r"\S+", "give an Azure VM size such as Standard_D2s_v5 (az vm list-sizes -l <location>)")]
 NodePoolName = Annotated[str, _matching(r"[a-z][a-z0-9]{0,11}",
                                         "a Linux node pool name is 1 to 12 lowercase letters or digits, "
                                         "starting with a letter")]
@@ -178,7 +179,7 @@ class Route(StrictModel):
 class NodePool(StrictModel):
     name: NodePoolName = "nodepool1"
     count: int = Field(3, ge=1, le=1000)
-    vm_size: str = "Standard_D2s_v5"
+    vm_size: VmSize = "Standard_D2s_v5"
     os_sku: Literal["Ubuntu", "AzureLinux"] = "Ubuntu"
 
 
@@ -190,14 +191,17 @@ class Identity(StrictModel):
 class Aks(StrictModel):
     name: str = ""  # KUBE_NAME; default: the deployment name
     dns_prefix: str = ""  # default: the cluster name
-    kubernetes_version: KubernetesVersion = "1.33"
+    # Empty: Azure's default for new clusters on the day of deployment (az aks get-versions, isDefault),
+    # as the walkthrough asked for it. A pinned version is checked against AKS's calendar in 00_plan.
+    kubernetes_version: KubernetesVersion = ""
     # The walkthrough's Azure CNI. kubenet is refused (it retires on 2028-03-31).
     network_plugin: Literal["azure"] = "azure"
     network_plugin_mode: Literal["overlay"] | None = None
     pod_cidr: Cidr | None = None  # only with network_plugin_mode: overlay
     service_cidr: Cidr = "10.2.0.0/24"
     dns_service_ip: Address = "10.2.0.10"
-    outbound_type: Literal["userDefinedRouting", "loadBalancer", "managedNATGateway", "userAssignedNATGateway"] = (
+    outbound_type: Literal["userDefinedRouting", "loadBalancer", "managedNATGateway", "userAssignedNATGateway",
+                           "none"] = (
         "userDefinedRouting"
     )
     load_balancer_sku: Literal["standard"] = "standard"
@@ -235,7 +239,7 @@ class Monitoring(StrictModel):
 
 class Jumpbox(StrictModel):
     name: VmName = "jumpbox"
-    vm_size: str = "Standard_B2s"
+    vm_size: VmSize = "Standard_B2s"
     admin_username: LinuxUserName = "azureuser"
     ssh_public_key: str | None = None  # None: sign in through run command only, no key stored
 

@@ -12,6 +12,7 @@ module's name.
 """
 from __future__ import annotations
 
+import copy
 import difflib
 from pathlib import Path
 from typing import Any
@@ -24,8 +25,8 @@ from praks_lib.errors import Finding, ParameterError
 from praks_lib.plan import check_plan as plan_findings
 from praks_lib.project import default_parameters
 
-__all__ = ["TAG_KEY", "Deployment", "ParameterError", "deep_merge", "load_deployment", "problems_from",
-           "read_parameter_file"]
+__all__ = ["TAG_KEY", "Deployment", "ParameterError", "check_parameters", "deep_merge", "load_deployment",
+           "problems_from", "read_parameter_file"]
 
 MAX_DEPTH = 32  # no parameter block nests deeper than a few levels; deeper YAML is a mistake or an attack
 
@@ -155,23 +156,64 @@ def read_parameter_file(source: Path) -> dict[str, Any]:
     return raw
 
 
+def _without(data: dict[str, Any], loc: tuple[Any, ...]) -> None:
+    """Drop the value at a pydantic error location (the whole list for an item of a list)."""
+    keys = [part for part in loc if isinstance(part, str)]
+    node: Any = data
+    for key in keys[:-1]:
+        if not isinstance(node.get(key), dict):
+            node.pop(key, None)
+            return
+        node = node[key]
+    if keys and isinstance(node, dict):
+        node.pop(keys[-1], None)
+
+
+def _related(field: str, bad: set[str]) -> bool:
+    return any(field == b or field.startswith(f"{b}.") or b.startswith(f"{field}.") for b in bad)
+
+
+def check_parameters(data: dict[str, Any], source_dir: Path | None = None) -> tuple[Deployment | None, list[Finding]]:
+    """Every finding about raw parameters at once: each value that does not parse, and the address plan's
+    findings for everything else (bad values are checked as their defaults meanwhile, so one typo does
+    not hide the rest). The Deployment is None while any value does not parse."""
+    context = {"source_dir": source_dir}
+    try:
+        deployment = Deployment.model_validate(data, context=context)
+    except ValidationError as exc:
+        problems = problems_from(exc)
+        trimmed = copy.deepcopy(data)
+        for item in exc.errors():
+            _without(trimmed, item["loc"])
+        try:
+            partial = Deployment.model_validate(trimmed, context=context)
+        except ValidationError:
+            return None, problems
+        bad = {p.field for p in problems}
+        return None, problems + [f for f in plan_findings(partial) if not _related(f.field, bad)]
+    return deployment, plan_findings(deployment)
+
+
 def load_deployment(path: str | Path | None = None, overrides: dict[str, Any] | None = None,
                     check_plan: bool = True) -> Deployment:
     """Load a parameter file (default: the project's parameters/default.yaml), apply overrides, check it.
 
-    Raises ParameterError listing every problem with the values and, once every value parses,
-    every error-severity finding of the address plan (praks_lib.plan), so nothing is deployed from
-    a plan Azure would reject. Warnings are left to praks_lib.plan.check_plan's callers to show.
+    Raises ParameterError listing every problem with the values and every error-severity finding of
+    the address plan (praks_lib.plan), so nothing is deployed from a plan Azure would reject. Warnings
+    are left to praks_lib.plan.check_plan's callers to show.
     """
     source = Path(path) if path else default_parameters()
     data = deep_merge(read_parameter_file(source), overrides or {})
-    try:
-        deployment = Deployment.model_validate(data, context={"source_dir": source.resolve().parent})
-    except ValidationError as exc:
-        raise ParameterError(problems_from(exc), str(source)) from None
-    if check_plan:
-        errors = [f for f in plan_findings(deployment) if f.severity == "error"]
-        if errors:
-            raise ParameterError([Finding("error", f.code, f.field, f"{f.code}: {f.message}", f.fix)
-                                  for f in errors], str(source))
+    source_dir = source.resolve().parent
+    if not check_plan:
+        try:
+            return Deployment.model_validate(data, context={"source_dir": source_dir})
+        except ValidationError as exc:
+            raise ParameterError(problems_from(exc), str(source)) from None
+    deployment, findings = check_parameters(data, source_dir)
+    errors = [f if f.code == "PraksInvalidParameter" else Finding("error", f.code, f.field, f"{f.code}: {f.message}",
+                                                                  f.fix)
+              for f in findings if f.severity == "error"]
+    if errors or deployment is None:
+        raise ParameterError(errors, str(source))
     return deployment

@@ -15,44 +15,40 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 from ipaddress import IPv4Address, IPv4Network
 from typing import TYPE_CHECKING
+from urllib.parse import urlparse
 
+from praks_lib.azure import clock, facts, kubernetes_versions, ssh_keys, vm_sizes
+from praks_lib.azure.ids import resource_id
+from praks_lib.azure.messages import azure_error
 from praks_lib.deployment import Deployment, Subnet, VirtualNetwork
 from praks_lib.errors import Finding, RuleSetError, by_severity
-from praks_lib.firewall import load_rule_set
+from praks_lib.firewall import Flow, evaluate, load_rule_set
+from praks_lib.firewall.addresses import parse_address
 
 if TYPE_CHECKING:
     import pandas
 
 
+_NETWORK, _AKS = facts.load("network"), facts.load("aks")
+_PROFILE = _AKS["network_profile"]
 # AKS refuses these for the service, pod and cluster virtual network ranges.
-AKS_RESERVED_RANGES = tuple(IPv4Network(r) for r in ("169.254.0.0/16", "172.30.0.0/16", "172.31.0.0/16",
-                                                      "192.0.2.0/24"))
+AKS_RESERVED_RANGES = tuple(IPv4Network(r) for r in _PROFILE["reserved_ranges"])
 # Where private address plans live: RFC 1918 and the shared address space (RFC 6598).
-PRIVATE_RANGES = tuple(IPv4Network(r) for r in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10"))
-AZURE_RESERVED_PER_SUBNET = 5  # network, gateway, two DNS, broadcast
-AZURE_SMALLEST_SUBNET = 29
-FIREWALL_SUBNET_NAME = "AzureFirewallSubnet"
-FIREWALL_SUBNET_LARGEST_PREFIX = 26
+PRIVATE_RANGES = tuple(IPv4Network(r) for r in _NETWORK["private_ranges"])
+AZURE_RESERVED_PER_SUBNET = _NETWORK["subnet"]["reserved_addresses"]
+AZURE_SMALLEST_SUBNET = _NETWORK["subnet"]["smallest_prefix"]
+FIREWALL_SUBNET_NAME = _NETWORK["firewall"]["subnet_name"]
+FIREWALL_SUBNET_LARGEST_PREFIX = _NETWORK["firewall"]["largest_subnet_prefix"]
 # Names Azure gives special meaning; a subnet for anything else must not use them.
-SPECIAL_SUBNET_NAMES = ("AzureFirewallSubnet", "AzureFirewallManagementSubnet", "GatewaySubnet",
-                        "AzureBastionSubnet", "RouteServerSubnet")
-AZURE_CNI_MAX_PODS = 30  # AKS's default max pods per node with Azure CNI (flat)
-OVERLAY_NODE_BLOCK = 256  # Azure CNI Overlay gives each node a /24 from the pod CIDR
-DEFAULT_POD_CIDR = IPv4Network("10.244.0.0/16")  # AKS's own default for overlay
-NODE_RESOURCE_GROUP_MAX = 80
-SERVICE_CIDR_LARGEST_PREFIX = 12  # the service CIDR must be smaller than /12
-
-# Programmatic names of Azure's public-cloud regions (az account list-locations --query [].name).
-AZURE_REGIONS = frozenset("""
-    australiacentral australiacentral2 australiaeast australiasoutheast austriaeast belgiumcentral brazilsouth
-    brazilsoutheast canadacentral canadaeast centralindia centralus chilecentral eastasia eastus eastus2
-    francecentral francesouth germanynorth germanywestcentral indonesiacentral israelcentral italynorth
-    japaneast japanwest jioindiacentral jioindiawest koreacentral koreasouth malaysiawest mexicocentral
-    newzealandnorth northcentralus northeurope norwayeast norwaywest polandcentral qatarcentral
-    southafricanorth southafricawest southcentralus southeastasia southindia spaincentral swedencentral
-    swedensouth switzerlandnorth switzerlandwest uaecentral uaenorth uksouth ukwest westcentralus
-    westeurope westindia westus westus2 westus3
-""".split())
+SPECIAL_SUBNET_NAMES = tuple(_NETWORK["subnet"]["special_names"])
+AZURE_CNI_MAX_PODS = _PROFILE["max_pods"]["azure"]  # AKS's default max pods per node with Azure CNI (flat)
+OVERLAY_NODE_BLOCK = 2 ** (32 - _PROFILE["overlay_node_block_prefix"])  # each node's block of the pod CIDR
+DEFAULT_POD_CIDR = IPv4Network(_PROFILE["pod_cidr"])  # AKS's own default for overlay
+NODE_RESOURCE_GROUP_MAX = _AKS["names"]["node_resource_group_max"]
+SERVICE_CIDR_LARGEST_PREFIX = _PROFILE["service_cidr_smaller_than_prefix"]  # the service CIDR must be smaller
+AZURE_REGIONS = frozenset(_NETWORK["regions"])
+# Offline (or before a subscription is chosen) a planned resource's id has this in place of the subscription.
+SUBSCRIPTION_PLACEHOLDER = "<subscription-id>"
 
 
 @dataclass(frozen=True)
@@ -71,11 +67,7 @@ class NameRule:
         """What is wrong with `value`, or None when Azure accepts it."""
         if not self.min_length <= len(value) <= self.max_length or not re.fullmatch(self.pattern, value):
             if self.azure_code == "InvalidResourceName":
-                too_short = f" It must be at least {self.min_length} characters long." \
-                    if len(value) < self.min_length else ""
-                return (f"Resource name {value} is invalid. The name can be up to {self.max_length} characters "
-                        "long. It must begin with a word character, and it must end with a word character or "
-                        f"with '_'. The name may contain word characters or '.', '-', '_'.{too_short}")
+                return azure_error("invalid_resource_name", name=value, max_length=self.max_length).message
             noun = self.kind if self.kind.endswith("prefix") else f"{self.kind} name"
             return (f"The {noun} '{value}' is invalid ({len(value)} characters): it must be "
                     f"{self.min_length} to {self.max_length} characters of {self.described}.")
@@ -94,29 +86,36 @@ _NETWORK_WORDS = "letters, digits, '_', '.' and '-', starting with a letter or d
 _ALNUM_ENDS = r"[A-Za-z0-9]([{chars}]*[A-Za-z0-9])?"
 
 
-def _network_rule(kind: str, min_length: int, max_length: int) -> NameRule:
-    return NameRule(kind, min_length, max_length, _NETWORK_PATTERN, _NETWORK_CHARS, _NETWORK_WORDS,
+def _lengths(kind: str, names: dict) -> tuple[int, int]:
+    entry = names[kind]
+    return entry["min"], entry["max"]
+
+
+def _network_rule(kind: str, key: str) -> NameRule:
+    return NameRule(kind, *_lengths(key, _NETWORK["names"]), _NETWORK_PATTERN, _NETWORK_CHARS, _NETWORK_WORDS,
                     "InvalidResourceName")
 
 
 NAME_RULES = {
-    "resource group": NameRule("resource group", 1, 90, r"[\w().-]*[\w()-]", r"[\w().-]",
-                               "letters, digits, '_', '(', ')', '-' and '.', not ending in '.'"),
-    "virtual network": _network_rule("virtual network", 2, 64),
-    "subnet": _network_rule("subnet", 1, 80),
-    "virtual network peering": _network_rule("virtual network peering", 1, 80),
-    "public IP address": _network_rule("public IP address", 1, 80),
-    "route table": _network_rule("route table", 1, 80),
-    "route": _network_rule("route", 1, 80),
-    "firewall": _network_rule("firewall", 1, 56),
-    "managed cluster": NameRule("managed cluster", 1, 63, _ALNUM_ENDS.format(chars="A-Za-z0-9_-"), r"[A-Za-z0-9_-]",
+    "resource group": NameRule("resource group", *_lengths("resource_group", _NETWORK["names"]), r"[\w().-]*[\w()-]",
+                               r"[\w().-]", "letters, digits, '_', '(', ')', '-' and '.', not ending in '.'"),
+    "virtual network": _network_rule("virtual network", "virtual_network"),
+    "subnet": _network_rule("subnet", "subnet"),
+    "virtual network peering": _network_rule("virtual network peering", "virtual_network_peering"),
+    "public IP address": _network_rule("public IP address", "public_ip_address"),
+    "route table": _network_rule("route table", "route_table"),
+    "route": _network_rule("route", "route"),
+    "firewall": _network_rule("firewall", "firewall"),
+    "managed cluster": NameRule("managed cluster", *_lengths("cluster", _AKS["names"]),
+                                _ALNUM_ENDS.format(chars="A-Za-z0-9_-"), r"[A-Za-z0-9_-]",
                                 "letters, digits, '_' and '-', starting and ending with a letter or digit"),
-    "DNS prefix": NameRule("DNS prefix", 1, 54, _ALNUM_ENDS.format(chars="A-Za-z0-9-"), r"[A-Za-z0-9-]",
-                           "letters, digits and '-', starting and ending with a letter or digit"),
-    "user-assigned identity": NameRule("user-assigned identity", 3, 128, r"[A-Za-z0-9][A-Za-z0-9_-]*",
-                                       r"[A-Za-z0-9_-]", "letters, digits, '_' and '-', starting with a letter or digit"),
-    "Log Analytics workspace": NameRule("Log Analytics workspace", 4, 63, _ALNUM_ENDS.format(chars="A-Za-z0-9-"),
-                                        r"[A-Za-z0-9-]",
+    "DNS prefix": NameRule("DNS prefix", *_lengths("dns_prefix", _AKS["names"]), _ALNUM_ENDS.format(chars="A-Za-z0-9-"),
+                           r"[A-Za-z0-9-]", "letters, digits and '-', starting and ending with a letter or digit"),
+    "user-assigned identity": NameRule("user-assigned identity", *_lengths("user_assigned_identity", _NETWORK["names"]),
+                                       r"[A-Za-z0-9][A-Za-z0-9_-]*", r"[A-Za-z0-9_-]",
+                                       "letters, digits, '_' and '-', starting with a letter or digit"),
+    "Log Analytics workspace": NameRule("Log Analytics workspace", *_lengths("log_analytics_workspace", _NETWORK["names"]),
+                                        _ALNUM_ENDS.format(chars="A-Za-z0-9-"), r"[A-Za-z0-9-]",
                                         "letters, digits and '-', starting and ending with a letter or digit"),
 }
 
@@ -195,8 +194,8 @@ def _check_location(d: Deployment) -> Iterator[Finding]:
     normalized = re.sub(r"[^a-z0-9]", "", d.location.lower())
     close = [normalized] if normalized in AZURE_REGIONS else difflib.get_close_matches(normalized, AZURE_REGIONS, n=1)
     suggestion = f"set location to '{close[0]}'" if close else "set location to a region's programmatic name"
-    yield Finding("error", "LocationNotAvailableForResourceGroup", "location",
-                  f"The provided location '{d.location}' is not available for resource group.",
+    error = azure_error("location_not_available", location=d.location, regions=",".join(sorted(AZURE_REGIONS)))
+    yield Finding("error", error.code, "location", error.message,
                   f"{suggestion} (az account list-locations --query [].name -o tsv)")
 
 
@@ -241,9 +240,9 @@ def _check_node_resource_group(d: Deployment) -> Iterator[Finding]:
     if len(name) <= NODE_RESOURCE_GROUP_MAX:
         return
     over = len(name) - NODE_RESOURCE_GROUP_MAX
-    yield Finding("error", "InvalidParameter", "aks.name",
-                  f"The length of the node resource group name is too long. The maximum length is "
-                  f"{NODE_RESOURCE_GROUP_MAX} and the length of the value provided is {len(name)} ({name}).",
+    error = azure_error("node_resource_group_too_long", max_length=NODE_RESOURCE_GROUP_MAX, length=len(name),
+                        name=name)
+    yield Finding("error", error.code, "aks.name", error.message,
                   f"shorten aks.name or resource_groups.kube by {over} characters in total "
                   f"(AKS names it MC_<resource group>_<cluster>_<location>)")
 
@@ -267,18 +266,23 @@ def _check_duplicate_names(d: Deployment) -> Iterator[Finding]:
             seen.setdefault(key, subnet_path)
 
 
+def planned_id(d: Deployment, group: str, provider_type: str, *names: str) -> str:
+    """The id a planned resource will have: Azure's messages name resources by id."""
+    return resource_id(d.backend.subscription_id or SUBSCRIPTION_PLACEHOLDER, group, provider_type, *names)
+
+
 def _check_firewall_subnet(d: Deployment) -> Iterator[Finding]:
     hub, subnet = d.network.hub, d.network.hub.firewall_subnet
     field = "network.hub.firewall_subnet"
+    subnet_id = planned_id(d, d.resource_groups.network, "Microsoft.Network/virtualNetworks/subnets", hub.name,
+                           subnet.name)
     if subnet.name != FIREWALL_SUBNET_NAME:
-        yield Finding("error", "AzureFirewallSubnetMissing", f"{field}.name",
-                      f"Azure Firewall needs a subnet named exactly '{FIREWALL_SUBNET_NAME}' in virtual network "
-                      f"'{hub.name}'; '{subnet.name}' is not that name.",
-                      f"set {field}.name to {FIREWALL_SUBNET_NAME}")
+        error = azure_error("firewall_subnet_name", subnet=subnet_id, firewall=d.firewall.name, name=subnet.name)
+        yield Finding("error", error.code, f"{field}.name", error.message, f"set {field}.name to {FIREWALL_SUBNET_NAME}")
     if subnet.network.prefixlen > FIREWALL_SUBNET_LARGEST_PREFIX:
-        yield Finding("error", "PraksFirewallSubnetTooSmall", f"{field}.prefix",
-                      f"Subnet '{subnet.name}' ({subnet.prefix}) is a /{subnet.network.prefixlen}; Azure Firewall "
-                      f"needs a /{FIREWALL_SUBNET_LARGEST_PREFIX} or larger so it can scale out.",
+        error = azure_error("firewall_subnet_too_small", subnet=subnet_id, firewall=d.firewall.name,
+                            prefix=subnet.prefix)
+        yield Finding("error", error.code, f"{field}.prefix", error.message,
                       _free_subnet_fix(f"{field}.prefix", "network.hub", hub, subnet, FIREWALL_SUBNET_LARGEST_PREFIX,
                                        hub.subnets))
 
@@ -311,11 +315,9 @@ def _check_subnets_inside_vnets(d: Deployment) -> Iterator[Finding]:
     for path, vnet in _vnets(d):
         for field, subnet in _subnets(path, vnet):
             if not subnet.network.subnet_of(vnet.network):
-                yield Finding("error", "NetcfgSubnetRangeOutsideVnet", f"{field}.prefix",
-                              f"Subnet '{subnet.name}' is not valid because its IP address range is outside the IP "
-                              f"address range of virtual network '{vnet.name}'. ({subnet.prefix} is not inside "
-                              f"{vnet.address_space}.)",
-                              _free_subnet_fix(f"{field}.prefix", path, vnet, subnet,
+                error = azure_error("subnet_outside_vnet", subnet=subnet.name, vnet=vnet.name)
+                yield Finding("error", error.code, f"{field}.prefix", error.message,
+                              f"{subnet.prefix} is not inside {vnet.address_space}: " + _free_subnet_fix(f"{field}.prefix", path, vnet, subnet,
                                                max(subnet.network.prefixlen, vnet.network.prefixlen), vnet.subnets))
 
 
@@ -325,11 +327,9 @@ def _check_subnet_overlaps(d: Deployment) -> Iterator[Finding]:
         for field, subnet in _subnets(path, vnet):
             clash = next((c for c in created if c.network.overlaps(subnet.network)), None)
             if clash is not None:
-                yield Finding("error", "NetcfgSubnetRangesOverlap", f"{field}.prefix",
-                              f"Subnet '{subnet.name}' is not valid because its IP address range overlaps with that "
-                              f"of an existing subnet in virtual network '{vnet.name}'. ({subnet.prefix} overlaps "
-                              f"'{clash.name}' {clash.prefix}.)",
-                              _free_subnet_fix(f"{field}.prefix", path, vnet, subnet, subnet.network.prefixlen,
+                error = azure_error("subnets_overlap", subnet=subnet.name, vnet=vnet.name)
+                yield Finding("error", error.code, f"{field}.prefix", error.message,
+                              f"{subnet.prefix} overlaps '{clash.name}' {clash.prefix}: " + _free_subnet_fix(f"{field}.prefix", path, vnet, subnet, subnet.network.prefixlen,
                                                vnet.subnets))
             created.append(subnet)
 
@@ -342,10 +342,10 @@ def _check_vnet_overlap(d: Deployment) -> Iterator[Finding]:
     found = _free_private_prefix(spoke.network.prefixlen, taken)
     fix = (f"set network.spoke.address_space to {found} and move the spoke's subnets into it" if found
            else "give network.spoke.address_space a range that does not overlap the hub")
-    yield Finding("error", "VnetAddressSpacesOverlap", "network.spoke.address_space",
-                  f"Cannot create or update peering {d.network.hub_to_spoke_peering}. Virtual networks {hub.name} "
-                  f"and {spoke.name} cannot be peered because their address spaces overlap. "
-                  f"({hub.address_space} and {spoke.address_space}.)", fix)
+    error = azure_error("peering_address_spaces_overlap", peering=d.network.hub_to_spoke_peering, local=hub.name,
+                        remote=spoke.name)
+    yield Finding("error", error.code, "network.spoke.address_space", error.message,
+                  f"{hub.address_space} and {spoke.address_space} overlap: {fix}")
 
 
 def _check_reserved_ranges(d: Deployment) -> Iterator[Finding]:
@@ -390,9 +390,8 @@ def _check_service_cidr(d: Deployment) -> Iterator[Finding]:
             continue
         subnet = next((s for s in vnet.subnets if s.network.overlaps(service)), None)
         if subnet is not None:
-            yield Finding("error", "ServiceCidrOverlapExistingSubnetsCidr", "aks.service_cidr",
-                          f"The specified service CIDR {service} is conflicted with an existing subnet CIDR "
-                          f"{subnet.prefix}", _service_cidr_fix(d, service))
+            error = azure_error("service_cidr_overlaps_subnet", cidr=service, subnet=subnet.prefix)
+            yield Finding("error", error.code, "aks.service_cidr", error.message, _service_cidr_fix(d, service))
         else:
             yield Finding("error", "PraksServiceCidrOverlapsVnet", "aks.service_cidr",
                           f"The service CIDR {service} overlaps the address space {vnet.address_space} of virtual "
@@ -405,8 +404,8 @@ def _check_dns_service_ip(d: Deployment) -> Iterator[Finding]:
     usual = service.network_address + (10 if service.num_addresses > 10 else 2)
     fix = f"set aks.dns_service_ip to {usual}"
     if ip not in service:
-        yield Finding("error", "DnsServiceIpOutOfServiceCidr", "aks.dns_service_ip",
-                      f"The DNS service IP {ip} is out of the range defined by service CIDR {service}.", fix)
+        error = azure_error("dns_service_ip_outside", ip=ip, cidr=service)
+        yield Finding("error", error.code, "aks.dns_service_ip", error.message, fix)
     elif ip == service.network_address:
         yield Finding("error", "PraksDnsServiceIpReserved", "aks.dns_service_ip",
                       f"The DNS service IP {ip} is the network address of service CIDR {service}.", fix)
@@ -450,9 +449,9 @@ def _check_pod_cidr(d: Deployment) -> Iterator[Finding]:
                       "never leave the node.",
                       f"set aks.pod_cidr to {suggestion}")
     if nodes * OVERLAY_NODE_BLOCK > pods.num_addresses:
-        yield Finding("error", "InsufficientSubnetSize", "aks.pod_cidr",
-                      f"Pre-allocated IPs {nodes * OVERLAY_NODE_BLOCK} exceeds IPs available {pods.num_addresses} in "
-                      f"Subnet Cidr {pods}, Subnet Name networkProfile.podCIDR.",
+        error = azure_error("insufficient_subnet_size", needed=nodes * OVERLAY_NODE_BLOCK, available=pods.num_addresses,
+                            cidr=pods, name="networkProfile.podCIDR")
+        yield Finding("error", error.code, "aks.pod_cidr", error.message,
                       f"use a pod CIDR of /{needed_len} or larger for aks.pod_cidr (each node takes a /24)")
 
 
@@ -468,31 +467,29 @@ def _check_aks_subnet_capacity(d: Deployment) -> Iterator[Finding]:
     overlay = "" if d.aks.network_plugin_mode == "overlay" else (
         f", or set aks.network_plugin_mode: overlay with aks.pod_cidr {DEFAULT_POD_CIDR} (pods then take no "
         "subnet addresses)")
-    yield Finding("error", "InsufficientSubnetSize", "network.spoke.aks_subnet.prefix",
-                  f"Pre-allocated IPs {needed} exceeds IPs available {available} in Subnet Cidr {subnet.prefix}, "
-                  f"Subnet Name {subnet.name}. ({nodes} nodes including one upgrade surge node × {per_node} "
-                  "addresses each.)",
-                  f"make network.spoke.aks_subnet.prefix a /{needed_len} or larger, lower aks.node_pool.count"
+    error = azure_error("insufficient_subnet_size", needed=needed, available=available, cidr=subnet.prefix,
+                        name=subnet.name)
+    yield Finding("error", error.code, "network.spoke.aks_subnet.prefix", error.message,
+                  f"{nodes} nodes including one upgrade surge node need {per_node} addresses each: make network.spoke.aks_subnet.prefix a /{needed_len} or larger, lower aks.node_pool.count"
                   f"{overlay}")
 
 
 def _check_egress_route(d: Deployment) -> Iterator[Finding]:
     if d.aks.outbound_type != "userDefinedRouting":
-        yield Finding("warning", "PraksEgressBypassesFirewall", "aks.outbound_type",
-                      f"outbound_type {d.aks.outbound_type} gives the cluster its own way out to the internet; its "
-                      "egress would not pass the firewall and the lockdown validation would fail.",
-                      "set aks.outbound_type to userDefinedRouting")
+        yield Finding("error", "PraksEgressBypassesFirewall", "aks.outbound_type",
+                      f"outbound_type {d.aks.outbound_type} gives the cluster its own way out to the internet: its "
+                      "egress would not pass the firewall, so the cluster would not be private and the lockdown "
+                      "validation would fail after everything is built.",
+                      "set aks.outbound_type to userDefinedRouting (egress through the firewall)")
         return
     route = d.route
     if route.address_prefix != "0.0.0.0/0":
-        yield Finding("error", "RouteTableMissingDefaultRouteError", "route.address_prefix",
-                      "Default route 0.0.0.0/0 missing from route table "
-                      f"(the planned route covers only {route.address_prefix}).",
-                      "set route.address_prefix to 0.0.0.0/0")
+        error = azure_error("default_route_missing")
+        yield Finding("error", error.code, "route.address_prefix", error.message,
+                      f"the planned route covers only {route.address_prefix}: set route.address_prefix to 0.0.0.0/0")
     if route.next_hop_type in ("Internet", "None"):
-        yield Finding("error", "RouteTableInvalidNextHop", "route.next_hop_type",
-                      f"Default route 0.0.0.0/0 has a next hop of {route.next_hop_type} but only next hops of "
-                      "VirtualAppliance or VirtualNetworkGateway are allowed",
+        error = azure_error("default_route_invalid_next_hop", next_hop=route.next_hop_type)
+        yield Finding("error", error.code, "route.next_hop_type", error.message,
                       "set route.next_hop_type to VirtualAppliance (the firewall's private IP)")
     elif route.next_hop_type == "VirtualNetworkGateway":
         yield Finding("warning", "PraksEgressBypassesFirewall", "route.next_hop_type",
@@ -521,6 +518,129 @@ def _check_rule_set(d: Deployment) -> Iterator[Finding]:
                       f"rule set '{d.firewall.rules}' uses Firewall Policy rule collection groups; the firewall "
                       "stage deploys classic rule collections.",
                       "write the rules as network_rule_collections / application_rule_collections")
+        return
+    subnet = IPv4Network(d.network.spoke.aks_subnet.prefix)
+    sources = {spec for rule in rules.all_rules() for spec in rule.source_addresses}
+    covered = any(parse_address(spec)[0] <= int(subnet.network_address) and
+                  int(subnet.broadcast_address) <= parse_address(spec)[1] for spec in sources)
+    if sources and not covered:
+        yield Finding("error", "PraksRuleSetSourceMismatch", "firewall.rules",
+                      f"no rule of rule set '{d.firewall.rules}' applies to traffic from the AKS subnet {subnet} (its "
+                      f"rules name {', '.join(sorted(sources))}): the firewall would deny everything the cluster needs.",
+                      f"set the rules' source_addresses to {subnet} (the AKS subnet), or choose a rule set written "
+                      "for this address plan")
+        return
+    yield from _check_url_expectations(d, rules)
+
+
+def _check_url_expectations(d: Deployment, rules) -> Iterator[Finding]:
+    """The validation's allowed and denied URLs must agree with the rule set, or 07 fails by design."""
+    source = str(IPv4Network(d.network.spoke.aks_subnet.prefix).network_address + 4)
+    for field, urls, expected in (("validation.allowed_urls", d.validation.allowed_urls, "Allow"),
+                                  ("validation.denied_urls", d.validation.denied_urls, "Deny")):
+        for url in urls:
+            parsed = urlparse(url)
+            protocol = parsed.scheme.upper()
+            port = parsed.port or (443 if protocol == "HTTPS" else 80)
+            verdict = evaluate(rules, Flow(source, parsed.hostname, port, protocol))
+            if verdict.action == expected:
+                continue
+            decided = (f"by rule {verdict.rule_collection}/{verdict.rule}" if verdict.action == "Allow"
+                       else verdict.reason)
+            yield Finding("error", "PraksValidationExpectationWrong", field,
+                          f"{url} is expected to be {'allowed' if expected == 'Allow' else 'denied'}, but the rule set "
+                          f"'{d.firewall.rules}' {'denies' if expected == 'Allow' else 'allows'} it ({decided}); "
+                          "07_validate would fail on it after everything is built.",
+                          f"remove {url} from {field}, or change the rule set so that it is "
+                          f"{'allowed' if expected == 'Allow' else 'denied'}")
+
+
+def _check_kubernetes_version(d: Deployment) -> Iterator[Finding]:
+    """A pinned version must be one AKS offers to new clusters today; empty means Azure's default."""
+    today, version = clock.today(), d.aks.kubernetes_version
+    if not version:
+        return
+    offered = ", ".join(m.version for m in kubernetes_versions.offered(today))
+    default = kubernetes_versions.default(today)
+    fix = (f"set aks.kubernetes_version to \"\" to take Azure's default ({default.version} on {today}), "
+           f"or pin one of {offered}")
+    minor = kubernetes_versions.find(version)
+    newest = kubernetes_versions.newest_known()
+    checked = facts.source("kubernetes-versions").checked
+    if minor is None and kubernetes_versions.minor_of(version) and \
+            tuple(map(int, kubernetes_versions.minor_of(version).split("."))) > newest.key:
+        yield Finding("warning", "PraksKubernetesVersionUnknown", "aks.kubernetes_version",
+                      f"Kubernetes {version} is newer than every version in praks's AKS calendar (checked {checked}); "
+                      "praks cannot tell whether AKS offers it yet.", fix)
+        return
+    support = minor.support(today) if minor else "ended"
+    if support == "lts-only":
+        error = azure_error("k8s_version_lts_only", cluster=d.aks.name,
+                            version=version if version.count(".") == 2 else minor.patch)
+        yield Finding("error", error.code, "aks.kubernetes_version", error.message,
+                      f"{minor.version} left community support on {minor.end_of_life} (LTS until {minor.lts_end}, "
+                      f"which praks does not deploy): {fix}")
+    elif support in ("ended", "not yet"):
+        error = azure_error("k8s_version_not_supported", version=version)
+        oldest = min(kubernetes_versions.minors(), key=lambda m: m.key)
+        when = (f"{minor.version} reached its end of life on {minor.lts_end}" if minor and support == "ended"
+                else f"{minor.version} is not GA before {minor.ga}" if minor
+                else f"{version} is older than every version in AKS's calendar (the oldest listed, {oldest.version}, "
+                     f"ended on {oldest.lts_end})")
+        yield Finding("error", error.code, "aks.kubernetes_version", error.message, f"{when}: {fix}")
+    elif (minor.end_of_life - today).days <= kubernetes_versions.WARN_BEFORE_END_DAYS:
+        yield Finding("warning", "PraksKubernetesVersionEndingSoon", "aks.kubernetes_version",
+                      f"Kubernetes {minor.version} leaves AKS community support on {minor.end_of_life}, "
+                      f"{(minor.end_of_life - today).days} days from {today}; new clusters cannot use it after that.",
+                      fix)
+
+
+def _check_facts_age(d: Deployment) -> Iterator[Finding]:
+    """Azure changes monthly: say when praks's facts were checked too long ago to be trusted blindly."""
+    today = clock.today()
+    for source in facts.stale(today):
+        yield Finding("warning", "PraksFactsStale", f"(facts: {source.subject})",
+                      f"praks's facts on {source.subject} were last checked on {source.checked}, "
+                      f"{source.age_days(today)} days before {today} (more than {facts.STALE_AFTER_DAYS}); Azure may "
+                      "have changed since.",
+                      f"re-check them against {source.where[0]} and update praks_lib/azure/data/{source.subject}.yaml "
+                      "(or update praks)")
+
+
+def _check_vm_sizes(d: Deployment) -> Iterator[Finding]:
+    pool = d.aks.node_pool
+    size = vm_sizes.find(pool.vm_size)
+    if size is None:
+        error = azure_error("agent_pool_vm_size_not_allowed", pool=pool.name, location=d.location)
+        yield Finding("error", error.code, "aks.node_pool.vm_size", error.message, vm_sizes.fix_for(
+            "aks.node_pool.vm_size", pool.vm_size, system_pool=True))
+    elif not size.fits_system_pool:
+        error = azure_error("system_pool_vm_too_small", pool=pool.name)
+        yield Finding("error", error.code, "aks.node_pool.vm_size", error.message,
+                      f"{size.name} has {size.vcpus} vCPU and {size.memory_gib:g} GiB; a system pool needs at least "
+                      f"{vm_sizes.SYSTEM_POOL_MINIMUM['vcpus']} vCPU and {vm_sizes.SYSTEM_POOL_MINIMUM['memory_gib']} "
+                      f"GiB: set aks.node_pool.vm_size to "
+                      f"{(vm_sizes.smallest_fitting(size.series) or vm_sizes.find('Standard_D2s_v5')).name}")
+    elif size.series in vm_sizes.NOT_FOR_SYSTEM_POOLS:
+        yield Finding("warning", "PraksBurstableSystemPool", "aks.node_pool.vm_size",
+                      f"{size.name} is a B-series (burstable) size, which AKS does not support for system node pools.",
+                      "set aks.node_pool.vm_size to a D-series size such as Standard_D2s_v5")
+    if vm_sizes.find(d.jumpbox.vm_size) is None:
+        error = azure_error("vm_size_invalid", size=d.jumpbox.vm_size, sizes=",".join(vm_sizes.names()))
+        yield Finding("error", error.code, "jumpbox.vm_size", error.message,
+                      vm_sizes.fix_for("jumpbox.vm_size", d.jumpbox.vm_size, usual="Standard_B2s"))
+
+
+def _check_ssh_key(d: Deployment) -> Iterator[Finding]:
+    key = d.jumpbox.ssh_public_key
+    if key is None:
+        return
+    problem = ssh_keys.problem(key)
+    if problem:
+        error = azure_error("vm_ssh_key_invalid")
+        yield Finding("error", error.code, "jumpbox.ssh_public_key", error.message,
+                      f"{problem}: paste the one-line public key (the .pub file, e.g. from ssh-keygen -t ed25519), "
+                      "or leave jumpbox.ssh_public_key empty to reach the jumpbox through run command only")
 
 
 _CHECKS: tuple[Callable[[Deployment], Iterable[Finding]], ...] = (
@@ -543,6 +663,10 @@ _CHECKS: tuple[Callable[[Deployment], Iterable[Finding]], ...] = (
     _check_egress_route,
     _check_private_cluster,
     _check_rule_set,
+    _check_kubernetes_version,
+    _check_vm_sizes,
+    _check_ssh_key,
+    _check_facts_age,
 )
 
 

@@ -11,12 +11,10 @@ from typing import Any, Iterable
 
 import ipywidgets as widgets
 import yaml
-from pydantic import ValidationError
 
 from praks_lib.deployment import Deployment
-from praks_lib.errors import Finding, by_severity
-from praks_lib.params import deep_merge, problems_from
-from praks_lib.plan import check_plan
+from praks_lib.errors import by_severity
+from praks_lib.params import check_parameters, deep_merge
 from praks_lib.project import known_rule_sets
 
 # The parameters the form shows: dotted path into Deployment, and the label beside the input.
@@ -50,15 +48,6 @@ def _nested(path: str, value: Any) -> dict[str, Any]:
     for part in reversed(path.split(".")):
         result = {part: result}
     return result
-
-
-def check(data: dict[str, Any], source_dir=None) -> tuple[Deployment | None, list[Finding]]:
-    """Validate raw parameters: the Deployment (None when the schema rejects it) and every finding."""
-    try:
-        deployment = Deployment.model_validate(data, context={"source_dir": source_dir})
-    except ValidationError as error:
-        return None, problems_from(error)
-    return deployment, check_plan(deployment)
 
 
 def findings_html(findings: Iterable[Any]) -> str:
@@ -127,7 +116,7 @@ class ParameterForm(widgets.VBox):
     def validate(self) -> list[Any]:
         """Re-check the form's values now; returns the findings it shows."""
         overrides = self.overrides
-        self.deployment, self.findings = check(deep_merge(self._base, overrides), self._source_dir)
+        self.deployment, self.findings = check_parameters(deep_merge(self._base, overrides), self._source_dir)
         self.findings_view.value = findings_html(self.findings)
         self.overrides_view.value = (
             "<pre>" + html.escape(yaml.safe_dump(overrides, sort_keys=False)) + "</pre>" if overrides else "")

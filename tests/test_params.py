@@ -87,7 +87,7 @@ BAD_VALUES = [
     ({"aks": {"network_plugin": "kubenet"}}, "aks.network_plugin", "kubenet retires on 2028-03-31"),
     ({"aks": {"network_plugin_mode": "underlay"}}, "aks.network_plugin_mode", "Input should be 'overlay'"),
     ({"aks": {"outbound_type": "userDefinedRoute"}}, "aks.outbound_type", "Input should be 'userDefinedRouting'"),
-    ({"aks": {"kubernetes_version": "v1.33"}}, "aks.kubernetes_version", "use a Kubernetes version such as 1.33"),
+    ({"aks": {"kubernetes_version": "v1.33"}}, "aks.kubernetes_version", "or give a version such as 1.36 or 1.36.2"),
     ({"aks": {"node_pool": {"name": "NodePool1"}}}, "aks.node_pool.name", "1 to 12 lowercase letters or digits"),
     ({"route": {"next_hop_type": "Firewall"}}, "route.next_hop_type", "Input should be 'VirtualAppliance'"),
     ({"backend": {"kind": "azure"}}, "backend.subscription_id", "backend kind 'azure' needs subscription_id"),
@@ -225,7 +225,8 @@ def test_overrides_deep_merge_into_the_file(tmp_path):
     path.write_text("aks:\n  service_cidr: 10.3.0.0/24\n  dns_service_ip: 10.3.0.10\n"
                     "network:\n  spoke:\n    aks_subnet: {name: nodes, prefix: 10.0.5.0/24}\n")
     dep = load_deployment(path, overrides={"aks": {"node_pool": {"count": 2}},
-                                           "network": {"spoke": {"aks_subnet": {"prefix": "10.0.6.0/24"}}}})
+                                           "network": {"spoke": {"aks_subnet": {"prefix": "10.0.6.0/24"}}}},
+                          check_plan=False)
     assert (dep.aks.service_cidr, dep.aks.dns_service_ip, dep.aks.node_pool.count) == ("10.3.0.0/24", "10.3.0.10", 2)
     assert dep.aks.node_pool.vm_size == "Standard_D2s_v5"  # untouched siblings keep their defaults
     assert (dep.network.spoke.aks_subnet.name, dep.network.spoke.aks_subnet.prefix) == ("nodes", "10.0.6.0/24")
@@ -274,3 +275,10 @@ def test_a_stage_with_a_bad_parameter_file_stops_before_connecting(tmp_path, mon
     bad.write_text("network: {hub: {colour: red}}\n")
     with pytest.raises(ParameterError, match="network.hub.colour: unknown parameter"):
         stage.start(str(bad), backend="emulator")
+
+
+def test_value_errors_and_plan_errors_are_reported_together():
+    problems = problems_of({"aks": {"service_cidr": "10.0.4.0/24", "dns_service_ip": "10.0.4.10",
+                                    "node_pool": {"count": 0}}})
+    assert [p.field for p in problems] == ["aks.node_pool.count", "aks.service_cidr"]
+    assert problems[1].message.startswith("ServiceCidrOverlapExistingSubnetsCidr: The specified service CIDR 10.0.4.0/24")

@@ -26,6 +26,20 @@ def aks_subnet_id(clients: Clients, dep: Deployment) -> str:
                        "Microsoft.Network/virtualNetworks/subnets", spoke.name, spoke.aks_subnet.name)
 
 
+def kubernetes_version(clients: Clients, dep: Deployment) -> str:
+    """The pinned version, or Azure's default for new clusters in the region today (what the 2020
+    walkthrough asked with az aks get-versions --query "orchestrators[?default == `true`]")."""
+    if dep.aks.kubernetes_version:
+        return dep.aks.kubernetes_version
+    offered = clients.containerservice.managed_clusters.list_kubernetes_versions(dep.location)
+    default = next((v for v in offered.values_property or [] if v.is_default), None)
+    if default is None:
+        raise StageError(f"Azure names no default Kubernetes version in {dep.location}.",
+                         f"pin one in aks.kubernetes_version (az aks get-versions -l {dep.location} -o table)",
+                         stage="04_private_aks")
+    return max(default.patch_versions or {default.version: None}, key=lambda v: tuple(map(int, v.split("."))))
+
+
 def ensure_private_cluster(clients: Clients, dep: Deployment) -> Change:
     """Create or converge the cluster; the CNI choice is explicit and no docker bridge is sent.
 
@@ -43,7 +57,8 @@ def ensure_private_cluster(clients: Clients, dep: Deployment) -> Change:
         cluster.identity = cluster.identity or ManagedClusterIdentity(type="UserAssigned")
         cluster.identity.type = "UserAssigned"
         cluster.identity.user_assigned_identities = {identity_id(clients, dep): {}}
-        cluster.kubernetes_version = aks.kubernetes_version
+        if current is None or aks.kubernetes_version:
+            cluster.kubernetes_version = kubernetes_version(clients, dep)
         cluster.dns_prefix = aks.dns_prefix
         cluster.enable_rbac = True
         cluster.node_resource_group = dep.node_resource_group
@@ -65,6 +80,8 @@ def ensure_private_cluster(clients: Clients, dep: Deployment) -> Change:
         cluster.network_profile = network
         access = cluster.api_server_access_profile or ManagedClusterAPIServerAccessProfile()
         access.enable_private_cluster = aks.private_cluster
+        # Azure's default is a public FQDN (an A record in public DNS) even for a private cluster.
+        access.enable_private_cluster_public_fqdn = False if aks.private_cluster else None
         cluster.api_server_access_profile = access
         return cluster
 

@@ -1,8 +1,9 @@
 """The AKS egress catalog (what a cluster must reach) and preflight (does a rule set allow it?).
 
-The catalog is data from aks-egress.md. Wildcard FQDNs are checked with a representative name (the
-region's data endpoint, the workspace's ingestion endpoint), service tags with an address inside
-the tag, so preflight runs the real engine on flows a node would really send.
+The catalog is data (praks_lib/azure/data/aks-egress.yaml, from Microsoft's outbound rules for AKS).
+Wildcard FQDNs are checked with a representative name (the region's data endpoint, the workspace's
+ingestion endpoint), service tags with an address inside the tag, so preflight runs the real engine
+on flows a node would really send.
 """
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ from dataclasses import dataclass
 
 import yaml
 
+from praks_lib.azure import facts
 from praks_lib.firewall.engine import Flow, evaluate
-from praks_lib.firewall.servicetags import azure_cloud_tag, service_tag_prefixes
+from praks_lib.firewall.servicetags import UnknownServiceTag, service_tag_prefixes
 
 
 @dataclass(frozen=True)
@@ -52,18 +54,47 @@ class RequiredFlow:
         return "network" if "destination_addresses" in self.rule_to_add else "application"
 
 
-def _app(requirement, purpose, needed_for, name, host, source, subnet, protocol="HTTPS", port=443) -> RequiredFlow:
+def _application(requirement: str, purpose: str, needed_for: str, name: str, host: str, source: str, subnet: str,
+                 protocol: str = "HTTPS", port: int = 443) -> RequiredFlow:
     rule = {"name": name, "source_addresses": [subnet], "protocols": [f"{protocol.capitalize()}:{port}"],
             "target_fqdns": [requirement]}
     return RequiredFlow(requirement, purpose, needed_for, Flow(source, host, port, protocol), rule)
 
 
-def _net(tag, purpose, needed_for, name, source, subnet, protocol, port) -> RequiredFlow:
-    first = ipaddress.IPv4Network(service_tag_prefixes(tag)[0])
-    address = str(first.network_address + (1 if first.num_addresses > 2 else 0))
-    rule = {"name": name, "source_addresses": [subnet], "destination_addresses": [tag],
-            "destination_ports": [str(port)], "protocols": [protocol]}
-    return RequiredFlow(tag, purpose, needed_for, Flow(source, address, port, protocol), rule)
+def _network(destination: str, purpose: str, needed_for: str, name: str, source: str, subnet: str, protocol: str,
+             port: int) -> RequiredFlow:
+    """A network rule to a service tag (checked with an address inside it) or to a name."""
+    try:
+        first = ipaddress.IPv4Network(service_tag_prefixes(destination)[0])
+        address = str(first.network_address + (1 if first.num_addresses > 2 else 0))
+        rule = {"name": name, "source_addresses": [subnet], "destination_addresses": [destination]}
+    except UnknownServiceTag:
+        address = destination
+        rule = {"name": name, "source_addresses": [subnet], "destination_fqdns": [destination]}
+    rule.update(destination_ports=[str(port)], protocols=[protocol])
+    return RequiredFlow(destination, purpose, needed_for, Flow(source, address, port, protocol), rule)
+
+
+def needs(shape: ClusterShape, *, konnectivity: bool = True, azure_policy: bool = False,
+          ubuntu_updates: bool = False) -> set[str]:
+    """Which ``needed_for`` groups of the catalog apply to a cluster of this shape."""
+    groups = {"core"}
+    if not shape.private:
+        groups.add("public cluster")
+        if not konnectivity:
+            groups.add("public cluster without konnectivity")
+    if shape.container_insights:
+        groups.add("monitoring")
+    if azure_policy:
+        groups.add("azure-policy")
+    if ubuntu_updates:
+        groups.add("ubuntu-updates")
+    return groups
+
+
+def catalog() -> list[dict]:
+    """The documented endpoints (praks_lib/azure/data/aks-egress.yaml), in the documentation's order."""
+    return facts.load("aks-egress")["endpoints"]
 
 
 def required_flows(shape: ClusterShape, *, konnectivity: bool = True, azure_policy: bool = False,
@@ -71,70 +102,25 @@ def required_flows(shape: ClusterShape, *, konnectivity: bool = True, azure_poli
     """The outbound flows an AKS node of this shape needs, from the documented catalog.
 
     Konnectivity, the Azure Policy add-on and Ubuntu updates are choices the parameters do not
-    carry yet.
+    carry yet. Wildcards are checked with the concrete name a node would really ask for.
     """
     region, subnet = shape.location.replace(" ", "").lower(), shape.node_subnet
     node = str(ipaddress.IPv4Network(subnet).network_address + 4)  # Azure keeps .0-.3; the first node is .4
     workspace = uuid.uuid5(uuid.NAMESPACE_DNS, f"{shape.name}.{region}.workspace")
-    flows = [
-        _app("mcr.microsoft.com", "Microsoft container registry (system images)", "core", "mcr",
-             "mcr.microsoft.com", node, subnet),
-        _app("*.data.mcr.microsoft.com", "MCR storage behind the CDN", "core", "mcr-data",
-             f"{region}.data.mcr.microsoft.com", node, subnet),
-        _app("mcr-0001.mcr-msedge.net", "MCR storage behind the CDN", "core", "mcr-cdn",
-             "mcr-0001.mcr-msedge.net", node, subnet),
-        _app("management.azure.com", "Kubernetes operations against the Azure API", "core", "azure-management",
-             "management.azure.com", node, subnet),
-        _app("login.microsoftonline.com", "Microsoft Entra authentication", "core", "entra-login",
-             "login.microsoftonline.com", node, subnet),
-        _app("packages.microsoft.com", "Microsoft package repository", "core", "microsoft-packages",
-             "packages.microsoft.com", node, subnet),
-        _app("acs-mirror.azureedge.net", "Kubernetes and CNI binaries", "core", "acs-mirror",
-             "acs-mirror.azureedge.net", node, subnet),
-        _app("packages.aks.azure.com", "Kubernetes and CNI binaries (acs-mirror successor)", "core",
-             "aks-packages", "packages.aks.azure.com", node, subnet),
-    ]
-    if not shape.private:
-        flows.append(_app(f"*.hcp.{region}.azmk8s.io", "node to API server (public cluster)", "public cluster",
-                          "aks-api-server", f"{shape.dns_prefix}-00000000.hcp.{region}.azmk8s.io",
-                          node, subnet))
-        tag = azure_cloud_tag(region)
-        flows.append(_net(tag, "pods that call the API server (public cluster)", "public cluster",
-                          "api-server-443", node, subnet, "TCP", 443))
-        if not konnectivity:
-            flows.append(_net(tag, "tunnel to the control plane", "public cluster without konnectivity",
-                              "tunnel-udp-1194", node, subnet, "UDP", 1194))
-            flows.append(_net(tag, "tunnel to the control plane", "public cluster without konnectivity",
-                              "tunnel-tcp-9000", node, subnet, "TCP", 9000))
-    if shape.container_insights:
-        flows.append(_net("AzureMonitor", "Container insights data", "monitoring", "azure-monitor",
-                          node, subnet, "TCP", 443))
-        for pattern, host in (
-            ("*.ods.opinsights.azure.com", f"{workspace}.ods.opinsights.azure.com"),
-            ("*.oms.opinsights.azure.com", f"{workspace}.oms.opinsights.azure.com"),
-            ("dc.services.visualstudio.com", "dc.services.visualstudio.com"),
-            ("*.in.applicationinsights.azure.com", f"{region}-0.in.applicationinsights.azure.com"),
-            ("*.monitoring.azure.com", f"{region}.monitoring.azure.com"),
-            ("global.handler.control.monitor.azure.com", "global.handler.control.monitor.azure.com"),
-            (f"{region}.handler.control.monitor.azure.com", f"{region}.handler.control.monitor.azure.com"),
-            ("*.ingest.monitor.azure.com", f"{shape.name}-dce.{region}-1.ingest.monitor.azure.com"),
-            ("*.metrics.ingest.monitor.azure.com", f"{shape.name}-dce.{region}-1.metrics.ingest.monitor.azure.com"),
-        ):
-            flows.append(_app(pattern, "Container insights", "monitoring", "monitoring-" + pattern.strip("*.").split(".")[0],
-                              host, node, subnet))
-    if azure_policy:
-        for pattern in ("data.policy.core.windows.net", "store.policy.core.windows.net"):
-            flows.append(_app(pattern, "Azure Policy add-on", "azure-policy", pattern.split(".")[0] + "-policy",
-                              pattern, node, subnet))
-        if not shape.container_insights:
-            flows.append(_app("dc.services.visualstudio.com", "Azure Policy add-on telemetry", "azure-policy",
-                              "policy-telemetry", "dc.services.visualstudio.com", node, subnet))
-    if ubuntu_updates:
-        for name in ("security.ubuntu.com", "azure.archive.ubuntu.com", "changelogs.ubuntu.com"):
-            flows.append(_app(name, "Ubuntu security patches", "ubuntu-updates", name.split(".")[0],
-                              name, node, subnet, "HTTP", 80))
-        flows.append(_app("snapshot.ubuntu.com", "Ubuntu snapshot packages", "ubuntu-updates", "snapshot",
-                          "snapshot.ubuntu.com", node, subnet))
+    values = {"region": region, "workspace": workspace, "name": shape.name, "dns_prefix": shape.dns_prefix}
+    groups = needs(shape, konnectivity=konnectivity, azure_policy=azure_policy, ubuntu_updates=ubuntu_updates)
+    flows = []
+    for entry in catalog():
+        if entry["needed_for"] not in groups or entry.get("unless") in groups:
+            continue
+        requirement, name = entry["requirement"].format(**values), entry["rule"].format(**values)
+        if entry["kind"] == "network":
+            flows.append(_network(requirement, entry["purpose"], entry["needed_for"], name, node, subnet,
+                                  entry["protocol"], entry["port"]))
+        else:
+            host = entry.get("sample", entry["requirement"]).format(**values)
+            flows.append(_application(requirement, entry["purpose"], entry["needed_for"], name, host, node, subnet,
+                                      entry.get("protocol", "HTTPS"), entry.get("port", 443)))
     return flows
 
 

@@ -285,6 +285,12 @@ class RuleSet(_Strict):
 
         return policy_groups(self)
 
+    def all_rules(self) -> list:
+        """Every rule of every collection, classic or in the policy's groups."""
+        classic = self.network_rule_collections + self.application_rule_collections + self.nat_rule_collections
+        grouped = tuple(c for g in self.rule_collection_groups for c in g.rule_collections)
+        return [rule for collection in classic + grouped for rule in collection.rules]
+
     def rules_only(self) -> dict:
         """The collections and their rules, without resource ids or settings: what "the same rules" means."""
         def strip(value: Any) -> Any:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import ipaddress
 import json
-import sys
 from functools import cache
 from pathlib import Path
 
@@ -109,12 +108,3 @@ def tag_region(location: str) -> str:
         raise UnknownServiceTag(f"location '{location}' has no shipped service-tag ranges; "
                                 f"supported: {', '.join(sorted(REGIONS))}")
     return REGIONS[location]
-
-
-def azure_cloud_tag(location: str) -> str:
-    return f"AzureCloud.{tag_region(location)}"
-
-
-if __name__ == "__main__":
-    result = trim(Path(sys.argv[1]))
-    print(f"{len(result['tags'])} tags, change number {result['changeNumber']} → {DATA_FILE}")

@@ -41,7 +41,8 @@ def test_private_cluster_has_its_node_group_zone_link_and_record(world, dep):
     cluster = world.containerservice.managed_clusters.get(dep.resource_groups.kube, dep.aks.name)
     assert cluster.provisioning_state == "Succeeded" and cluster.power_state.code == "Running"
     assert cluster.node_resource_group == "MC_dzpraks1_kube_dzpraks1_westeurope"
-    assert cluster.current_kubernetes_version.startswith("1.33.") and cluster.kubernetes_version == "1.33"
+    # no version in the parameters: Azure's default on the pinned day (1.36, its latest patch)
+    assert cluster.current_kubernetes_version == cluster.kubernetes_version == "1.36.2"
     assert cluster.fqdn is None and cluster.private_fqdn.startswith("dzpraks1-")
     assert cluster.network_profile.load_balancer_profile is None and cluster.network_profile.pod_cidr is None
     assert cluster.identity_profile["kubeletidentity"].resource_id.lower().endswith(

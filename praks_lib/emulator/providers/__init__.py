@@ -11,7 +11,7 @@ from praks_lib.emulator.providers import (
     privatedns,
     resources,
 )
-from praks_lib.emulator.providers.containerservice import clusters
+from praks_lib.emulator.providers.containerservice import clusters, versions
 from praks_lib.emulator.providers.insights import data_collection, diagnostic_settings
 from praks_lib.emulator.providers.network import firewalls, interfaces, load_balancers, public_ips, route_tables, vnets
 
@@ -32,5 +32,6 @@ PROVIDERS = [
     privatedns.routes,
     compute.routes,
     clusters.routes,
+    versions.routes,
     arm.operation_routes(),
 ]

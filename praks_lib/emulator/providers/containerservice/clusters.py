@@ -38,7 +38,14 @@ from praks_lib.emulator.platform.arm import ArmError, ResourceId, ResourceType, 
 from praks_lib.emulator.platform.faults import take_operation_fault
 from praks_lib.emulator.platform.router import Call, Response
 from praks_lib.emulator.providers import msi
-from praks_lib.emulator.providers.containerservice import bootstrap, container_insights, kube, node_group, validation
+from praks_lib.emulator.providers.containerservice import (
+    bootstrap,
+    container_insights,
+    kube,
+    node_group,
+    validation,
+    versions,
+)
 from praks_lib.emulator.providers.insights import data_collection
 from praks_lib.emulator.world.kubernetes import ContextError, disable_addon, enable_addon
 from praks_lib.emulator.world.network_state import addresses_in_use
@@ -46,9 +53,6 @@ from praks_lib.emulator.world.network_state import addresses_in_use
 CLUSTER_TYPE = "Microsoft.ContainerService/managedClusters"
 CLUSTER = ("/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/"
            "Microsoft.ContainerService/managedClusters/{name0}")
-# Minor version → the patch AKS resolves it to (representative of the releases AKS offers).
-SUPPORTED_VERSIONS = {"1.31": "1.31.13", "1.32": "1.32.9", "1.33": "1.33.5", "1.34": "1.34.1"}
-DEFAULT_VERSION = "1.33"
 NODE_IMAGE = "AKSUbuntu-2204gen2containerd-202511.07.0"
 RESULT_POLLS = 1  # commandResults answers 202 Running this often before the result
 FAKE_TOKEN = "praks-emulator-placeholder-token-not-a-secret"  # noqa: S105 - deliberately fake
@@ -58,9 +62,6 @@ IMMUTABLE = ("properties.dnsPrefix", "properties.nodeResourceGroup", "properties
              "properties.networkProfile.podCidr", "properties.apiServerAccessProfile.enablePrivateCluster")
 
 # Reconstructed (code and wording of AKS's answers).
-VERSION_NOT_SUPPORTED = ("Version {version} is not supported in this region. Please use [az aks get-versions] "
-                         "command to get the supported version list in this region. For more information, please "
-                         "check https://aka.ms/supported-version-list")
 NOT_RUNNING = ("The cluster {name} is in provisioning state {state}; run command needs a Succeeded cluster. Fix the "
                "cause of the failure and update the cluster, then retry.")
 CONTEXT_INVALID = "The command context is invalid: {detail}"
@@ -69,14 +70,6 @@ KUBERNETES_NOT_EMULATED = ("praks emulator: the Kubernetes side of a '{plugin}' 
 COMMAND_NOT_FOUND = "Command result {id} was not found."
 
 routes = arm.ArmRoutes()
-
-
-def full_version(requested: str | None) -> str:
-    version = requested or DEFAULT_VERSION
-    minor = ".".join(version.split(".")[:2])
-    if minor not in SUPPORTED_VERSIONS or (version.count(".") == 2 and not version.split(".")[2].isdigit()):
-        raise bad_request("K8sVersionNotSupported", VERSION_NOT_SUPPORTED.format(version=version))
-    return version if version.count(".") == 2 else SUPPORTED_VERSIONS[minor]
 
 
 def _network_profile(requested: dict | None) -> dict:
@@ -171,8 +164,11 @@ class ManagedClusters(ResourceType):
         node_group = asked.get("nodeResourceGroup") or kept.get("nodeResourceGroup") or \
             node_group_name(rid, location)
         validation.check_names(rid.name, dns_prefix, node_group)
-        version = asked.get("kubernetesVersion") or kept.get("kubernetesVersion") or DEFAULT_VERSION
-        current = full_version(version)
+        if existing and asked.get("kubernetesVersion") in (None, "", kept.get("kubernetesVersion")):
+            version, current = kept["kubernetesVersion"], kept["currentKubernetesVersion"]
+        else:
+            version, current = versions.resolve(asked.get("kubernetesVersion"), cluster=rid.name,
+                                                support_plan=asked.get("supportPlan"))
         network = _network_profile(asked.get("networkProfile") or kept.get("networkProfile"))
         pools = [_agent_pool(p, version, current, network)
                  for p in (asked.get("agentPoolProfiles") or kept.get("agentPoolProfiles") or [{}])]
