@@ -13,7 +13,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
     AfterValidator,
@@ -122,8 +122,13 @@ class VirtualNetwork(StrictModel):
 
     @property
     def subnets(self) -> list[Subnet]:
-        """The planned subnets, in the order they are created."""
-        return [getattr(self, field) for field, info in type(self).model_fields.items() if info.annotation is Subnet]
+        """The planned subnets, in the order they are created (optional ones only when given)."""
+        return [subnet for _, subnet in self.subnet_fields()]
+
+    def subnet_fields(self) -> list[tuple[str, Subnet]]:
+        """(field name, subnet) for each planned subnet, in creation order."""
+        return [(field, getattr(self, field)) for field, info in type(self).model_fields.items()
+                if Subnet in (info.annotation, *get_args(info.annotation)) and getattr(self, field) is not None]
 
 
 class HubNetwork(VirtualNetwork):
@@ -132,6 +137,8 @@ class HubNetwork(VirtualNetwork):
     # Azure Firewall only deploys into a subnet named exactly AzureFirewallSubnet.
     firewall_subnet: Subnet = Subnet(name="AzureFirewallSubnet", prefix="10.0.0.0/24")
     jumpbox_subnet: Subnet = Subnet(name="jumpbox-subnet", prefix="10.0.1.0/24")
+    # The Basic tier routes its management traffic through a subnet named AzureFirewallManagementSubnet.
+    firewall_management_subnet: Subnet | None = None
 
 
 class SpokeNetwork(VirtualNetwork):
@@ -140,6 +147,8 @@ class SpokeNetwork(VirtualNetwork):
     ingress_subnet: Subnet = Subnet(name="ing-1-subnet", prefix="10.0.4.0/24")
     # The walkthrough uses $KUBE_AGENT_SUBNET_NAME without ever defining it; this is its name.
     aks_subnet: Subnet = Subnet(name="aks-2-subnet", prefix="10.0.5.0/24")
+    # API Server VNet Integration: the API server's address in a subnet delegated to AKS (/28 or larger).
+    apiserver_subnet: Subnet | None = None
 
 
 class Network(StrictModel):
@@ -157,11 +166,16 @@ class ResourceGroups(StrictModel):
 
 
 class Firewall(StrictModel):
+    # false only for a network-isolated cluster (outbound_type none), which needs no egress at all.
+    enabled: bool = True
     name: str = ""  # default: the deployment name
     public_ip_name: str = ""  # default: the deployment name
-    # Standard only: Premium and Basic take their rules from a Firewall Policy, which praks does not
-    # deploy yet; the runbook writes classic rule collections.
-    sku_tier: Literal["Standard"] = "Standard"
+    sku_tier: Literal["Basic", "Standard", "Premium"] = "Standard"
+    # policy: a Firewall Policy with rule collection groups (Microsoft's recommended way, and the only one
+    # for Basic and Premium); classic: rule collections on the firewall itself, as the 2020 walkthrough.
+    rules_as: Literal["policy", "classic"] = "classic"
+    policy_name: str = ""  # default: <firewall name>-policy
+    management_public_ip_name: str = ""  # Basic: the management IP configuration's address; <public IP>-mgmt
     threat_intel_mode: Literal["Off", "Alert", "Deny"] = "Alert"
     dns_proxy: bool = True
     # A rule set: a name (a file <name>.yaml under firewall/ beside the parameter file, or under the
@@ -206,6 +220,12 @@ class Aks(StrictModel):
     )
     load_balancer_sku: Literal["standard"] = "standard"
     private_cluster: bool = True
+    # private_link: a private endpoint for the API server (the 2020 design); vnet_integration: the API
+    # server gets an address in network.spoke.apiserver_subnet (GA since April 2025), no private endpoint.
+    api_server: Literal["private_link", "vnet_integration"] = "private_link"
+    # Cache: a network-isolated cluster bootstraps from a private registry cache (outbound_type none).
+    bootstrap_artifact_source: Literal["Direct", "Cache"] = "Direct"
+    registry_name: str = ""  # the private registry (ACR Premium) for Cache; default: <cluster name>acr
     identity: Identity = Field(default_factory=Identity)
     node_pool: NodePool = Field(default_factory=NodePool)
 
@@ -287,6 +307,9 @@ class Backend(StrictModel):
 
 
 class Deployment(StrictModel):
+    # The design this file builds on: parameters/scenarios/<scenario>.yaml, which the file's own values
+    # override (walkthrough-2020, baseline-2026, isolated). Empty: the model's defaults alone.
+    scenario: str = ""
     name: DeploymentName = "dzpraks1"  # DEPLOYMENT_NAME
     location: str = "westeurope"  # LOCATION; checked against Azure's regions by praks_lib.plan
     resource_groups: ResourceGroups = Field(default_factory=ResourceGroups)
@@ -343,6 +366,12 @@ class Deployment(StrictModel):
                 object.__setattr__(block, field, value)
         if not aks.dns_prefix:
             object.__setattr__(aks, "dns_prefix", aks.name)
+        if not fw.policy_name:
+            object.__setattr__(fw, "policy_name", f"{fw.name}-policy")
+        if not fw.management_public_ip_name:
+            object.__setattr__(fw, "management_public_ip_name", f"{fw.public_ip_name}-mgmt")
+        if not aks.registry_name:
+            object.__setattr__(aks, "registry_name", re.sub(r"[^a-z0-9]", "", f"{aks.name}acr".lower()))
         if not aks.identity.name:
             object.__setattr__(aks.identity, "name", aks.name)
         return self

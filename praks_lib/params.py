@@ -23,7 +23,7 @@ from pydantic import BaseModel, ValidationError
 from praks_lib.deployment import TAG_KEY, Deployment
 from praks_lib.errors import Finding, ParameterError
 from praks_lib.plan import check_plan as plan_findings
-from praks_lib.project import default_parameters
+from praks_lib.project import default_parameters, known_scenarios, scenario_file
 
 __all__ = ["TAG_KEY", "Deployment", "ParameterError", "check_parameters", "deep_merge", "load_deployment",
            "problems_from", "read_parameter_file"]
@@ -194,6 +194,25 @@ def check_parameters(data: dict[str, Any], source_dir: Path | None = None) -> tu
     return deployment, plan_findings(deployment)
 
 
+def with_scenario(data: dict[str, Any], source: Path) -> dict[str, Any]:
+    """A parameter file's values on top of the scenario it names (``scenario: baseline-2026``)."""
+    name = data.get("scenario")
+    if not name:
+        return data
+    if not isinstance(name, str):
+        raise ParameterError([_problem("scenario", f"{name!r} is not a scenario name",
+                                       f"use one of {', '.join(known_scenarios())}")], str(source))
+    scenario = scenario_file(name, source.resolve().parent)
+    if scenario.resolve() == source.resolve():
+        return data  # the scenario file itself
+    if not scenario.is_file():
+        raise ParameterError([_problem("scenario", f"there is no scenario '{name}' ({scenario} does not exist)",
+                                       f"use one of {', '.join(known_scenarios())}")], str(source))
+    base = read_parameter_file(scenario)
+    base.pop("scenario", None)
+    return deep_merge(base, data)
+
+
 def load_deployment(path: str | Path | None = None, overrides: dict[str, Any] | None = None,
                     check_plan: bool = True) -> Deployment:
     """Load a parameter file (default: the project's parameters/default.yaml), apply overrides, check it.
@@ -203,7 +222,7 @@ def load_deployment(path: str | Path | None = None, overrides: dict[str, Any] | 
     are left to praks_lib.plan.check_plan's callers to show.
     """
     source = Path(path) if path else default_parameters()
-    data = deep_merge(read_parameter_file(source), overrides or {})
+    data = deep_merge(with_scenario(read_parameter_file(source), source), overrides or {})
     source_dir = source.resolve().parent
     if not check_plan:
         try:

@@ -128,8 +128,7 @@ def _vnets(d: Deployment) -> list[tuple[str, VirtualNetwork]]:
 
 def _subnets(path: str, vnet: VirtualNetwork) -> list[tuple[str, Subnet]]:
     """(field path, subnet) for each planned subnet of a VNet, in creation order."""
-    return [(f"{path}.{field}", getattr(vnet, field)) for field, info in type(vnet).model_fields.items()
-            if info.annotation is Subnet]
+    return [(f"{path}.{field}", subnet) for field, subnet in vnet.subnet_fields()]
 
 
 def _all_subnets(d: Deployment) -> Iterator[tuple[str, Subnet, VirtualNetwork]]:
@@ -289,7 +288,7 @@ def _check_firewall_subnet(d: Deployment) -> Iterator[Finding]:
 
 def _check_special_subnet_names(d: Deployment) -> Iterator[Finding]:
     for field, subnet, vnet in _all_subnets(d):
-        if field == "network.hub.firewall_subnet":
+        if field in ("network.hub.firewall_subnet", "network.hub.firewall_management_subnet"):
             continue
         special = next((n for n in SPECIAL_SUBNET_NAMES if n.lower() == subnet.name.lower()), None)
         if special:
@@ -475,6 +474,8 @@ def _check_aks_subnet_capacity(d: Deployment) -> Iterator[Finding]:
 
 
 def _check_egress_route(d: Deployment) -> Iterator[Finding]:
+    if d.aks.outbound_type == "none":
+        return  # network-isolated: no egress path at all (_check_network_isolation)
     if d.aks.outbound_type != "userDefinedRouting":
         yield Finding("error", "PraksEgressBypassesFirewall", "aks.outbound_type",
                       f"outbound_type {d.aks.outbound_type} gives the cluster its own way out to the internet: its "
@@ -506,19 +507,23 @@ def _check_private_cluster(d: Deployment) -> Iterator[Finding]:
 
 
 def _check_rule_set(d: Deployment) -> Iterator[Finding]:
-    """The rule set must load, and be classic rule collections: that is what the firewall gets."""
+    """The rule set must load and fit the firewall it is deployed to."""
+    if not d.firewall.enabled:
+        return
     try:
         rules = load_rule_set(d.rule_set_file)
     except RuleSetError as error:
         yield Finding("error", "PraksRuleSetInvalid", "firewall.rules", f"rule set '{d.firewall.rules}': {error}",
                       "name a file under parameters/firewall/ (least-privilege, seed-2020) or a path to one")
         return
-    if rules.rule_collection_groups:
+    if rules.rule_collection_groups and d.firewall.rules_as == "classic":
         yield Finding("error", "PraksRuleSetNeedsPolicy", "firewall.rules",
-                      f"rule set '{d.firewall.rules}' uses Firewall Policy rule collection groups; the firewall "
-                      "stage deploys classic rule collections.",
-                      "write the rules as network_rule_collections / application_rule_collections")
+                      f"rule set '{d.firewall.rules}' uses Firewall Policy rule collection groups, but "
+                      "firewall.rules_as is classic.",
+                      "set firewall.rules_as to policy, or write the rules as network_rule_collections / "
+                      "application_rule_collections")
         return
+    yield from _check_network_rule_fqdns(d, rules)
     subnet = IPv4Network(d.network.spoke.aks_subnet.prefix)
     sources = {spec for rule in rules.all_rules() for spec in rule.source_addresses}
     covered = any(parse_address(spec)[0] <= int(subnet.network_address) and
@@ -643,6 +648,125 @@ def _check_ssh_key(d: Deployment) -> Iterator[Finding]:
                       "or leave jumpbox.ssh_public_key empty to reach the jumpbox through run command only")
 
 
+FIREWALL_TIERS = _NETWORK["firewall"]["tiers"]
+MANAGEMENT_SUBNET_NAME = _NETWORK["firewall"]["management_subnet_name"]
+MANAGEMENT_SUBNET_LARGEST_PREFIX = _NETWORK["firewall"]["management_largest_subnet_prefix"]
+VNET_INTEGRATION = _AKS["api_server_vnet_integration"]
+ISOLATED = _AKS["network_isolated"]
+
+
+def _check_firewall_tier(d: Deployment) -> Iterator[Finding]:
+    """What each tier needs: Basic a management subnet and no DNS proxy, Premium and Basic a policy."""
+    fw, hub = d.firewall, d.network.hub
+    if not fw.enabled:
+        return
+    tier = FIREWALL_TIERS[fw.sku_tier]
+    if fw.rules_as == "classic" and not tier["classic_rules"]:
+        error = azure_error("firewall_needs_policy", firewall=fw.name, tier=fw.sku_tier)
+        yield Finding("error", error.code, "firewall.rules_as", error.message, "set firewall.rules_as to policy")
+    if fw.dns_proxy and not tier["dns_proxy"]:
+        error = azure_error("firewall_policy_higher_tier_properties", policy=fw.policy_name,
+                            properties="DNS Proxy and Custom DNS")
+        yield Finding("error", error.code, "firewall.dns_proxy", error.message,
+                      f"the {fw.sku_tier} tier has no DNS proxy: set firewall.dns_proxy to false (and use no FQDNs in "
+                      "network rules), or set firewall.sku_tier to Standard")
+    management = hub.firewall_management_subnet
+    if tier["management_ip_configuration"] == "required" and management is None:
+        error = azure_error("firewall_management_ip_configuration", firewall=fw.name)
+        taken = [s.network for s in hub.subnets]
+        found = free_prefix(hub.network, MANAGEMENT_SUBNET_LARGEST_PREFIX, taken)
+        yield Finding("error", error.code, "network.hub.firewall_management_subnet", error.message,
+                      f"the {fw.sku_tier} tier routes its management traffic through a subnet named "
+                      f"{MANAGEMENT_SUBNET_NAME} with a second public IP ({fw.management_public_ip_name}): set "
+                      f"network.hub.firewall_management_subnet to {{name: {MANAGEMENT_SUBNET_NAME}, prefix: "
+                      f"{found or f'a free /{MANAGEMENT_SUBNET_LARGEST_PREFIX} of the hub'}}}")
+    if management is not None:
+        if management.name != MANAGEMENT_SUBNET_NAME:
+            yield Finding("error", "AzureFirewallManagementSubnetName", "network.hub.firewall_management_subnet.name",
+                          f"The firewall's management IP configuration needs a subnet named exactly "
+                          f"'{MANAGEMENT_SUBNET_NAME}'; '{management.name}' is not that name.",
+                          f"set network.hub.firewall_management_subnet.name to {MANAGEMENT_SUBNET_NAME}")
+        if management.network.prefixlen > MANAGEMENT_SUBNET_LARGEST_PREFIX:
+            yield Finding("error", "AzureFirewallManagementSubnetTooSmall",
+                          "network.hub.firewall_management_subnet.prefix",
+                          f"{MANAGEMENT_SUBNET_NAME} {management.prefix} is smaller than the minimum "
+                          f"/{MANAGEMENT_SUBNET_LARGEST_PREFIX}.",
+                          _free_subnet_fix("network.hub.firewall_management_subnet.prefix", "network.hub", hub,
+                                           management, MANAGEMENT_SUBNET_LARGEST_PREFIX, hub.subnets))
+
+
+def _check_network_rule_fqdns(d: Deployment, rules) -> Iterator[Finding]:
+    """FQDNs in network rules need the firewall's DNS proxy (and clients resolving through it)."""
+    if d.firewall.dns_proxy:
+        return
+    for collection in rules.network_rule_collections:
+        for rule in collection.rules:
+            if rule.destination_fqdns:
+                error = azure_error("firewall_dns_proxy_for_fqdns", rule=rule.name, collection=collection.name)
+                yield Finding("error", error.code, "firewall.rules", error.message,
+                              "turn on firewall.dns_proxy (Standard or Premium tier), or give the rule "
+                              "destination_addresses instead of destination_fqdns")
+                return
+
+
+def _check_api_server_subnet(d: Deployment) -> Iterator[Finding]:
+    subnet, field = d.network.spoke.apiserver_subnet, "network.spoke.apiserver_subnet"
+    smallest = VNET_INTEGRATION["smallest_subnet_prefix"]
+    if d.aks.api_server != "vnet_integration":
+        if subnet is not None:
+            yield Finding("warning", "PraksUnusedSubnet", field,
+                          f"{field} is planned but aks.api_server is {d.aks.api_server}: the subnet stays empty.",
+                          "remove it, or set aks.api_server to vnet_integration")
+        return
+    spoke = d.network.spoke
+    if subnet is None:
+        taken = [s.network for s in spoke.subnets]
+        found = free_prefix(spoke.network, smallest, taken)
+        yield Finding("error", "PraksApiServerSubnetMissing", field,
+                      "API Server VNet Integration puts the API server's address in a subnet of the cluster's VNet "
+                      f"delegated to {VNET_INTEGRATION['delegation']}; none is planned.",
+                      f"set {field} to {{name: apiserver-subnet, prefix: "
+                      f"{found or f'a free /{smallest} of the spoke'}}}")
+    elif subnet.network.prefixlen > smallest:
+        subnet_id = planned_id(d, d.resource_groups.network, "Microsoft.Network/virtualNetworks/subnets", spoke.name,
+                               subnet.name)
+        error = azure_error("apiserver_subnet_too_small", subnet=subnet_id, prefix=subnet.prefix)
+        yield Finding("error", error.code, f"{field}.prefix", error.message,
+                      _free_subnet_fix(f"{field}.prefix", "network.spoke", spoke, subnet, smallest, spoke.subnets))
+
+
+def _check_network_isolation(d: Deployment) -> Iterator[Finding]:
+    aks, fw = d.aks, d.firewall
+    if aks.outbound_type == "none" and aks.bootstrap_artifact_source != "Cache":
+        yield Finding("error", "PraksIsolationNeedsCache", "aks.bootstrap_artifact_source",
+                      "outbound_type none leaves the nodes no way out, so they must bootstrap from a private "
+                      "registry cache (a network-isolated cluster).",
+                      "set aks.bootstrap_artifact_source to Cache, or aks.outbound_type to userDefinedRouting")
+    if aks.bootstrap_artifact_source == "Cache":
+        minimum = tuple(map(int, ISOLATED["minimum_version"].split(".")))
+        minor = kubernetes_versions.minor_of(aks.kubernetes_version) if aks.kubernetes_version else None
+        if minor and tuple(map(int, minor.split("."))) < minimum:
+            error = azure_error("network_isolated_needs_version", version=aks.kubernetes_version)
+            yield Finding("error", error.code, "aks.kubernetes_version", error.message,
+                          f"set aks.kubernetes_version to \"\" (Azure's default) or {ISOLATED['minimum_version']} "
+                          "or later")
+        if not aks.private_cluster:
+            yield Finding("error", "PraksIsolationNeedsPrivateCluster", "aks.private_cluster",
+                          "A network-isolated cluster must be private (private link or API Server VNet Integration).",
+                          "set aks.private_cluster to true")
+    if aks.outbound_type == "none" and d.validation.allowed_urls:
+        yield Finding("error", "PraksIsolatedClusterReachesNothing", "validation.allowed_urls",
+                      f"A network-isolated cluster has no way out, so {', '.join(d.validation.allowed_urls)} cannot "
+                      "be reached; 07_validate proves that nothing leaves.",
+                      "set validation.allowed_urls to [] (and list what must fail in validation.denied_urls)")
+    if not fw.enabled and aks.outbound_type != "none":
+        yield Finding("error", "PraksNoFirewallNoEgress", "firewall.enabled",
+                      f"firewall.enabled is false but outbound_type {aks.outbound_type} sends the cluster's egress to "
+                      "a firewall: nothing would route it.",
+                      "set firewall.enabled to true, or make the cluster network-isolated (outbound_type none, "
+                      "bootstrap_artifact_source Cache)")
+
+
 _CHECKS: tuple[Callable[[Deployment], Iterable[Finding]], ...] = (
     _check_location,
     _check_names,
@@ -663,6 +787,9 @@ _CHECKS: tuple[Callable[[Deployment], Iterable[Finding]], ...] = (
     _check_egress_route,
     _check_private_cluster,
     _check_rule_set,
+    _check_firewall_tier,
+    _check_api_server_subnet,
+    _check_network_isolation,
     _check_kubernetes_version,
     _check_vm_sizes,
     _check_ssh_key,

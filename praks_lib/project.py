@@ -33,6 +33,18 @@ def default_parameters() -> Path:
     return parameters_dir() / "default.yaml"
 
 
+def scenario_file(name: str, source_dir: Path | None = None) -> Path:
+    """A scenario by name: scenarios/<name>.yaml beside the parameter file, else the project's."""
+    for folder in ([source_dir / "scenarios", source_dir] if source_dir else []) + [parameters_dir() / "scenarios"]:
+        if (folder / f"{name}.yaml").is_file():
+            return folder / f"{name}.yaml"
+    return parameters_dir() / "scenarios" / f"{name}.yaml"
+
+
+def known_scenarios() -> list[str]:
+    return sorted(p.stem for p in (parameters_dir() / "scenarios").glob("*.yaml"))
+
+
 def notebooks_dir() -> Path:
     return project_dir() / "notebooks"
 

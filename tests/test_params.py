@@ -282,3 +282,21 @@ def test_value_errors_and_plan_errors_are_reported_together():
                                     "node_pool": {"count": 0}}})
     assert [p.field for p in problems] == ["aks.node_pool.count", "aks.service_cidr"]
     assert problems[1].message.startswith("ServiceCidrOverlapExistingSubnetsCidr: The specified service CIDR 10.0.4.0/24")
+
+
+def test_a_file_builds_on_a_scenario_and_overrides_it(tmp_path):
+    path = tmp_path / "mine.yaml"
+    path.write_text("scenario: baseline-2026\nname: abcde1\naks: {node_pool: {count: 2}}\n")
+    dep = load_deployment(path)
+    assert (dep.scenario, dep.name, dep.firewall.rules_as, dep.aks.api_server, dep.aks.node_pool.count) == (
+        "baseline-2026", "abcde1", "policy", "vnet_integration", 2)
+    assert dep.network.spoke.apiserver_subnet.prefix == "10.0.6.0/28"
+    assert dep.rule_set_file.name == "least-privilege.yaml"
+
+
+def test_an_unknown_scenario_lists_the_known_ones(tmp_path):
+    path = tmp_path / "mine.yaml"
+    path.write_text("scenario: baseline-2025\n")
+    [problem] = problems_of(path=path)
+    assert problem.field == "scenario" and "there is no scenario 'baseline-2025'" in problem.message
+    assert problem.hint == "use one of baseline-2026, isolated, walkthrough-2020"

@@ -154,6 +154,35 @@ ERRORS = [
      "validation.allowed_urls", "https://example.com is expected to be allowed, but the rule set 'least-privilege' "
      "denies it (No rule matched. Proceeding with default action)", "remove https://example.com"),
 ]
+# The 2026 designs: firewall tiers, API Server VNet Integration, network-isolated clusters
+BASIC = {"firewall": {"sku_tier": "Basic", "rules_as": "policy", "dns_proxy": False}}
+ERRORS += [
+    (BASIC, "AzureFirewallManagementIpConfigRequiresSubnetAndPublicIp", "network.hub.firewall_management_subnet",
+     "AzureFirewall dzpraks1 management IP configuration requires both a subnet and a public IP address.",
+     "set network.hub.firewall_management_subnet to {name: AzureFirewallManagementSubnet, prefix: 10.0.2.0/26}"),
+    (deep_merge(BASIC, {"firewall": {"dns_proxy": True}}), "FirewallPolicyHigherTierOnlyProperties",
+     "firewall.dns_proxy", "Firewall Policy dzpraks1-policy contains higher tier only properties - DNS Proxy and "
+     "Custom DNS", "set firewall.dns_proxy to false"),
+    (BASIC, "AzureFirewallDnsProxyRequiredForNetworkRuleFqdns", "firewall.rules",
+     "In order to use DestinationFqdns in Network Rules, DNS Proxy must be enabled", "turn on firewall.dns_proxy"),
+    ({"firewall": {"sku_tier": "Premium", "rules_as": "classic"}}, "AzureFirewallPremiumRequiresPolicy",
+     "firewall.rules_as", "Azure Firewall dzpraks1 of tier Premium cannot use classic rule collections",
+     "set firewall.rules_as to policy"),
+    ({"aks": {"api_server": "vnet_integration"}}, "PraksApiServerSubnetMissing", "network.spoke.apiserver_subnet",
+     "delegated to Microsoft.ContainerService/managedClusters; none is planned.",
+     "set network.spoke.apiserver_subnet to {name: apiserver-subnet, prefix: 10.0.6.0/28}"),
+    ({"aks": {"api_server": "vnet_integration"},
+      "network": {"spoke": {"apiserver_subnet": {"name": "api", "prefix": "10.0.6.0/29"}}}}, "InvalidParameter",
+     "network.spoke.apiserver_subnet.prefix", "has prefix 10.0.6.0/29; the minimum supported API server subnet "
+     "size is /28.", "set network.spoke.apiserver_subnet.prefix to 10.0.6.0/28"),
+    ({"aks": {"outbound_type": "none"}, "validation": {"allowed_urls": []}}, "PraksIsolationNeedsCache",
+     "aks.bootstrap_artifact_source", "outbound_type none leaves the nodes no way out",
+     "set aks.bootstrap_artifact_source to Cache"),
+    ({"aks": {"outbound_type": "none", "bootstrap_artifact_source": "Cache"}}, "PraksIsolatedClusterReachesNothing",
+     "validation.allowed_urls", "A network-isolated cluster has no way out", "set validation.allowed_urls to []"),
+    ({"firewall": {"enabled": False}}, "PraksNoFirewallNoEgress", "firewall.enabled",
+     "outbound_type userDefinedRouting sends the cluster's egress to a firewall", "set firewall.enabled to true"),
+]
 # Fixes that name what to change but cannot compute one value for it.
 NO_VALUE = {"PraksDuplicateName:network.spoke.aks_subnet.name", "PraksPodCidrWithoutOverlay:aks.pod_cidr",
             "InvalidResourceName:network.spoke.name",
@@ -161,7 +190,11 @@ NO_VALUE = {"PraksDuplicateName:network.spoke.aks_subnet.name", "PraksPodCidrWit
             "InsufficientSubnetSize:aks.pod_cidr", "InsufficientSubnetSize:network.spoke.aks_subnet.prefix",
             "K8sVersionNotSupported:aks.kubernetes_version",
             "InvalidParameter:jumpbox.ssh_public_key", "PraksValidationExpectationWrong:validation.denied_urls",
-            "PraksValidationExpectationWrong:validation.allowed_urls"}
+            "PraksValidationExpectationWrong:validation.allowed_urls",
+            "AzureFirewallManagementIpConfigRequiresSubnetAndPublicIp:network.hub.firewall_management_subnet",
+            "AzureFirewallDnsProxyRequiredForNetworkRuleFqdns:firewall.rules",
+            "PraksApiServerSubnetMissing:network.spoke.apiserver_subnet",
+            "PraksIsolatedClusterReachesNothing:validation.allowed_urls"}
 
 
 @pytest.mark.parametrize("overrides, code, field, message, fix", ERRORS,
@@ -230,6 +263,19 @@ def test_every_problem_of_a_bad_plan_is_reported_at_once():
         ("PraksPublicApiServer", "aks.private_cluster"),
         ("PraksRuleSetSourceMismatch", "firewall.rules"),  # its rules name 10.0.5.0/24, the subnet moved
     }
+
+
+@pytest.mark.parametrize("scenario", ["walkthrough-2020", "baseline-2026", "isolated"])
+def test_each_scenario_has_no_findings(scenario):
+    from praks_lib.project import scenario_file
+
+    assert check_plan(load_deployment(scenario_file(scenario))) == []
+
+
+def test_a_basic_firewall_with_its_management_subnet_and_no_fqdn_rules_is_clean():
+    findings = plan(deep_merge(BASIC, {"network": {"hub": {"firewall_management_subnet": {
+        "name": "AzureFirewallManagementSubnet", "prefix": "10.0.2.0/26"}}}}))
+    assert [f.code for f in findings] == ["AzureFirewallDnsProxyRequiredForNetworkRuleFqdns"]  # the ntp rule
 
 
 def test_burstable_system_pool_is_a_warning():
