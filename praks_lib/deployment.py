@@ -26,6 +26,7 @@ from pydantic import (
     model_validator,
 )
 
+from praks_lib.firewall import RuleSet, load_rule_set
 from praks_lib.firewall.egress import ClusterShape
 from praks_lib.project import rule_set_file
 
@@ -334,6 +335,18 @@ class Deployment(StrictModel):
     def rule_set_file(self) -> Path:
         """The file of the firewall rule set the parameters name (see Firewall.rules)."""
         return rule_set_file(self.firewall.rules, self._source_dir)
+
+    @property
+    def rule_set_values(self) -> dict[str, str]:
+        """What a rule set's placeholders stand for in this deployment's address plan."""
+        net = self.network
+        return {"aks_subnet": net.spoke.aks_subnet.prefix, "spoke": net.spoke.address_space,
+                "hub": net.hub.address_space, "jumpbox_subnet": net.hub.jumpbox_subnet.prefix,
+                "region": self.location}
+
+    def rule_set(self) -> RuleSet:
+        """The firewall rule set the parameters name, with their address plan filled in."""
+        return load_rule_set(self.rule_set_file, self.rule_set_values)
 
     @property
     def source_dir(self) -> Path | None:

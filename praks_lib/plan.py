@@ -511,7 +511,7 @@ def _check_rule_set(d: Deployment) -> Iterator[Finding]:
     if not d.firewall.enabled:
         return
     try:
-        rules = load_rule_set(d.rule_set_file)
+        rules = d.rule_set()
     except RuleSetError as error:
         yield Finding("error", "PraksRuleSetInvalid", "firewall.rules", f"rule set '{d.firewall.rules}': {error}",
                       "name a file under parameters/firewall/ (least-privilege, seed-2020) or a path to one")

@@ -7,6 +7,7 @@ collection, the rule and the field.
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
@@ -252,12 +253,19 @@ class RuleSet(_Strict):
         return self
 
     @classmethod
-    def from_yaml(cls, path: str | Path) -> "RuleSet":
+    def from_yaml(cls, path: str | Path, values: dict[str, str] | None = None) -> "RuleSet":
+        """A rule set file; ``{name}`` placeholders in its strings (e.g. "{aks_subnet}") take ``values``."""
         source = Path(path)
         try:
             raw = yaml.safe_load(source.read_text()) or {}
         except yaml.YAMLError as exc:
             raise RuleSetError([_problem("(file)", f"not valid YAML: {exc}", "fix the YAML syntax")], str(source)) from None
+        unknown: set[str] = set()
+        raw = _filled(raw, values or {}, unknown)
+        if unknown:
+            raise RuleSetError([_problem("(file)", f"unknown placeholder(s) {', '.join(sorted(unknown))}",
+                                         f"use {', '.join('{' + k + '}' for k in sorted(values or {})) or 'none'}")],
+                               str(source))
         return cls.from_dict(raw, str(source))
 
     @classmethod
@@ -321,6 +329,25 @@ class RuleSet(_Strict):
                 for c in group["rule_collections"]]
             group["rule_collections"] = [c for c in group["rule_collections"] if c["rules"]]
         return RuleSet.model_validate(data)
+
+
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def _filled(value: Any, values: dict[str, str], unknown: set[str]) -> Any:
+    """Placeholders replaced in every string of a parsed rule set, unknown names collected."""
+    if isinstance(value, dict):
+        return {k: _filled(v, values, unknown) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_filled(v, values, unknown) for v in value]
+    if isinstance(value, str) and "{" in value:
+        def fill(match: re.Match) -> str:
+            if match[1] not in values:
+                unknown.add(match[0])
+                return match[0]
+            return values[match[1]]
+        return _PLACEHOLDER.sub(fill, value)
+    return value
 
 
 def _plain(value: Any) -> Any:
@@ -387,11 +414,12 @@ def _problems(error: ValidationError, raw: Any) -> list[Finding]:
     return problems
 
 
-def load_rule_set(path: str | Path) -> RuleSet:
-    """A rule set from its YAML file (praks_lib.project.rule_set_file finds a named one)."""
+def load_rule_set(path: str | Path, values: dict[str, str] | None = None) -> RuleSet:
+    """A rule set from its YAML file (praks_lib.project.rule_set_file finds a named one), its placeholders
+    filled from ``values`` (a deployment gives its address plan: Deployment.rule_set())."""
     source = Path(path)
     if not source.is_file():
         raise RuleSetError([_problem("(file)", f"{source} does not exist",
                                      "name a rule set under parameters/firewall/ (least-privilege, seed-2020) "
                                      "or give the path of a rule set YAML file")], str(source))
-    return RuleSet.from_yaml(source)
+    return RuleSet.from_yaml(source, values)

@@ -50,3 +50,14 @@ def test_unknown_field_and_classic_plus_policy():
 def test_unknown_rule_set_name_lists_known():
     with pytest.raises(RuleSetError, match=r"least-privilege, seed-2020"):
         load_rule_set(rule_set_file("no-such-set"))
+
+
+def test_placeholders_take_the_deployments_address_plan(tmp_path):
+    path = tmp_path / "rules.yaml"
+    path.write_text('network_rule_collections:\n  - {name: c, priority: 200, action: Allow, rules: [\n'
+                    '      {name: r, source_addresses: ["{aks_subnet}"], destination_addresses: ["*"],\n'
+                    '       destination_ports: ["443"], protocols: [TCP]}]}\n')
+    rules = load_rule_set(path, {"aks_subnet": "10.7.5.0/24"})
+    assert rules.network_rule_collections[0].rules[0].source_addresses == ("10.7.5.0/24",)
+    with pytest.raises(RuleSetError, match=r"unknown placeholder\(s\) \{aks_subnet\}"):
+        load_rule_set(path, {})
