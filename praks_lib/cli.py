@@ -42,7 +42,8 @@ def main(argv: list[str] | None = None) -> int:
 def _teardown(args) -> int:
     from praks_lib.cloud import connect
     from praks_lib.params import ParameterError, load_deployment
-    from praks_lib.teardown import plan_teardown, teardown, teardown_table
+    from praks_lib.stages.teardown import teardown_table
+    from praks_lib.teardown import plan_teardown, teardown
 
     try:
         dep = load_deployment(args.deployment, {"backend": {"kind": args.backend}} if args.backend else None)

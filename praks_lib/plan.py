@@ -12,17 +12,12 @@ import itertools
 import math
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv4Network
-from typing import TYPE_CHECKING
 
 from praks_lib.deployment import Deployment, Subnet, VirtualNetwork
-from praks_lib.errors import Finding, RuleSetError, by_severity
+from praks_lib.errors import Finding, RuleSetError
 from praks_lib.firewall import load_rule_set
-
-if TYPE_CHECKING:
-    import pandas
-
 
 # AKS refuses these for the service, pod and cluster virtual network ranges.
 AKS_RESERVED_RANGES = tuple(IPv4Network(r) for r in ("169.254.0.0/16", "172.30.0.0/16", "172.31.0.0/16",
@@ -549,11 +544,3 @@ _CHECKS: tuple[Callable[[Deployment], Iterable[Finding]], ...] = (
 def check_plan(deployment: Deployment) -> list[Finding]:
     """Every finding about the deployment's address plan and names, in check order."""
     return [finding for check in _CHECKS for finding in check(deployment)]
-
-
-def findings_table(findings: Iterable[Finding]) -> "pandas.DataFrame":
-    """The findings as a table for notebooks, errors first."""
-    import pandas  # here, not at the top: load_deployment runs check_plan and must stay quick to import
-
-    rows = [asdict(f) for f in by_severity(findings)]
-    return pandas.DataFrame(rows, columns=["severity", "code", "field", "message", "fix"])

@@ -18,12 +18,11 @@ from praks_lib import queries
 from praks_lib.azure.ids import name_of
 from praks_lib.azure.routing import next_hop
 from praks_lib.cloud import Clients
-from praks_lib.deploy.route import subnet_effective_routes
 from praks_lib.deployment import Deployment
 from praks_lib.errors import StageError
 from praks_lib.firewall import required_flows
 from praks_lib.runcommand import kubectl, kubectl_json, on_vm
-from praks_lib.stage import Verdict
+from praks_lib.stages.route import subnet_effective_routes
 
 TEST_POD = "praks-egress-test"
 CLOCK_SLACK = timedelta(minutes=1)
@@ -362,23 +361,3 @@ def run_checks(clients: Clients, dep: Deployment, echo=print):
     rows += check_public_ips(clients, dep)
     rows += check_routing(clients, dep)
     return pd.DataFrame([asdict(r) for r in rows]), results, pod_ip
-
-
-def verdict(table) -> str:
-    """One line: PASS, or FAIL naming the failed checks and where to fix them."""
-
-    failed = table[table["result"] == FAIL]
-    if failed.empty:
-        return Verdict(f"PASS: {len(table)} checks — the cluster is private, its only egress is the firewall, "
-                       f"and the firewall's logs prove it.")
-    lines = [f"{r.check} · {r.target}: expected {r.expected}, observed {r.observed} → {r.hint}"
-             for r in failed.itertuples()]
-    raise StageError(f"FAIL: {len(failed)} of {len(table)} checks failed:\n  - " + "\n  - ".join(lines))
-
-
-def summary_table(table):
-    """Per check: how many pieces of evidence passed and failed."""
-    summary = table.groupby("check", sort=False)["result"].agg(
-        passed=lambda r: int((r == PASS).sum()), failed=lambda r: int((r == FAIL).sum()))
-    summary["result"] = [PASS if failed == 0 else FAIL for failed in summary["failed"]]
-    return summary

@@ -1,10 +1,11 @@
 """Stage 01 through the real SDK clients on the emulator: creates, converges, and says so."""
 import pytest
 
-from praks_lib.deploy.converge import summary
-from praks_lib.deploy.network import ensure_network, network_table, network_verdict
+from praks_lib.deploy.network import ensure_network
 from praks_lib.errors import StageError
 from praks_lib.params import load_deployment
+from praks_lib.stages import changes_summary
+from praks_lib.stages.network import network_table, network_verdict
 
 
 def test_first_run_creates_everything_tagged(clients, dep):
@@ -25,7 +26,7 @@ def test_second_run_changes_nothing_and_says_so(clients, dep):
     ensure_network(clients, dep)
     again = ensure_network(clients, dep)
     assert {c.action for c in again} == {"unchanged"}
-    assert summary(again) == "No changes: all 6 resources already as planned."
+    assert changes_summary(again) == "No changes: all 6 resources already as planned."
 
 
 def test_changed_parameter_updates_only_that_resource(clients, dep, tmp_path):

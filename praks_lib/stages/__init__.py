@@ -1,11 +1,20 @@
-"""The one bootstrap call at the top of every stage notebook."""
+"""What a stage notebook shows, apart from what it applies (praks_lib.deploy).
+
+This package holds what every notebook starts with — :func:`start`, the closing :class:`Verdict`
+line, the table of changes, and expected errors shown as their message and HINT instead of a
+traceback — and one module per notebook with that stage's tables and verdict: plan (00),
+network (01), firewall (02), route (03), cluster (04), access (05), monitoring (06),
+validation (07) and teardown (99).
+"""
 from __future__ import annotations
 
+import pandas as pd
 from azure.core.exceptions import ClientAuthenticationError, HttpResponseError
 
 from praks_lib.cloud import Clients, connect
+from praks_lib.deploy.converge import Change
 from praks_lib.deployment import Deployment
-from praks_lib.errors import PraksError, StageError
+from praks_lib.errors import PraksError
 from praks_lib.params import load_deployment
 
 # Failures a person at the notebook can fix: shown as their message and hint, not a traceback.
@@ -21,6 +30,7 @@ class Verdict(str):
 
 
 def _prepare_notebook() -> None:
+    # IPython only inside a kernel: the CLI and the tests use these modules without one.
     try:
         from IPython import get_ipython
     except ImportError:
@@ -39,8 +49,6 @@ def _prepare_notebook() -> None:
     # Diagrams are matplotlib Figures built without pyplot: show them inline as PNG.
     shell.enable_matplotlib("inline")
     # Evidence tables are read in full, not with their middle rows elided.
-    import pandas as pd
-
     pd.set_option("display.max_rows", 200)
     pd.set_option("display.max_colwidth", 120)
 
@@ -55,15 +63,16 @@ def start(deployment_file: str, backend: str = "") -> tuple[Deployment, Clients]
     return deployment, clients
 
 
-def plan_verdict(findings, preflight) -> Verdict:
-    """PASS when the plan has no errors and every required egress flow is allowed; else what to fix."""
-    errors = [f for f in findings if f.severity == "error"]
-    warnings = [f for f in findings if f.severity == "warning"]
-    blocked = preflight[preflight["action"] != "Allow"]
-    problems = [f"{f.field}: {f.message} — {f.fix}" for f in errors]
-    problems += [f"required flow {row.requirement} ({row.protocol} {row.port}) is denied — add {row.rule_to_add}"
-                 for row in blocked.itertuples()]
-    if problems:
-        raise StageError("FAIL: fix the parameter file before deploying:\n  - " + "\n  - ".join(problems))
-    return Verdict(f"PASS: address plan has no errors ({len(warnings)} warning(s)); "
-                   f"all {len(preflight)} required egress flows are allowed by the planned rules.")
+def changes_table(changes: list[Change]) -> pd.DataFrame:
+    """What a deploy step did, one row per resource."""
+    return pd.DataFrame([{"resource": c.kind, "name": c.name, "action": c.action, "detail": c.detail}
+                         for c in changes])
+
+
+def changes_summary(changes: list[Change]) -> str:
+    """One line: how many resources were created and updated, or that nothing changed."""
+    changed = [c for c in changes if c.action != "unchanged"]
+    if not changed:
+        return f"No changes: all {len(changes)} resources already as planned."
+    counts = {a: sum(c.action == a for c in changes) for a in ("created", "updated", "unchanged")}
+    return ", ".join(f"{n} {a}" for a, n in counts.items() if n)
