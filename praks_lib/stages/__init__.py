@@ -29,6 +29,15 @@ class Verdict(str):
         return str(self)
 
 
+def _show_expected_error(shell, etype, value, tb, tb_offset=None) -> None:
+    """IPython's handler for EXPECTED_ERRORS: the error's message and HINT, without the traceback.
+
+    The cell still fails with an error output (papermill stops there and reports it); ``%tb``
+    shows the traceback to whoever wants it.
+    """
+    shell.showtraceback((etype, value, tb), exception_only=True)
+
+
 def _prepare_notebook() -> None:
     # IPython only inside a kernel: the CLI and the tests use these modules without one.
     try:
@@ -39,13 +48,7 @@ def _prepare_notebook() -> None:
     if shell is None:
         return
 
-    def handler(shell, etype, value, tb, tb_offset=None):
-        # An error output without the traceback: the cell still fails (papermill stops there).
-        short = [f"{etype.__name__}: {value}"]
-        shell._showtraceback(etype, value, short)
-        return short
-
-    shell.set_custom_exc(EXPECTED_ERRORS, handler)
+    shell.set_custom_exc(EXPECTED_ERRORS, _show_expected_error)
     # Diagrams are matplotlib Figures built without pyplot: show them inline as PNG.
     shell.enable_matplotlib("inline")
     # Evidence tables are read in full, not with their middle rows elided.
