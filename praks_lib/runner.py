@@ -1,11 +1,14 @@
 """Run the stage notebooks in order with papermill: the batch form of the runbook."""
 from __future__ import annotations
 
+import html
 import os
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+
+import nbformat
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = REPO_ROOT / "notebooks"
@@ -63,7 +66,7 @@ def run_suite(deployment_file: str | Path | None = None, backend: str | None = N
 
     With `teardown_confirm` (the deployment's name), 99_teardown runs last and deletes what was made.
     """
-    import papermill
+    import papermill  # heavy: only when the suite runs (not for `praks teardown` or the stage list)
 
     deployment_file = Path(deployment_file or REPO_ROOT / "parameters" / "default.yaml").resolve()
     # Kernels are separate processes: they find the emulator's state through the environment.
@@ -106,8 +109,6 @@ def run_suite(deployment_file: str | Path | None = None, backend: str | None = N
 
 def _last_output(notebook: Path) -> str:
     """The text of the notebook's last output: a stage's PASS line, or the error that stopped it."""
-    import nbformat
-
     for cell in reversed(nbformat.read(notebook, as_version=4).cells):
         for output in reversed(cell.get("outputs", [])):
             if output.get("output_type") == "error":
@@ -120,10 +121,7 @@ def _last_output(notebook: Path) -> str:
 
 def write_report(result: SuiteResult, deployment_file: Path) -> Path:
     """runs/<timestamp>/report.html: one line per stage with its verdict, and each notebook as HTML."""
-    import html
-
-    import nbformat
-    from nbconvert import HTMLExporter
+    from nbconvert import HTMLExporter  # heavy (templates, markdown): only when a report is written
 
     exporter = HTMLExporter()
     rows = []

@@ -14,10 +14,15 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta, timezone
 from urllib.parse import urlparse
 
+import pandas as pd
+
 from praks_lib import queries
 from praks_lib.azure.ids import name_of
 from praks_lib.azure.routing import next_hop
 from praks_lib.cloud import Clients
+from praks_lib.deploy.converge import read_or_none
+from praks_lib.deploy.firewall import firewall_private_ip
+from praks_lib.deploy.monitoring import DIAGNOSTIC_SETTING, workspace_id
 from praks_lib.deployment import Deployment
 from praks_lib.errors import StageError
 from praks_lib.firewall import required_flows
@@ -212,9 +217,6 @@ def logs_expected(clients: Clients, dep: Deployment) -> str | None:
     Rows reach the workspace only if the firewall sends its logs there and the traffic passes the
     firewall at all; both are read from the cloud before any waiting starts.
     """
-    from praks_lib.deploy.converge import read_or_none
-    from praks_lib.deploy.monitoring import DIAGNOSTIC_SETTING, workspace_id
-
     firewall = clients.network.azure_firewalls.get(dep.resource_groups.network, dep.firewall.name)
     settings = read_or_none(lambda: list(clients.monitor.diagnostic_settings.list(firewall.id))) or []
     workspace = workspace_id(clients, dep.monitoring.firewall_workspace).lower()
@@ -297,8 +299,6 @@ def _nslookup_addresses(output: str) -> list[str]:
 
 def check_public_ips(clients: Clients, dep: Deployment) -> list[CheckRow]:
     """Every public IP and public load-balancer frontend in the deployment's groups: only the firewall's."""
-    from praks_lib.deploy.converge import read_or_none
-
     groups = [dep.resource_groups.network, dep.resource_groups.kube, dep.node_resource_group]
     firewall_ip_name = dep.firewall.public_ip_name.lower()
     rows = []
@@ -332,8 +332,6 @@ def check_public_ips(clients: Clients, dep: Deployment) -> list[CheckRow]:
 # --- routing ---------------------------------------------------------------------------------------
 
 def check_routing(clients: Clients, dep: Deployment) -> list[CheckRow]:
-    from praks_lib.deploy.firewall import firewall_private_ip
-
     spoke = dep.network.spoke
     routes = subnet_effective_routes(clients, dep.resource_groups.network, spoke.name, spoke.aks_subnet.name)
     hop = next_hop(routes, "0.0.0.0")
@@ -351,8 +349,6 @@ def check_routing(clients: Clients, dep: Deployment) -> list[CheckRow]:
 
 def run_checks(clients: Clients, dep: Deployment, echo=print):
     """Every check, in the order a reviewer reads them; returns (table, egress results, pod IP)."""
-    import pandas as pd
-
     rows = check_system_pods(clients, dep)
     pod_ip, results = probe_egress(clients, dep)
     rows += check_egress(results)

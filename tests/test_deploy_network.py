@@ -1,7 +1,8 @@
 """Stage 01 through the real SDK clients on the emulator: creates, converges, and says so."""
 import pytest
+from azure.mgmt.network.models import Subnet
 
-from praks_lib.deploy.network import ensure_network
+from praks_lib.deploy.network import ensure_network, ensure_peering, ensure_resource_groups, ensure_vnet
 from praks_lib.errors import StageError
 from praks_lib.params import load_deployment
 from praks_lib.stages import changes_summary
@@ -40,8 +41,6 @@ def test_changed_parameter_updates_only_that_resource(clients, dep, tmp_path):
 
 def test_rerun_keeps_what_later_stages_and_people_added(clients, dep):
     """A VNet PUT replaces its subnet list; the stage must keep subnets and settings it does not own."""
-    from azure.mgmt.network.models import Subnet
-
     ensure_network(clients, dep)
     group = dep.resource_groups.network
     clients.network.subnets.begin_create_or_update(
@@ -60,8 +59,6 @@ def test_table_and_verdict_read_the_cloud(clients, dep):
 
 
 def test_verdict_fails_while_a_peering_is_one_sided(clients, dep):
-    from praks_lib.deploy.network import ensure_peering, ensure_resource_groups, ensure_vnet
-
     ensure_resource_groups(clients, dep)
     hub, spoke = dep.network.hub, dep.network.spoke
     ensure_vnet(clients, dep, hub)

@@ -24,6 +24,8 @@ from azure.mgmt.compute.models import (
 from azure.mgmt.network.models import NetworkInterface, NetworkInterfaceIPConfiguration, Subnet
 from azure.mgmt.privatedns.models import SubResource as DnsSubResource
 from azure.mgmt.privatedns.models import VirtualNetworkLink
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from praks_lib.azure.ids import resource_id
 from praks_lib.cloud import Clients
@@ -124,9 +126,6 @@ def ensure_jumpbox(clients: Clients, dep: Deployment) -> list[Change]:
 
 
 def _throwaway_public_key() -> str:
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-
     private = rsa.generate_private_key(public_exponent=65537, key_size=3072)
     public = private.public_key().public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH)
     return public.decode() + " praks-throwaway"
