@@ -8,8 +8,12 @@ validation (07) and teardown (99).
 """
 from __future__ import annotations
 
+from functools import partial
+
 import pandas as pd
 from azure.core.exceptions import ClientAuthenticationError, HttpResponseError
+from IPython import get_ipython
+from IPython.core.pylabtools import print_figure
 
 from praks_lib.cloud import Clients, connect
 from praks_lib.deploy.converge import Change
@@ -39,18 +43,14 @@ def _show_expected_error(shell, etype, value, tb, tb_offset=None) -> None:
 
 
 def _prepare_notebook() -> None:
-    # IPython only inside a kernel: the CLI and the tests use these modules without one.
-    try:
-        from IPython import get_ipython
-    except ImportError:
-        return
     shell = get_ipython()
-    if shell is None:
+    if shell is None:  # not in a notebook: the CLI and tests use these tables too
         return
-
     shell.set_custom_exc(EXPECTED_ERRORS, _show_expected_error)
-    # Diagrams are matplotlib Figures built without pyplot: show them inline as PNG.
-    shell.enable_matplotlib("inline")
+    # Diagrams are matplotlib Figures built without pyplot: shown as PNG the way the inline backend
+    # shows them, registered by name so matplotlib loads only when a stage draws.
+    shell.display_formatter.formatters["image/png"].for_type_by_name(
+        "matplotlib.figure", "Figure", partial(print_figure, fmt="png", base64=True, bbox_inches="tight"))
     # Evidence tables are read in full, not with their middle rows elided.
     pd.set_option("display.max_rows", 200)
     pd.set_option("display.max_colwidth", 120)
