@@ -1,5 +1,6 @@
 """What the stage notebooks show, apart from what they apply: tables, verdicts, change lines, and
 expected errors as their message and HINT in a failed cell."""
+import base64
 import re
 
 import nbformat
@@ -85,3 +86,17 @@ def test_azure_refusals_are_expected_errors_and_anything_else_keeps_its_tracebac
     assert azure == "HttpResponseError" and "(AuthorizationFailed) The client has no authorization" in refusal
     assert "Traceback" not in refusal and "raise HttpResponseError" not in refusal
     assert bug == "ZeroDivisionError" and "Traceback (most recent call last)" in trace and "1 / 0" in trace
+
+
+def test_a_stage_starts_without_the_emulator_or_matplotlib_and_shows_a_diagram_as_png(tmp_path):
+    notebook = _notebook(tmp_path / "stage.ipynb",
+                         "import sys\nprint([m for m in ('praks_lib.emulator', 'matplotlib') if m in sys.modules])",
+                         "from praks_lib.diagrams import draw, planned_view\ndraw(planned_view(dep))",
+                         "print(clients.subscription_id, 'praks_lib.emulator' in sys.modules)")
+    executed = nbformat.read(notebook, as_version=4)
+    NotebookClient(executed, resources={"metadata": {"path": str(tmp_path)}}).execute()
+    loaded, diagram, opened = (c.outputs for c in executed.cells[1:])
+    assert loaded[0].text == "[]\n"
+    assert diagram[0].data["text/plain"] == "<Figure size 1200x700 with 1 Axes>"
+    assert base64.b64decode(diagram[0].data["image/png"]).startswith(b"\x89PNG")
+    assert opened[0].text == "00000000-0000-0000-0000-000000000000 True\n"
