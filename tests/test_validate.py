@@ -7,8 +7,8 @@ from azure.mgmt.network.models import PublicIPAddress, PublicIPAddressSku
 
 from praks_lib.cloud import connect
 from praks_lib.deploy.access import HUB_LINK, cluster_dns_zone
+from praks_lib.deploy.all_stages import deploy_all
 from praks_lib.deploy.monitoring import DIAGNOSTIC_SETTING
-from praks_lib.deploy.stages import deploy_all
 from praks_lib.errors import StageError
 from praks_lib.firewall import load_rule_set
 from praks_lib.params import load_deployment
