@@ -7,6 +7,7 @@ The package has three layers (DESIGN.md "Layers"; tests/test_layers.py enforces 
   catalog, lint, log records) and ``errors`` (the one error family and the one Finding);
 - ``emulator`` — the offline stand-in for the Azure APIs, on the shared layer only;
 - the runbook — what the notebooks call: ``deployment`` and ``params`` (the parameters), ``plan``,
-  ``cloud`` (the one bridge to the emulator), ``deploy`` (one module per stage), ``validate``,
-  ``whatif``, ``diagrams``, ``ui``, ``stage``, ``runner`` and ``cli``.
+  ``cloud`` (the one bridge to the emulator), ``deploy`` (what each stage applies), ``stages`` (what
+  each stage notebook shows: tables and verdicts), ``validate``, ``whatif``, ``diagrams``, ``ui``,
+  ``runner`` and ``cli``.
 """

@@ -1,6 +1,8 @@
 """The `az` CLI commands equivalent to each stage, so readers can map the runbook to the docs."""
 from __future__ import annotations
 
+from IPython.display import Markdown
+
 from praks_lib.deployment import Deployment
 
 
@@ -137,6 +139,4 @@ def _tags(dep: Deployment) -> str:
 
 def as_markdown(commands: list[str]):
     """A fenced shell block for display in a notebook."""
-    from IPython.display import Markdown
-
     return Markdown("```bash\n" + "\n".join(commands) + "\n```")

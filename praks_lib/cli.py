@@ -4,8 +4,14 @@ from __future__ import annotations
 import argparse
 import sys
 
+from azure.core.exceptions import ClientAuthenticationError, HttpResponseError
+
+from praks_lib.cloud import connect
 from praks_lib.errors import StageError
+from praks_lib.params import ParameterError, load_deployment
 from praks_lib.runner import STAGES, run_suite
+from praks_lib.stages.teardown import teardown_table
+from praks_lib.teardown import plan_teardown, teardown
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -40,17 +46,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _teardown(args) -> int:
-    from praks_lib.cloud import connect
-    from praks_lib.params import ParameterError, load_deployment
-    from praks_lib.teardown import plan_teardown, teardown, teardown_table
-
     try:
         dep = load_deployment(args.deployment, {"backend": {"kind": args.backend}} if args.backend else None)
     except ParameterError as exc:
         print(exc, file=sys.stderr)
         return 2
-    from azure.core.exceptions import ClientAuthenticationError, HttpResponseError
-
 
     clients = connect(dep, state_dir=args.state_dir)
     try:

@@ -7,19 +7,46 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, NamedTuple
 
 from praks_lib.deployment import Deployment
 
 
-class Clients:
-    """Lazily built SDK clients sharing one credential, subscription and transport factory."""
+class Session(NamedTuple):
+    """What every SDK client of one backend shares."""
 
-    def __init__(self, credential: Any, subscription_id: str, transport_factory=None, backend: str = "azure"):
-        self.credential = credential
-        self.subscription_id = subscription_id
+    credential: Any
+    subscription_id: str
+    transport_factory: Callable[[], Any] | None = None  # None: azure-core's own HTTP transport
+
+
+class Clients:
+    """Lazily built SDK clients sharing one backend session (credential, subscription, transport).
+
+    The session is opened on first use, so a notebook that never calls the cloud (00_plan) does not
+    load the emulator; each client's package is imported when that client is first used, so a stage
+    loads only the SDKs it calls (each costs a tenth of a second or more to import).
+    """
+
+    def __init__(self, open_session: Callable[[], Session], backend: str):
+        self._open_session = open_session
         self.backend = backend
-        self._transport_factory = transport_factory
+
+    @cached_property
+    def session(self) -> Session:
+        return self._open_session()
+
+    @property
+    def credential(self) -> Any:
+        return self.session.credential
+
+    @property
+    def subscription_id(self) -> str:
+        return self.session.subscription_id
+
+    @property
+    def _transport_factory(self) -> Callable[[], Any] | None:
+        return self.session.transport_factory
 
     def _options(self) -> dict[str, Any]:
         return {"transport": self._transport_factory()} if self._transport_factory else {}
@@ -87,10 +114,20 @@ def connect(deployment: Deployment, state_dir: str | Path | None = None) -> Clie
     """
     backend = deployment.backend
     if backend.kind == "emulator":
-        from praks_lib.emulator import Emulator, default_state_dir
+        return Clients(lambda: _emulator_session(state_dir), backend="emulator")
+    return Clients(lambda: _azure_session(backend.subscription_id), backend="azure")
 
-        emulator = Emulator(state_dir or default_state_dir())
-        return Clients(emulator.credential, emulator.subscription_id, emulator.transport, backend="emulator")
+
+# Each backend's own modules are loaded only when its session opens.
+
+def _emulator_session(state_dir: str | Path | None) -> Session:
+    from praks_lib.emulator import Emulator, default_state_dir
+
+    emulator = Emulator(state_dir or default_state_dir())
+    return Session(emulator.credential, emulator.subscription_id, emulator.transport)
+
+
+def _azure_session(subscription_id: str) -> Session:
     from azure.identity import DefaultAzureCredential
 
-    return Clients(DefaultAzureCredential(), backend.subscription_id, backend="azure")
+    return Session(DefaultAzureCredential(), subscription_id)

@@ -12,22 +12,17 @@ import itertools
 import math
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv4Network
-from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 from praks_lib.azure import clock, facts, kubernetes_versions, ssh_keys, vm_sizes
 from praks_lib.azure.ids import resource_id
 from praks_lib.azure.messages import azure_error
 from praks_lib.deployment import Deployment, Subnet, VirtualNetwork
-from praks_lib.errors import Finding, RuleSetError, by_severity
-from praks_lib.firewall import Flow, evaluate, load_rule_set
+from praks_lib.errors import Finding, RuleSetError
+from praks_lib.firewall import Flow, evaluate
 from praks_lib.firewall.addresses import parse_address
-
-if TYPE_CHECKING:
-    import pandas
-
 
 _NETWORK, _AKS = facts.load("network"), facts.load("aks")
 _PROFILE = _AKS["network_profile"]
@@ -800,11 +795,3 @@ _CHECKS: tuple[Callable[[Deployment], Iterable[Finding]], ...] = (
 def check_plan(deployment: Deployment) -> list[Finding]:
     """Every finding about the deployment's address plan and names, in check order."""
     return [finding for check in _CHECKS for finding in check(deployment)]
-
-
-def findings_table(findings: Iterable[Finding]) -> "pandas.DataFrame":
-    """The findings as a table for notebooks, errors first."""
-    import pandas  # here, not at the top: load_deployment runs check_plan and must stay quick to import
-
-    rows = [asdict(f) for f in by_severity(findings)]
-    return pandas.DataFrame(rows, columns=["severity", "code", "field", "message", "fix"])

@@ -8,10 +8,15 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 import re
 import zipfile
 from dataclasses import dataclass
 
+from azure.mgmt.compute.models import RunCommandInput
+from azure.mgmt.containerservice.models import RunCommandRequest
+
+from praks_lib.azure.ids import state_text
 from praks_lib.cloud import Clients
 from praks_lib.deployment import Deployment
 from praks_lib.errors import StageError
@@ -38,10 +43,6 @@ def _context(files: dict[str, str]) -> str:
 
 def kubectl(clients: Clients, dep: Deployment, command: str, files: dict[str, str] | None = None) -> CommandOutput:
     """Run a kubectl (or helm) command line in the cluster; `files` become the command's context."""
-    from azure.mgmt.containerservice.models import RunCommandRequest
-
-    from praks_lib.azure.ids import state_text
-
     request = RunCommandRequest(command=command, context=_context(files) if files else "")
     result = clients.containerservice.managed_clusters.begin_run_command(
         dep.resource_groups.kube, dep.aks.name, request).result()
@@ -54,9 +55,6 @@ def kubectl(clients: Clients, dep: Deployment, command: str, files: dict[str, st
 
 def kubectl_json(clients: Clients, dep: Deployment, command: str) -> dict:
     """kubectl's JSON output ({} when kubectl fails), or a StageError with what kubectl printed instead."""
-    import json
-
-
     out = kubectl(clients, dep, command)
     try:
         return json.loads(out.stdout) if out.exit_code == 0 else {}
@@ -73,8 +71,6 @@ def on_vm(clients: Clients, dep: Deployment, script: str, vm: str | None = None)
     VM run command reports no exit code; output on stderr counts as failure. Callers judge by the
     output itself (what nslookup printed), not by this code.
     """
-    from azure.mgmt.compute.models import RunCommandInput
-
     result = clients.compute.virtual_machines.begin_run_command(
         dep.resource_groups.network, vm or dep.jumpbox.name,
         RunCommandInput(command_id="RunShellScript", script=script.splitlines())).result()

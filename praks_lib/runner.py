@@ -1,14 +1,21 @@
-"""Run the stage notebooks in order with papermill: the batch form of the runbook."""
+"""Run the stage notebooks in order with papermill: the batch form of the runbook.
+
+The notebooks, the default parameters, runs/ and the emulator state are the project's (found by
+praks_lib.project from the working directory or $PRAKS_PROJECT), never the installed package's.
+"""
 from __future__ import annotations
 
+import html
 import os
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOKS = REPO_ROOT / "notebooks"
+import nbformat
+
+from praks_lib.project import default_parameters, notebooks_dir, project_dir
+
 STAGES = ["00_plan", "01_network", "02_firewall", "03_egress_route", "04_private_aks",
           "05_private_access", "06_monitoring", "07_validate"]
 TEARDOWN = "99_teardown"
@@ -37,15 +44,15 @@ def stage_notebooks(up_to: str | None = None, teardown: bool = False) -> list[Pa
     with `teardown`, 99_teardown runs last."""
     if up_to is not None and not any(s.startswith(up_to) for s in STAGES):
         raise ValueError(f"unknown stage '{up_to}'; choose one of {', '.join(STAGES)}")
-    selected = []
+    notebooks, selected = notebooks_dir(), []
     for stage in STAGES:
-        path = NOTEBOOKS / f"{stage}.ipynb"
+        path = notebooks / f"{stage}.ipynb"
         if path.exists():
             selected.append(path)
         if up_to is not None and stage.startswith(up_to):
             break
     if teardown:
-        selected.append(NOTEBOOKS / f"{TEARDOWN}.ipynb")
+        selected.append(notebooks / f"{TEARDOWN}.ipynb")
     return selected
 
 
@@ -63,14 +70,15 @@ def run_suite(deployment_file: str | Path | None = None, backend: str | None = N
 
     With `teardown_confirm` (the deployment's name), 99_teardown runs last and deletes what was made.
     """
-    import papermill
+    import papermill  # heavy: only when the suite runs (not for `praks teardown` or the stage list)
 
-    deployment_file = Path(deployment_file or REPO_ROOT / "parameters" / "default.yaml").resolve()
+    project = project_dir()
+    deployment_file = Path(deployment_file or default_parameters()).resolve()
     # Kernels are separate processes: they find the emulator's state through the environment.
     os.environ["PRAKS_STATE_DIR"] = str(Path(state_dir or os.environ.get("PRAKS_STATE_DIR")
-                                             or REPO_ROOT / ".praks").resolve())
+                                             or project / ".praks").resolve())
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    run_dir = Path(runs_dir or REPO_ROOT / "runs").resolve() / stamp
+    run_dir = Path(runs_dir or project / "runs").resolve() / stamp
     run_dir.mkdir(parents=True, exist_ok=True)
     result = SuiteResult(run_dir)
     notebooks = stage_notebooks(up_to, teardown=teardown_confirm is not None)
@@ -83,7 +91,7 @@ def run_suite(deployment_file: str | Path | None = None, backend: str | None = N
         given = dict(parameters, confirm=teardown_confirm) if notebook.stem == TEARDOWN else parameters
         try:
             papermill.execute_notebook(str(notebook), str(output), parameters=given,
-                                       cwd=str(NOTEBOOKS), progress_bar=False, log_output=False,
+                                       cwd=str(notebooks_dir()), progress_bar=False, log_output=False,
                                        extra_arguments=["--IPKernelApp.log_level=ERROR"])
             error = None
         except Exception as exc:  # papermill wraps the cell's exception; report it, do not hide it
@@ -106,8 +114,6 @@ def run_suite(deployment_file: str | Path | None = None, backend: str | None = N
 
 def _last_output(notebook: Path) -> str:
     """The text of the notebook's last output: a stage's PASS line, or the error that stopped it."""
-    import nbformat
-
     for cell in reversed(nbformat.read(notebook, as_version=4).cells):
         for output in reversed(cell.get("outputs", [])):
             if output.get("output_type") == "error":
@@ -120,10 +126,7 @@ def _last_output(notebook: Path) -> str:
 
 def write_report(result: SuiteResult, deployment_file: Path) -> Path:
     """runs/<timestamp>/report.html: one line per stage with its verdict, and each notebook as HTML."""
-    import html
-
-    import nbformat
-    from nbconvert import HTMLExporter
+    from nbconvert import HTMLExporter  # heavy (templates, markdown): only when a report is written
 
     exporter = HTMLExporter()
     rows = []

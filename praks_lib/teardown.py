@@ -98,12 +98,6 @@ def plan_teardown(clients: Clients, dep: Deployment) -> list[TeardownItem]:
     return items
 
 
-def teardown_table(items: list[TeardownItem]):
-    import pandas as pd
-
-    columns = ["action", "kind", "name", "resource_group"]
-    return pd.DataFrame([{c: getattr(i, c) for c in columns} for i in items], columns=columns)
-
 
 def teardown(clients: Clients, dep: Deployment, items: list[TeardownItem], confirm: str, echo=print) -> list[str]:
     """Delete the planned items if `confirm` is the deployment's name; returns what was deleted."""

@@ -130,16 +130,3 @@ class ParameterForm(widgets.VBox):
 def parameter_form(deployment: Deployment) -> ParameterForm:
     """A form for the deployment's key parameters, validated live; returns at once, never waits."""
     return ParameterForm(deployment)
-
-
-def parameters_table(deployment: Deployment):
-    """Every parameter as a dotted path and its value (derived names filled in), for review."""
-    import pandas as pd
-
-    def flatten(value: Any, path: str) -> list[tuple[str, Any]]:
-        if isinstance(value, dict):
-            return [row for key, item in value.items() for row in flatten(item, f"{path}.{key}" if path else key)]
-        return [(path, ", ".join(map(str, value)) if isinstance(value, list) else value)]
-
-    rows = flatten(deployment.model_dump(), "")
-    return pd.DataFrame(rows, columns=["parameter", "value"]).set_index("parameter")

@@ -14,16 +14,20 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta, timezone
 from urllib.parse import urlparse
 
+import pandas as pd
+
 from praks_lib import queries
 from praks_lib.azure.ids import name_of
 from praks_lib.azure.routing import next_hop
 from praks_lib.cloud import Clients
-from praks_lib.deploy.route import subnet_effective_routes
+from praks_lib.deploy.converge import read_or_none
+from praks_lib.deploy.firewall import firewall_private_ip
+from praks_lib.deploy.monitoring import DIAGNOSTIC_SETTING, workspace_id
 from praks_lib.deployment import Deployment
 from praks_lib.errors import StageError
 from praks_lib.firewall import required_flows
 from praks_lib.runcommand import kubectl, kubectl_json, on_vm
-from praks_lib.stage import Verdict
+from praks_lib.stages.route import subnet_effective_routes
 
 TEST_POD = "praks-egress-test"
 CLOCK_SLACK = timedelta(minutes=1)
@@ -213,9 +217,6 @@ def logs_expected(clients: Clients, dep: Deployment) -> str | None:
     Rows reach the workspace only if the firewall sends its logs there and the traffic passes the
     firewall at all; both are read from the cloud before any waiting starts.
     """
-    from praks_lib.deploy.converge import read_or_none
-    from praks_lib.deploy.monitoring import DIAGNOSTIC_SETTING, workspace_id
-
     firewall = clients.network.azure_firewalls.get(dep.resource_groups.network, dep.firewall.name)
     settings = read_or_none(lambda: list(clients.monitor.diagnostic_settings.list(firewall.id))) or []
     workspace = workspace_id(clients, dep.monitoring.firewall_workspace).lower()
@@ -298,8 +299,6 @@ def _nslookup_addresses(output: str) -> list[str]:
 
 def check_public_ips(clients: Clients, dep: Deployment) -> list[CheckRow]:
     """Every public IP and public load-balancer frontend in the deployment's groups: only the firewall's."""
-    from praks_lib.deploy.converge import read_or_none
-
     groups = [dep.resource_groups.network, dep.resource_groups.kube, dep.node_resource_group]
     firewall_ip_name = dep.firewall.public_ip_name.lower()
     rows = []
@@ -333,8 +332,6 @@ def check_public_ips(clients: Clients, dep: Deployment) -> list[CheckRow]:
 # --- routing ---------------------------------------------------------------------------------------
 
 def check_routing(clients: Clients, dep: Deployment) -> list[CheckRow]:
-    from praks_lib.deploy.firewall import firewall_private_ip
-
     spoke = dep.network.spoke
     routes = subnet_effective_routes(clients, dep.resource_groups.network, spoke.name, spoke.aks_subnet.name)
     hop = next_hop(routes, "0.0.0.0")
@@ -352,8 +349,6 @@ def check_routing(clients: Clients, dep: Deployment) -> list[CheckRow]:
 
 def run_checks(clients: Clients, dep: Deployment, echo=print):
     """Every check, in the order a reviewer reads them; returns (table, egress results, pod IP)."""
-    import pandas as pd
-
     rows = check_system_pods(clients, dep)
     pod_ip, results = probe_egress(clients, dep)
     rows += check_egress(results)
@@ -362,23 +357,3 @@ def run_checks(clients: Clients, dep: Deployment, echo=print):
     rows += check_public_ips(clients, dep)
     rows += check_routing(clients, dep)
     return pd.DataFrame([asdict(r) for r in rows]), results, pod_ip
-
-
-def verdict(table) -> str:
-    """One line: PASS, or FAIL naming the failed checks and where to fix them."""
-
-    failed = table[table["result"] == FAIL]
-    if failed.empty:
-        return Verdict(f"PASS: {len(table)} checks — the cluster is private, its only egress is the firewall, "
-                       f"and the firewall's logs prove it.")
-    lines = [f"{r.check} · {r.target}: expected {r.expected}, observed {r.observed} → {r.hint}"
-             for r in failed.itertuples()]
-    raise StageError(f"FAIL: {len(failed)} of {len(table)} checks failed:\n  - " + "\n  - ".join(lines))
-
-
-def summary_table(table):
-    """Per check: how many pieces of evidence passed and failed."""
-    summary = table.groupby("check", sort=False)["result"].agg(
-        passed=lambda r: int((r == PASS).sum()), failed=lambda r: int((r == FAIL).sum()))
-    summary["result"] = [PASS if failed == 0 else FAIL for failed in summary["failed"]]
-    return summary

@@ -2,10 +2,12 @@
 import pytest
 
 from praks_lib.azure.routing import next_hop
-from praks_lib.deploy.firewall import ensure_firewall_stage, firewall_private_ip, firewall_verdict
+from praks_lib.deploy.firewall import ensure_firewall_stage, firewall_private_ip
 from praks_lib.deploy.network import ensure_network
-from praks_lib.deploy.route import ensure_egress_route, route_verdict, subnet_effective_routes
+from praks_lib.deploy.route import ensure_egress_route
 from praks_lib.errors import StageError
+from praks_lib.stages.firewall import firewall_verdict
+from praks_lib.stages.route import route_verdict, subnet_effective_routes
 
 
 @pytest.fixture

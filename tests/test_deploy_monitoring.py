@@ -14,11 +14,11 @@ from praks_lib.deploy.monitoring import (
     cluster_workspace_customer_id,
     container_insights_rule_name,
     ensure_monitoring_addon,
-    monitoring_verdict,
     workspace_id,
 )
 from praks_lib.deploy.network import ensure_network
 from praks_lib.deploy.route import ensure_egress_route
+from praks_lib.stages.monitoring import monitoring_verdict
 
 
 @pytest.fixture

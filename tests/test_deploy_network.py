@@ -1,10 +1,12 @@
 """Stage 01 through the real SDK clients on the emulator: creates, converges, and says so."""
 import pytest
+from azure.mgmt.network.models import Subnet
 
-from praks_lib.deploy.converge import summary
-from praks_lib.deploy.network import ensure_network, network_table, network_verdict
+from praks_lib.deploy.network import ensure_network, ensure_peering, ensure_resource_groups, ensure_vnet
 from praks_lib.errors import StageError
 from praks_lib.params import load_deployment
+from praks_lib.stages import changes_summary
+from praks_lib.stages.network import network_table, network_verdict
 
 
 def test_first_run_creates_everything_tagged(clients, dep):
@@ -25,7 +27,7 @@ def test_second_run_changes_nothing_and_says_so(clients, dep):
     ensure_network(clients, dep)
     again = ensure_network(clients, dep)
     assert {c.action for c in again} == {"unchanged"}
-    assert summary(again) == "No changes: all 6 resources already as planned."
+    assert changes_summary(again) == "No changes: all 6 resources already as planned."
 
 
 def test_changed_parameter_updates_only_that_resource(clients, dep, tmp_path):
@@ -39,8 +41,6 @@ def test_changed_parameter_updates_only_that_resource(clients, dep, tmp_path):
 
 def test_rerun_keeps_what_later_stages_and_people_added(clients, dep):
     """A VNet PUT replaces its subnet list; the stage must keep subnets and settings it does not own."""
-    from azure.mgmt.network.models import Subnet
-
     ensure_network(clients, dep)
     group = dep.resource_groups.network
     clients.network.subnets.begin_create_or_update(
@@ -59,8 +59,6 @@ def test_table_and_verdict_read_the_cloud(clients, dep):
 
 
 def test_verdict_fails_while_a_peering_is_one_sided(clients, dep):
-    from praks_lib.deploy.network import ensure_peering, ensure_resource_groups, ensure_vnet
-
     ensure_resource_groups(clients, dep)
     hub, spoke = dep.network.hub, dep.network.spoke
     ensure_vnet(clients, dep, hub)

@@ -15,33 +15,45 @@ import pytest  # noqa: E402
 from azure.core.exceptions import ResourceNotFoundError  # noqa: E402
 from azure.mgmt.network import models as net  # noqa: E402
 
-from praks_lib import diagrams as d  # noqa: E402
 from praks_lib.deployment import Deployment
+from praks_lib.diagrams.drawing import DPI, draw, save_png  # noqa: E402
+from praks_lib.diagrams.live import live_view  # noqa: E402
+from praks_lib.diagrams.view import (  # noqa: E402
+    ClusterView,
+    FirewallView,
+    FlowView,
+    JumpboxView,
+    NetworkView,
+    PublicIpView,
+    RouteView,
+    WorkspaceView,
+    planned_view,
+)
 
 DEPLOYMENT = Deployment()
 SUB = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/dzpraks1_networks/providers/Microsoft.Network"
 
 
-def full_view() -> d.NetworkView:
+def full_view() -> NetworkView:
     """Every part of the finished runbook, as 07_validate would show it."""
-    planned = d.planned_view(DEPLOYMENT, complete=True)
+    planned = planned_view(DEPLOYMENT, complete=True)
     deployed = [replace(v, state="Succeeded", subnets=[replace(s, state="Succeeded") for s in v.subnets])
                 for v in planned.vnets]
     return replace(
         planned, title="dzpraks1: validated", vnets=deployed,
         peerings=[replace(p, state="Connected") for p in planned.peerings],
-        firewall=d.FirewallView("dzpraks1", "10.0.0.4", "20.61.15.122", "Succeeded", "dzpraks1"),
+        firewall=FirewallView("dzpraks1", "10.0.0.4", "20.61.15.122", "Succeeded", "dzpraks1"),
         route=replace(planned.route, state="Succeeded"),
-        cluster=d.ClusterView("dzpraks1", "dzpraks1-8f3a2c1d.privatelink.westeurope.azmk8s.io",
+        cluster=ClusterView("dzpraks1", "dzpraks1-8f3a2c1d.privatelink.westeurope.azmk8s.io",
                               ["10.0.5.4", "10.0.5.35", "10.0.5.66", "10.0.5.97"], "10.0.5.128", "Succeeded", 4,
                               "aks-2-subnet"),
-        jumpbox=d.JumpboxView("jumpbox", "10.0.1.4", "Succeeded", "jumpbox-subnet"),
+        jumpbox=JumpboxView("jumpbox", "10.0.1.4", "Succeeded", "jumpbox-subnet"),
         dns_zone=replace(planned.dns_zone, state="Succeeded"),
-        workspace=d.WorkspaceView("dzpraks1", "Succeeded"),
-        public_ips=[d.PublicIpView("dzpraks1", "20.61.15.122", "Succeeded", "azureFirewalls/dzpraks1")],
-        flows=[d.FlowView("10.0.5.4", "azure.archive.ubuntu.com", 80, "Allow", protocol="HTTP"),
-               d.FlowView("10.0.5.4", "batman.com", 80, "Deny", protocol="HTTP"),
-               d.FlowView("10.0.5.4", "batman.com", 443, "Deny", protocol="HTTPS")],
+        workspace=WorkspaceView("dzpraks1", "Succeeded"),
+        public_ips=[PublicIpView("dzpraks1", "20.61.15.122", "Succeeded", "azureFirewalls/dzpraks1")],
+        flows=[FlowView("10.0.5.4", "azure.archive.ubuntu.com", 80, "Allow", protocol="HTTP"),
+               FlowView("10.0.5.4", "batman.com", 80, "Deny", protocol="HTTP"),
+               FlowView("10.0.5.4", "batman.com", 443, "Deny", protocol="HTTPS")],
     )
 
 
@@ -49,16 +61,16 @@ def texts(figure) -> list[str]:
     return [t.get_text() for t in figure.findobj(matplotlib.text.Text)]
 
 
-def png(view: d.NetworkView) -> bytes:
+def png(view: NetworkView) -> bytes:
     buffer = io.BytesIO()
-    d.draw(view).savefig(buffer, format="png", dpi=d.DPI, metadata={"Software": None})
+    draw(view).savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
     return buffer.getvalue()
 
 
 # -- planned view ----------------------------------------------------------------------------------
 
 def test_planned_view_has_the_parameters_networks():
-    view = d.planned_view(DEPLOYMENT)
+    view = planned_view(DEPLOYMENT)
     assert [(v.name, v.address_space, v.state) for v in view.vnets] == [
         ("hub1-firewallvnet", "10.0.0.0/22", None), ("spoke1-kubenvnet", "10.0.4.0/22", None)]
     assert {(s.name, s.prefix, s.role) for v in view.vnets for s in v.subnets} == {
@@ -70,7 +82,7 @@ def test_planned_view_has_the_parameters_networks():
 
 
 def test_complete_planned_view_expects_the_firewall_on_the_fifth_address():
-    view = d.planned_view(DEPLOYMENT, complete=True)
+    view = planned_view(DEPLOYMENT, complete=True)
     assert view.firewall.private_ip == "10.0.0.4"  # Azure keeps .0-.3 of every subnet
     assert (view.route.prefix, view.route.next_hop_ip, view.route.subnets) == ("0.0.0.0/0", "10.0.0.4", ["aks-2-subnet"])
     assert view.cluster.node_count == 3 and view.dns_zone.name == "privatelink.westeurope.azmk8s.io"
@@ -80,7 +92,7 @@ def test_planned_view_follows_overridden_parameters():
     custom = Deployment.model_validate({"name": "lab07", "network": {"spoke": {
         "address_space": "10.7.4.0/22", "aks_subnet": {"name": "aks-subnet", "prefix": "10.7.5.0/24"},
         "ingress_subnet": {"name": "ing-1-subnet", "prefix": "10.7.4.0/24"}}}})
-    figure = d.draw(d.planned_view(custom, complete=True))
+    figure = draw(planned_view(custom, complete=True))
     shown = texts(figure)
     assert {"VNet  10.7.4.0/22", "aks-subnet", "10.7.5.0/24"} <= set(shown)
     assert "route table lab07" in shown
@@ -89,7 +101,7 @@ def test_planned_view_follows_overridden_parameters():
 # -- drawing ---------------------------------------------------------------------------------------
 
 def test_draw_shows_names_and_cidrs():
-    shown = texts(d.draw(d.planned_view(DEPLOYMENT)))
+    shown = texts(draw(planned_view(DEPLOYMENT)))
     for expected in ("hub1-firewallvnet", "spoke1-kubenvnet", "AzureFirewallSubnet", "jumpbox-subnet",
                      "ing-1-subnet", "aks-2-subnet", "10.0.0.0/24", "10.0.1.0/24", "10.0.4.0/24", "10.0.5.0/24",
                      "HubToSpoke1", "Spoke1ToHub", "planned"):
@@ -98,7 +110,7 @@ def test_draw_shows_names_and_cidrs():
 
 
 def test_full_view_draws_every_part():
-    shown = texts(d.draw(full_view()))
+    shown = texts(draw(full_view()))
     for expected in ("Azure Firewall", "private 10.0.0.4", "public IP 20.61.15.122", "0.0.0.0/0 → 10.0.0.4 (UDR)",
                      "node\n10.0.5.4", "+1", "dzpraks1-8f3a2c1d.privatelink.westeurope.azmk8s.io",
                      "private link 10.0.5.128", "VM jumpbox", "Private DNS zone", "Log Analytics workspace",
@@ -107,23 +119,23 @@ def test_full_view_draws_every_part():
 
 
 def test_empty_view_says_what_to_run():
-    shown = texts(d.draw(d.NetworkView(title="nothing yet")))
+    shown = texts(draw(NetworkView(title="nothing yet")))
     assert any("run 01_network" in t for t in shown)
 
 
 def test_a_public_ip_other_than_the_firewalls_is_flagged():
-    extra = d.PublicIpView("kubernetes-lb", "20.1.2.3", "Succeeded", "loadBalancers/kubernetes")
-    shown = texts(d.draw(replace(full_view(), public_ips=full_view().public_ips + [extra])))
+    extra = PublicIpView("kubernetes-lb", "20.1.2.3", "Succeeded", "loadBalancers/kubernetes")
+    shown = texts(draw(replace(full_view(), public_ips=full_view().public_ips + [extra])))
     assert any("firewall egress" in t for t in shown)
     assert "Public IPs: 2 · 1 unexpected" in shown and "kubernetes-lb 20.1.2.3 · on loadBalancers ✗" in shown
 
 
-@pytest.mark.parametrize("make", [lambda: d.planned_view(DEPLOYMENT), lambda: d.planned_view(DEPLOYMENT, complete=True),
+@pytest.mark.parametrize("make", [lambda: planned_view(DEPLOYMENT), lambda: planned_view(DEPLOYMENT, complete=True),
                                   full_view, lambda: replace(full_view(), public_ips=full_view().public_ips + [
-                                      d.PublicIpView("kubernetes-lb", "20.1.2.3", "Succeeded", "loadBalancers/k")])],
+                                      PublicIpView("kubernetes-lb", "20.1.2.3", "Succeeded", "loadBalancers/k")])],
                          ids=["planned", "planned-complete", "full", "unexpected-public-ip"])
 def test_no_text_overlaps_or_leaves_the_page(make):
-    figure = d.draw(make())
+    figure = draw(make())
     figure.canvas.draw()  # lays out the legend
     renderer = figure.canvas.get_renderer()
     page = figure.bbox
@@ -140,13 +152,13 @@ def test_no_text_overlaps_or_leaves_the_page(make):
 
 def test_drawing_is_deterministic(tmp_path):
     assert hashlib.sha256(png(full_view())).digest() == hashlib.sha256(png(full_view())).digest()
-    first, second = d.save_png(full_view(), tmp_path / "a.png"), d.save_png(full_view(), tmp_path / "b.png")
+    first, second = save_png(full_view(), tmp_path / "a.png"), save_png(full_view(), tmp_path / "b.png")
     assert first.read_bytes() == second.read_bytes()
     assert b"Software" not in first.read_bytes()
 
 
 def test_figure_has_a_fixed_size():
-    assert tuple(d.draw(full_view()).get_size_inches()) == (12.0, 7.0)
+    assert tuple(draw(full_view()).get_size_inches()) == (12.0, 7.0)
 
 
 # -- live view from SDK models ---------------------------------------------------------------------
@@ -214,7 +226,7 @@ def clients_with(firewall: bool) -> SimpleNamespace:
 
 
 def test_live_view_reads_networks_and_leaves_out_what_does_not_exist():
-    view = d.live_view(clients_with(firewall=False), DEPLOYMENT)
+    view = live_view(clients_with(firewall=False), DEPLOYMENT)
     assert [(v.name, v.address_space, v.state) for v in view.vnets] == [
         ("hub1-firewallvnet", "10.0.0.0/22", "Succeeded"), ("spoke1-kubenvnet", "10.0.4.0/22", "Succeeded")]
     aks = next(s for s in view.vnets[1].subnets if s.name == "aks-2-subnet")
@@ -222,23 +234,23 @@ def test_live_view_reads_networks_and_leaves_out_what_does_not_exist():
     assert [(p.name, p.target_vnet, p.state) for p in view.peerings] == [
         ("HubToSpoke1", "spoke1-kubenvnet", "Connected"), ("Spoke1ToHub", "hub1-firewallvnet", "Initiated")]
     assert view.firewall is None and view.route is None and view.cluster is None and view.public_ips == []
-    assert "Initiated" in texts(d.draw(view))
+    assert "Initiated" in texts(draw(view))
 
 
 def test_live_view_with_firewall_and_route():
-    view = d.live_view(clients_with(firewall=True), DEPLOYMENT)
-    assert view.firewall == d.FirewallView("dzpraks1", "10.0.0.4", "20.61.15.122", "Succeeded", "dzpraks1")
-    assert view.public_ips == [d.PublicIpView("dzpraks1", "20.61.15.122", "Succeeded", "azureFirewalls/dzpraks1")]
-    assert view.route == d.RouteView("dzpraks1", "0.0.0.0/0", "10.0.0.4", ["aks-2-subnet"], "Succeeded")
+    view = live_view(clients_with(firewall=True), DEPLOYMENT)
+    assert view.firewall == FirewallView("dzpraks1", "10.0.0.4", "20.61.15.122", "Succeeded", "dzpraks1")
+    assert view.public_ips == [PublicIpView("dzpraks1", "20.61.15.122", "Succeeded", "azureFirewalls/dzpraks1")]
+    assert view.route == RouteView("dzpraks1", "0.0.0.0/0", "10.0.0.4", ["aks-2-subnet"], "Succeeded")
     aks = next(s for s in view.vnets[1].subnets if s.name == "aks-2-subnet")
     assert aks.route_table == "dzpraks1"
-    assert "0.0.0.0/0 → 10.0.0.4 (UDR)" in texts(d.draw(view))
+    assert "0.0.0.0/0 → 10.0.0.4 (UDR)" in texts(draw(view))
 
 
 def test_live_view_before_anything_exists():
     empty = SimpleNamespace(network=SimpleNamespace(**{name: FakeOperations({}) for name in (
         "virtual_networks", "virtual_network_peerings", "azure_firewalls", "route_tables", "public_ip_addresses",
         "network_interfaces")}))
-    view = d.live_view(empty, DEPLOYMENT)
+    view = live_view(empty, DEPLOYMENT)
     assert view.vnets == [] and view.peerings == [] and view.firewall is None
-    d.draw(view)
+    draw(view)

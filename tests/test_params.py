@@ -262,19 +262,19 @@ def test_example_parameter_files_load():
 
 
 def test_a_stage_with_a_bad_parameter_file_stops_before_connecting(tmp_path, monkeypatch):
-    from praks_lib import stage
+    from praks_lib import stages
 
     def connect(_):
         raise AssertionError("connected to the cloud with bad parameters")
 
-    monkeypatch.setattr(stage, "connect", connect)
+    monkeypatch.setattr(stages, "connect", connect)
     bad = tmp_path / "bad.yaml"
     bad.write_text("aks: {service_cidr: 10.0.5.0/24, dns_service_ip: 10.0.5.10}\n")
     with pytest.raises(ParameterError, match="aks.service_cidr: ServiceCidrOverlapExistingSubnetsCidr"):
-        stage.start(str(bad), backend="emulator")
+        stages.start(str(bad), backend="emulator")
     bad.write_text("network: {hub: {colour: red}}\n")
     with pytest.raises(ParameterError, match="network.hub.colour: unknown parameter"):
-        stage.start(str(bad), backend="emulator")
+        stages.start(str(bad), backend="emulator")
 
 
 def test_value_errors_and_plan_errors_are_reported_together():

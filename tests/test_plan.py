@@ -5,7 +5,7 @@ from ipaddress import IPv4Network
 import pytest
 
 from praks_lib.params import deep_merge, load_deployment
-from praks_lib.plan import NAME_RULES, Finding, check_plan, findings_table, free_prefix
+from praks_lib.plan import NAME_RULES, Finding, check_plan, free_prefix
 
 
 def plan(overrides: dict) -> list[Finding]:
@@ -302,13 +302,6 @@ def test_facts_checked_long_ago_are_named_with_their_age(monkeypatch):
     assert "(facts: kubernetes-versions)" in stale and all(f.severity == "warning" for f in stale.values())
     assert "last checked on 2026-12-01, 121 days before 2027-04-01 (more than 90)" in \
         stale["(facts: kubernetes-versions)"].message
-
-
-def test_findings_table_puts_errors_first():
-    table = findings_table(plan({"aks": {"private_cluster": False, "dns_service_ip": "10.3.0.10"}}))
-    assert list(table.columns) == ["severity", "code", "field", "message", "fix"]
-    assert list(table["severity"]) == ["error", "warning"]
-    assert findings_table([]).empty
 
 
 def test_free_prefix_skips_taken_blocks_and_refuses_impossible_sizes():

@@ -6,7 +6,9 @@ from praks_lib.deploy.firewall import ensure_firewall_stage
 from praks_lib.deploy.network import ensure_network
 from praks_lib.deploy.route import ensure_egress_route
 from praks_lib.emulator import Emulator
+from praks_lib.emulator.world import logs
 from praks_lib.emulator.world.dataplane import send
+from praks_lib.errors import QueryError
 
 
 @pytest.fixture
@@ -58,3 +60,23 @@ def test_parameters_are_values_never_query_text():
     assert text.startswith('let source_ip = "x\\" | take 0 //";\n')
     with pytest.raises(ValueError, match="unknown query 'nope'"):
         queries.load("nope")
+
+
+def test_a_query_azure_refuses_is_a_query_error_naming_the_file_and_azures_reason(logged, tmp_path, monkeypatch):
+    (tmp_path / "unknown_table.kql").write_text("NoSuchTable | take 1\n")
+    monkeypatch.setattr(queries, "QUERIES", tmp_path)
+    with pytest.raises(QueryError) as refused:
+        queries.run(*logged, "unknown_table")
+    assert "refused the query praks_lib/queries/unknown_table.kql" in refused.value.message
+    assert "(BadArgumentError)" in refused.value.message and "'NoSuchTable'" in refused.value.message
+    assert "tables and columns" in refused.value.fix
+
+
+def test_a_result_cut_at_the_record_limit_is_a_query_error_not_a_short_table(logged, monkeypatch):
+    monkeypatch.setattr(logs, "MAX_RESULT_RECORDS", 1)  # two rows now exceed the limit
+    with pytest.raises(QueryError) as partial:
+        queries.run(*logged, "traffic_by_source_subnet")
+    assert partial.value.message.startswith("the query praks_lib/queries/traffic_by_source_subnet.kql returned only "
+                                            "part of its result: (PartialError)")
+    assert "exceeded the internal record count limit 1" in partial.value.message
+    assert "500,000 records" in partial.value.fix

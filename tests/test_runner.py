@@ -70,3 +70,18 @@ def test_cli_exit_code_names_failure(tmp_path, capsys):
                  "--runs-dir", str(tmp_path / "r")])
     assert code == 1
     assert "00_plan.ipynb failed at cell" in capsys.readouterr().out
+
+
+def test_the_suite_is_the_projects_found_from_the_working_directory_not_the_packages(tmp_path, monkeypatch):
+    project = tmp_path / "workshop"
+    (project / "parameters").mkdir(parents=True)
+    (project / "parameters" / "default.yaml").write_text("name: room1\n")
+    (project / "notebooks").mkdir()
+    for stage in ("00_plan", "01_network"):
+        (project / "notebooks" / f"{stage}.ipynb").write_text("{}")
+    monkeypatch.delenv("PRAKS_PROJECT", raising=False)
+    monkeypatch.chdir(project / "notebooks")
+    assert stage_notebooks() == [project / "notebooks" / "00_plan.ipynb", project / "notebooks" / "01_network.ipynb"]
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PRAKS_PROJECT", str(project))
+    assert stage_notebooks(up_to="00") == [project / "notebooks" / "00_plan.ipynb"]

@@ -6,7 +6,7 @@ from azure.mgmt.network.models import AddressSpace, VirtualNetwork
 from azure.mgmt.resource.resources.models import ResourceGroup
 
 from praks_lib.cloud import connect
-from praks_lib.deploy.stages import deploy_all
+from praks_lib.deploy.all_stages import deploy_all
 from praks_lib.params import load_deployment
 from praks_lib.teardown import plan_teardown, teardown
 

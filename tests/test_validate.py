@@ -7,12 +7,13 @@ from azure.mgmt.network.models import PublicIPAddress, PublicIPAddressSku
 
 from praks_lib.cloud import connect
 from praks_lib.deploy.access import HUB_LINK, cluster_dns_zone
+from praks_lib.deploy.all_stages import deploy_all
 from praks_lib.deploy.monitoring import DIAGNOSTIC_SETTING
-from praks_lib.deploy.stages import deploy_all
 from praks_lib.errors import StageError
 from praks_lib.firewall import load_rule_set
 from praks_lib.params import load_deployment
-from praks_lib.validate import run_checks, verdict
+from praks_lib.stages.validation import validation_verdict
+from praks_lib.validate import run_checks
 
 # No waiting for logs offline: the emulator writes them as the traffic passes.
 OVERRIDES = {"validation": {"log_deadline_minutes": 0}}
@@ -44,7 +45,7 @@ def test_default_deployment_passes_with_evidence(world):
     clients, dep = world
     table, egress, pod_ip = run_checks(clients, dep, echo=lambda _: None)
     assert set(table["result"]) == {"PASS"}, table[table["result"] == "FAIL"].to_dict("records")
-    assert verdict(table).startswith("PASS")
+    assert validation_verdict(table).startswith("PASS")
     assert set(table["check"]) == {"system pods", "egress from test pod", "firewall log evidence",
                                    "private DNS from hub", "no public IPs", "routing"}
     pods = table[table["check"] == "system pods"]
@@ -79,7 +80,7 @@ def test_ubuntu_rule_removed(world):
     [log] = failed(table, "firewall log evidence")
     assert log["observed"] == "Deny by Default Action"
     with pytest.raises(StageError, match="FAIL: 2 of .* checks failed"):
-        verdict(table)
+        validation_verdict(table)
 
 
 def test_hub_dns_link_missing(world):

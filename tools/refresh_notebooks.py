@@ -1,7 +1,8 @@
 """Re-record the committed notebook outputs: run every stage in order, in place, on a fresh emulator.
 
 nbval compares the committed outputs with a replay of the notebooks against an empty emulated cloud,
-so the outputs must come from exactly such a run with default parameters.
+so the outputs must come from exactly such a run with default parameters. Run it with the project's
+virtualenv (praks installed); it works on the repository it lives in, from any working directory.
 """
 import os
 import sys
@@ -11,16 +12,19 @@ from pathlib import Path
 import nbformat
 from nbconvert.preprocessors import ExecutePreprocessor
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from praks_lib.runner import NOTEBOOKS, stage_notebooks  # noqa: E402
+from praks_lib.project import PROJECT_ENV, notebooks_dir
+from praks_lib.runner import stage_notebooks
 
 
 def main() -> int:
+    # This tool belongs to the repository it sits in: that is the project whose notebooks it refreshes.
+    os.environ.setdefault(PROJECT_ENV, str(Path(__file__).resolve().parent.parent))
     os.environ["PRAKS_STATE_DIR"] = tempfile.mkdtemp(prefix="praks-refresh-")
     only = set(sys.argv[1:])
     for path in stage_notebooks(teardown=True):
         nb = nbformat.read(path, as_version=4)
-        ExecutePreprocessor(timeout=600, kernel_name="python3").preprocess(nb, {"metadata": {"path": str(NOTEBOOKS)}})
+        ExecutePreprocessor(timeout=600, kernel_name="python3").preprocess(
+            nb, {"metadata": {"path": str(notebooks_dir())}})
         if not only or path.stem[:2] in only or path.stem in only:
             nbformat.write(nb, path)
             print(f"refreshed {path.name}")

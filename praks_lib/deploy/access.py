@@ -24,13 +24,14 @@ from azure.mgmt.compute.models import (
 from azure.mgmt.network.models import NetworkInterface, NetworkInterfaceIPConfiguration, Subnet
 from azure.mgmt.privatedns.models import SubResource as DnsSubResource
 from azure.mgmt.privatedns.models import VirtualNetworkLink
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from praks_lib.azure.ids import resource_id
 from praks_lib.cloud import Clients
 from praks_lib.deploy.converge import Change, converge, require, wait_for
 from praks_lib.deployment import Deployment
 from praks_lib.errors import StageError
-from praks_lib.stage import Verdict
 
 HUB_LINK = "hubnetdnsconfig"  # the walkthrough's link name
 UBUNTU = ImageReference(publisher="Canonical", offer="ubuntu-24_04-lts", sku="server", version="latest")
@@ -125,25 +126,6 @@ def ensure_jumpbox(clients: Clients, dep: Deployment) -> list[Change]:
 
 
 def _throwaway_public_key() -> str:
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-
     private = rsa.generate_private_key(public_exponent=65537, key_size=3072)
     public = private.public_key().public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH)
     return public.decode() + " praks-throwaway"
-
-
-def api_server_fqdn(clients: Clients, dep: Deployment) -> str:
-    cluster = require(lambda: clients.containerservice.managed_clusters.get(dep.resource_groups.kube, dep.aks.name),
-                      f"cluster {dep.aks.name}", "04_private_aks")
-    return cluster.private_fqdn
-
-
-def access_verdict(clients: Clients, dep: Deployment):
-    """PASS when the jumpbox (hub) resolves the API server's name to a private address."""
-    from praks_lib.validate import check_dns_from_jumpbox
-
-    row = check_dns_from_jumpbox(clients, dep)[0]
-    if row.result != "PASS":
-        raise StageError(f"FAIL: {row.target} resolves to {row.observed} from the jumpbox. {row.hint}")
-    return Verdict(f"PASS: the jumpbox resolves {row.target} to {row.observed} (private).")

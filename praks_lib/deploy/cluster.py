@@ -11,13 +11,12 @@ from azure.mgmt.containerservice.models import (
     ManagedClusterIdentity,
 )
 
-from praks_lib.azure.ids import resource_id, state_text
+from praks_lib.azure.ids import resource_id
 from praks_lib.cloud import Clients
 from praks_lib.deploy.converge import Change, converge, require, wait_for
 from praks_lib.deploy.identity import identity_id
 from praks_lib.deployment import Deployment
 from praks_lib.errors import StageError
-from praks_lib.stage import Verdict
 
 
 def aks_subnet_id(clients: Clients, dep: Deployment) -> str:
@@ -88,49 +87,3 @@ def ensure_private_cluster(clients: Clients, dep: Deployment) -> Change:
     return converge("AKS cluster", aks.name, lambda: clusters.get(group, aks.name), desired,
                     lambda model: wait_for(clusters.begin_create_or_update(group, aks.name, model),
                                            f"cluster {aks.name}"))
-
-
-def cluster_table(clients: Clients, dep: Deployment):
-    """The cluster as Azure reports it: private FQDN, no public FQDN, outbound type, plugin, nodes."""
-    import pandas as pd
-
-    cluster = clients.containerservice.managed_clusters.get(dep.resource_groups.kube, dep.aks.name)
-    network, access = cluster.network_profile, cluster.api_server_access_profile
-    pool = cluster.agent_pool_profiles[0]
-    rows = [
-        ("provisioning state", state_text(cluster.provisioning_state)),
-        ("Kubernetes version", cluster.current_kubernetes_version or cluster.kubernetes_version),
-        ("private cluster", access.enable_private_cluster if access else False),
-        ("private FQDN (API server)", cluster.private_fqdn),
-        ("public FQDN", cluster.fqdn or "none"),
-        ("network plugin", f"{state_text(network.network_plugin)}"
-                           + (f" ({state_text(network.network_plugin_mode)})" if network.network_plugin_mode else "")),
-        ("service CIDR / DNS service IP", f"{network.service_cidr} / {network.dns_service_ip}"),
-        ("outbound type", state_text(network.outbound_type)),
-        ("node pool", f"{pool.name}: {pool.count} × {pool.vm_size}"),
-        ("node resource group", cluster.node_resource_group),
-    ]
-    return pd.DataFrame(rows, columns=["property", "value"]).set_index("property")
-
-
-def cluster_verdict(clients: Clients, dep: Deployment):
-    """PASS when the cluster runs privately with UDR egress and its system pods are Running."""
-    from praks_lib.runcommand import kubectl_json
-
-    cluster = require(lambda: clients.containerservice.managed_clusters.get(dep.resource_groups.kube, dep.aks.name),
-                      f"cluster {dep.aks.name}", "04_private_aks")
-    problems = []
-    if state_text(cluster.provisioning_state) != "Succeeded":
-        problems.append(f"the cluster is {state_text(cluster.provisioning_state)}")
-    if dep.aks.private_cluster and not cluster.private_fqdn:
-        problems.append("the API server has no private FQDN")
-    if state_text(cluster.network_profile.outbound_type) != dep.aks.outbound_type:
-        problems.append(f"outbound type is {state_text(cluster.network_profile.outbound_type)}")
-    pods = kubectl_json(clients, dep, "kubectl get pods -n kube-system -o json") or {"items": []}
-    not_running = [p["metadata"]["name"] for p in pods["items"] if p["status"].get("phase") != "Running"]
-    if not pods["items"] or not_running:
-        problems.append(f"system pods not running: {', '.join(not_running) or 'none found'}")
-    if problems:
-        raise StageError("FAIL: " + "; ".join(problems) + ". Re-run 04_private_aks after fixing aks.* parameters.")
-    return Verdict(f"PASS: private cluster {dep.aks.name} is Succeeded at {cluster.private_fqdn}; "
-                   f"{len(pods['items'])} system pods Running; egress {dep.aks.outbound_type}.")

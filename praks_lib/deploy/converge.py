@@ -97,18 +97,3 @@ def wait_for(poller, what: str, every: float = 30.0, echo=print) -> Any:
 
 def _id_key(key: str) -> str:
     return key.lower() if key.startswith("/subscriptions/") else key
-
-
-def changes_table(changes: list[Change]):
-    import pandas as pd
-
-    return pd.DataFrame([{"resource": c.kind, "name": c.name, "action": c.action, "detail": c.detail}
-                         for c in changes])
-
-
-def summary(changes: list[Change]) -> str:
-    changed = [c for c in changes if c.action != "unchanged"]
-    if not changed:
-        return f"No changes: all {len(changes)} resources already as planned."
-    counts = {a: sum(c.action == a for c in changes) for a in ("created", "updated", "unchanged")}
-    return ", ".join(f"{n} {a}" for a, n in counts.items() if n)

@@ -12,13 +12,12 @@ from azure.mgmt.network.models import (
     SubResource,
 )
 
-from praks_lib.azure.ids import name_of, resource_id, state_text
+from praks_lib.azure.ids import resource_id, state_text
 from praks_lib.cloud import Clients
-from praks_lib.deploy.converge import Change, converge, read_or_none, require, wait_for
+from praks_lib.deploy.converge import Change, converge, require, wait_for
 from praks_lib.deployment import Deployment
 from praks_lib.errors import StageError
-from praks_lib.firewall import RuleSet, load_rule_set
-from praks_lib.stage import Verdict
+from praks_lib.firewall import load_rule_set
 
 DNS_PROXY_KEY = "Network.DNS.EnableProxy"
 
@@ -83,58 +82,12 @@ def firewall_private_ip(clients: Clients, dep: Deployment) -> str:
 
 
 def ensure_firewall_stage(clients: Clients, dep: Deployment) -> list[Change]:
+    """Stage 02: the public IP, the firewall, and the workspace its diagnostic setting logs to."""
+    # Here, not at the top: 03 and 07 read firewall_private_ip from this module and need none of
+    # the monitor SDK's models that deploy.monitoring loads.
     from praks_lib.deploy.monitoring import ensure_firewall_diagnostics, ensure_log_analytics
 
     changes = [ensure_firewall_public_ip(clients, dep), ensure_firewall(clients, dep)]
     changes.append(ensure_log_analytics(clients, dep, dep.monitoring.firewall_workspace))
     changes.append(ensure_firewall_diagnostics(clients, dep))
     return changes
-
-
-def firewall_table(clients: Clients, dep: Deployment):
-    """The firewall as Azure reports it: state, addresses, DNS proxy, rule counts."""
-    import pandas as pd
-
-    group, fw = dep.resource_groups.network, dep.firewall
-    firewall = clients.network.azure_firewalls.get(group, fw.name)
-    public_ip = clients.network.public_ip_addresses.get(group, fw.public_ip_name)
-    config = firewall.ip_configurations[0]
-    return pd.DataFrame([
-        ("provisioning state", state_text(firewall.provisioning_state)),
-        ("SKU", f"{state_text(firewall.sku.name)} / {state_text(firewall.sku.tier)}"),
-        ("threat intelligence", state_text(firewall.threat_intel_mode)),
-        ("DNS proxy", (firewall.additional_properties or {}).get(DNS_PROXY_KEY, "false")),
-        ("private IP (next hop for the UDR)", config.private_ip_address),
-        ("subnet", name_of(config.subnet.id)),
-        ("public IP", f"{public_ip.ip_address} ({name_of(public_ip.id)}, {state_text(public_ip.sku.name)}, "
-                      f"{state_text(public_ip.public_ip_allocation_method)})"),
-        ("network rule collections", len(firewall.network_rule_collections or [])),
-        ("application rule collections", len(firewall.application_rule_collections or [])),
-        ("NAT rule collections", len(firewall.nat_rule_collections or [])),
-    ], columns=["property", "value"]).set_index("property")
-
-
-def firewall_verdict(clients: Clients, dep: Deployment):
-    """PASS when the firewall runs the planned rules and logs to the workspace; else what to fix."""
-    from praks_lib.deploy.monitoring import DIAGNOSTIC_SETTING, workspace_id
-
-    group, fw = dep.resource_groups.network, dep.firewall
-    firewall = require(lambda: clients.network.azure_firewalls.get(group, fw.name), f"firewall {fw.name}",
-                       "02_firewall")
-    problems = []
-    if state_text(firewall.provisioning_state) != "Succeeded":
-        problems.append(f"the firewall is {state_text(firewall.provisioning_state)}, not Succeeded")
-    if RuleSet.from_sdk(firewall).rules_only() != load_rule_set(dep.rule_set_file).rules_only():
-        problems.append(f"its rules differ from the rule set '{fw.rules}' (firewall.rules)")
-    proxy = (firewall.additional_properties or {}).get(DNS_PROXY_KEY, "false") == "true"
-    if proxy != fw.dns_proxy:
-        problems.append(f"DNS proxy is {'on' if proxy else 'off'} but firewall.dns_proxy is {fw.dns_proxy}")
-    setting = read_or_none(lambda: clients.monitor.diagnostic_settings.get(firewall.id, DIAGNOSTIC_SETTING))
-    expected_workspace = workspace_id(clients, dep.monitoring.firewall_workspace)
-    if setting is None or (setting.workspace_id or "").lower() != expected_workspace.lower():
-        problems.append("its logs do not go to the firewall workspace (diagnostic setting missing)")
-    if problems:
-        raise StageError("FAIL: " + "; ".join(problems) + ". Re-run 02_firewall.")
-    private_ip = firewall.ip_configurations[0].private_ip_address
-    return Verdict(f"PASS: firewall {fw.name} runs the '{fw.rules}' rules at {private_ip} "
-                   f"and logs to workspace {dep.monitoring.firewall_workspace.name}.")

@@ -22,8 +22,6 @@ from praks_lib.cloud import Clients
 from praks_lib.deploy.converge import Change, converge, require, wait_for
 from praks_lib.deployment import Deployment
 from praks_lib.deployment import Workspace as PlannedWorkspace
-from praks_lib.errors import StageError
-from praks_lib.stage import Verdict
 
 DIAGNOSTIC_SETTING = "praks-firewall-logs"
 MONITORING_ADDON = "omsagent"
@@ -167,21 +165,3 @@ def ensure_container_insights_dcr(clients: Clients, dep: Deployment) -> list[Cha
 def cluster_workspace_customer_id(clients: Clients, dep: Deployment) -> str:
     planned = dep.monitoring.cluster_workspace
     return clients.loganalytics.workspaces.get(planned.group, planned.name).customer_id
-
-
-def monitoring_verdict(clients: Clients, dep: Deployment, pods):
-    """PASS when the add-on points at the cluster workspace and the workspace has seen running pods."""
-
-    cluster = clients.containerservice.managed_clusters.get(dep.resource_groups.kube, dep.aks.name)
-    addon = (cluster.addon_profiles or {}).get(addon_key(cluster.addon_profiles))
-    expected = workspace_id(clients, dep.monitoring.cluster_workspace).lower()
-    configured = ((addon.config or {}).get("logAnalyticsWorkspaceResourceID", "") if addon else "").lower()
-    if not (addon and addon.enabled and configured == expected):
-        raise StageError("FAIL: the monitoring add-on is not sending to the cluster workspace. Re-run 06_monitoring "
-                         "(monitoring.enable_container_insights).")
-    running = int((pods["PodStatus"] == "Running").sum()) if len(pods) else 0
-    if running == 0:
-        raise StageError("FAIL: the workspace has no KubePodInventory rows yet; on Azure they arrive within "
-                         "minutes of enabling the add-on — re-run this notebook's last cells.")
-    return Verdict(f"PASS: Container insights sends to {dep.monitoring.cluster_workspace.name}; "
-                   f"{running} kube-system pods reported Running.")

@@ -1,8 +1,15 @@
 """The KQL the runbook runs against Log Analytics, one file per question, shared by both backends."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
+
+import pandas as pd
+from azure.core.exceptions import ClientAuthenticationError, HttpResponseError
+from azure.monitor.query import LogsQueryStatus
+
+from praks_lib.errors import QueryError
 
 QUERIES = Path(__file__).resolve().parent
 
@@ -28,13 +35,41 @@ def _literal(value: str | int) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def run(clients, workspace_customer_id: str, name: str, timespan: timedelta = timedelta(days=1), **parameters):
-    """Run a named query on a workspace (its customerId) and return the first table as a DataFrame."""
-    import pandas as pd
-    from azure.monitor.query import LogsQueryStatus
+def run(clients, workspace_customer_id: str, name: str, timespan: timedelta = timedelta(days=1),
+        **parameters) -> pd.DataFrame:
+    """Run a named query on a workspace (its customerId) and return the first table as a DataFrame.
 
-    response = clients.logs.query_workspace(workspace_customer_id, load(name, **parameters), timespan=timespan)
+    A query Log Analytics refuses, or answers only in part, is a QueryError naming the query file
+    and Azure's error; a failed sign-in stays Azure's own error.
+    """
+    source = f"praks_lib/queries/{name}.kql"
+    text = load(name, **parameters)
+    try:
+        response = clients.logs.query_workspace(workspace_customer_id, text, timespan=timespan)
+    except ClientAuthenticationError:
+        raise
+    except HttpResponseError as error:
+        raise QueryError(f"Log Analytics refused the query {source} on workspace {workspace_customer_id}: "
+                         f"{error.message}",
+                         "check the query's tables and columns against the workspace (a table exists once "
+                         "its first rows arrive) and its parameters") from error
     if response.status == LogsQueryStatus.PARTIAL:
-        raise RuntimeError(f"query {name} returned partial results: {response.partial_error}")
+        error, detail = response.partial_error, _details(response.partial_error)
+        raise QueryError(f"the query {source} returned only part of its result: ({error.code}) {error.message}"
+                         + (f" — {detail}" if detail else ""),
+                         "narrow the query or its time span: Log Analytics returns at most 500,000 records "
+                         "and 64 MB per query (https://aka.ms/kustoquerylimits)")
     table = response.tables[0]
     return pd.DataFrame(data=table.rows, columns=table.columns)
+
+
+def _details(error) -> str:
+    """The innermost message of each of a query error's details: where Azure says what went wrong."""
+    messages = []
+    for detail in error.details or []:  # SDK models that read as mappings, or plain dicts
+        inner = detail
+        while isinstance(inner.get("innererror"), Mapping):
+            inner = inner["innererror"]
+        if inner.get("message"):
+            messages.append(inner["message"])
+    return "; ".join(messages)

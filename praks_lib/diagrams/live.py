@@ -1,0 +1,192 @@
+"""The network as it exists now, read through the Azure SDK clients into a NetworkView.
+
+Only reads: a part that does not exist yet (or whose provider the subscription cannot use yet) is
+left out of the view, so every stage can draw what is there so far.
+"""
+from __future__ import annotations
+
+import ipaddress
+from typing import Any, Callable, TypeVar
+
+from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
+
+from praks_lib.azure.ids import name_of, state_text
+from praks_lib.deployment import Deployment
+from praks_lib.diagrams.view import (
+    ClusterView,
+    DnsZoneView,
+    FirewallView,
+    JumpboxView,
+    NetworkView,
+    PeeringView,
+    PublicIpView,
+    RouteView,
+    SubnetView,
+    VNetView,
+    WorkspaceView,
+    subnet_roles,
+)
+
+T = TypeVar("T")
+
+
+# Answers that mean "this part cannot exist here yet", not "something broke": a provider the
+# subscription has not registered (real Azure, before the stage that needs it) or does not offer.
+_NOT_AVAILABLE_CODES = frozenset({"MissingSubscriptionRegistration", "NoRegisteredProviderFound", "InvalidResourceType"})
+
+
+def _absent_is_none(read: Callable[[], T]) -> T | None:
+    """Read one resource; a part that does not exist yet (404, or its provider not available) is not drawn."""
+    try:
+        return read()
+    except ResourceNotFoundError:
+        return None
+    except HttpResponseError as error:
+        code = getattr(error.error, "code", None)
+        if code in _NOT_AVAILABLE_CODES:
+            return None
+        raise
+
+
+def _attachment(ip_configuration_id: str | None) -> str | None:
+    """'/…/azureFirewalls/fw/azureFirewallIpConfigurations/c' → 'azureFirewalls/fw': what holds the IP."""
+    if not ip_configuration_id:
+        return None
+    parts = ip_configuration_id.rstrip("/").split("/")
+    return "/".join(parts[-4:-2]) if len(parts) >= 4 else None
+
+
+def _vnet_view(vnet: Any, roles: dict[str, str]) -> VNetView:
+    subnets = []
+    for subnet in vnet.subnets or []:
+        prefix = subnet.address_prefix or (subnet.address_prefixes or ["?"])[0]
+        table = name_of(subnet.route_table.id) if subnet.route_table else None
+        subnets.append(SubnetView(subnet.name, prefix, state_text(subnet.provisioning_state), table, roles.get(subnet.name)))
+    space = ", ".join(vnet.address_space.address_prefixes) if vnet.address_space else "?"
+    return VNetView(vnet.name, space, subnets, state_text(vnet.provisioning_state))
+
+
+def live_view(clients: Any, deployment: Deployment, title: str | None = None) -> NetworkView:
+    """The network as it exists now, read through the SDK clients; parts not created yet are left out.
+
+    Needs `clients.network` (NetworkManagementClient). Uses, when the bundle has them,
+    `clients.containerservice`, `clients.privatedns`, `clients.compute` and `clients.loganalytics`.
+    """
+    network, rg, net = clients.network, deployment.resource_groups.network, deployment.network
+    roles = subnet_roles(deployment)
+    vnets, peerings = [], []
+    for planned in (net.hub, net.spoke):
+        vnet = _absent_is_none(lambda: network.virtual_networks.get(rg, planned.name))
+        if vnet is None:
+            continue
+        vnets.append(_vnet_view(vnet, roles))
+        for peering in _absent_is_none(lambda: list(network.virtual_network_peerings.list(rg, planned.name))) or []:
+            remote = name_of(peering.remote_virtual_network.id) if peering.remote_virtual_network else "?"
+            peerings.append(PeeringView(vnet.name, remote, peering.name, state_text(peering.peering_state)))
+
+    public_ips = [PublicIpView(p.name, p.ip_address, state_text(p.provisioning_state),
+                               _attachment(p.ip_configuration.id if p.ip_configuration else None))
+                  for p in _absent_is_none(lambda: list(network.public_ip_addresses.list(rg))) or []]
+    firewall = _firewall_view(network, rg, deployment, {p.name: p for p in public_ips})
+    table = _absent_is_none(lambda: network.route_tables.get(rg, deployment.route.table_name))
+    route = None
+    if table is not None:
+        default = next((r for r in table.routes or [] if r.address_prefix == deployment.route.address_prefix), None)
+        route = RouteView(table.name, default.address_prefix if default else deployment.route.address_prefix,
+                          default.next_hop_ip_address if default else None,
+                          [name_of(s.id) for s in table.subnets or []], state_text(table.provisioning_state))
+    return NetworkView(
+        title=title or f"{deployment.name}: deployed network", vnets=vnets, peerings=peerings,
+        firewall=firewall, route=route, cluster=_cluster_view(clients, deployment),
+        jumpbox=_jumpbox_view(network, deployment), dns_zone=_dns_zone_view(clients, deployment),
+        workspace=_workspace_view(clients, deployment), public_ips=public_ips,
+        subtitle=f"{deployment.location} · resource group {rg} · live",
+    )
+
+
+def _firewall_view(network: Any, rg: str, deployment: Deployment, public_ips: dict[str, PublicIpView]) -> FirewallView | None:
+    fw = _absent_is_none(lambda: network.azure_firewalls.get(rg, deployment.firewall.name))
+    if fw is None:
+        return None
+    config = (fw.ip_configurations or [None])[0]
+    pip_name = name_of(config.public_ip_address.id) if config and config.public_ip_address else None
+    pip = public_ips.get(pip_name) if pip_name else None
+    return FirewallView(fw.name, config.private_ip_address if config else None, pip.ip_address if pip else None,
+                        state_text(fw.provisioning_state), pip_name)
+
+
+def _cluster_view(clients: Any, deployment: Deployment) -> ClusterView | None:
+    containers = getattr(clients, "containerservice", None)
+    if containers is None:
+        return None
+    cluster = _absent_is_none(lambda: containers.managed_clusters.get(deployment.resource_groups.kube, deployment.aks.name))
+    if cluster is None:
+        return None
+    node_rg = cluster.node_resource_group or deployment.node_resource_group
+    pools = cluster.agent_pool_profiles or []
+    subnet = name_of(pools[0].vnet_subnet_id) if pools and pools[0].vnet_subnet_id else deployment.network.spoke.aks_subnet.name
+    return ClusterView(cluster.name, cluster.private_fqdn, _node_ips(clients, node_rg),
+                       _api_server_ip(clients.network, node_rg), state_text(cluster.provisioning_state),
+                       sum(p.count or 0 for p in pools), subnet)
+
+
+def _node_ips(clients: Any, node_rg: str) -> list[str]:
+    """Node addresses from the scale sets' NICs (AKS nodes are VMSS instances in the node group)."""
+    compute = getattr(clients, "compute", None)
+    if compute is None:
+        return []
+    ips = []
+    for scale_set in _absent_is_none(lambda: list(compute.virtual_machine_scale_sets.list(node_rg))) or []:
+        nics = _absent_is_none(lambda: list(
+            clients.network.network_interfaces.list_virtual_machine_scale_set_network_interfaces(node_rg, scale_set.name)))
+        for nic in nics or []:
+            ips += [c.private_ip_address for c in nic.ip_configurations or [] if c.primary and c.private_ip_address]
+    return sorted(ips, key=ipaddress.IPv4Address)
+
+
+def _api_server_ip(network: Any, node_rg: str) -> str | None:
+    """The private endpoint AKS projects into the cluster subnet (the API server's private link)."""
+    for endpoint in _absent_is_none(lambda: list(network.private_endpoints.list(node_rg))) or []:
+        for dns in endpoint.custom_dns_configs or []:
+            if dns.ip_addresses:
+                return dns.ip_addresses[0]
+        for nic_ref in endpoint.network_interfaces or []:
+            nic = _absent_is_none(lambda: network.network_interfaces.get(node_rg, name_of(nic_ref.id)))
+            if nic and nic.ip_configurations:
+                return nic.ip_configurations[0].private_ip_address
+    return None
+
+
+def _jumpbox_view(network: Any, deployment: Deployment) -> JumpboxView | None:
+    """The jumpbox is found by its NIC in the jumpbox subnet, whichever group holds it."""
+    subnet_name = deployment.network.hub.jumpbox_subnet.name
+    for rg in (deployment.resource_groups.network, deployment.resource_groups.kube):
+        for nic in _absent_is_none(lambda: list(network.network_interfaces.list(rg))) or []:
+            for config in nic.ip_configurations or []:
+                if config.subnet and name_of(config.subnet.id) == subnet_name:
+                    name = name_of(nic.virtual_machine.id) if nic.virtual_machine else nic.name
+                    return JumpboxView(name, config.private_ip_address, state_text(nic.provisioning_state), subnet_name)
+    return None
+
+
+def _dns_zone_view(clients: Any, deployment: Deployment) -> DnsZoneView | None:
+    dns = getattr(clients, "privatedns", None)
+    if dns is None:
+        return None
+    node_rg = deployment.node_resource_group
+    zones = _absent_is_none(lambda: list(dns.private_zones.list_by_resource_group(node_rg))) or []
+    if not zones:
+        return None
+    zone = zones[0]
+    links = _absent_is_none(lambda: list(dns.virtual_network_links.list(node_rg, zone.name))) or []
+    linked = [name_of(link.virtual_network.id) for link in links if link.virtual_network]
+    return DnsZoneView(zone.name, linked, state_text(zone.provisioning_state))
+
+
+def _workspace_view(clients: Any, deployment: Deployment) -> WorkspaceView | None:
+    logs = getattr(clients, "loganalytics", None)
+    if logs is None:
+        return None
+    ws = deployment.monitoring.firewall_workspace
+    workspace = _absent_is_none(lambda: logs.workspaces.get(ws.group, ws.name))
+    return WorkspaceView(workspace.name, state_text(workspace.provisioning_state)) if workspace else None

@@ -1,0 +1,182 @@
+"""The diagrams' view model: what a diagram shows, independent of where it was read from.
+
+A :class:`NetworkView` comes from the parameters (:func:`planned_view`), from the cloud
+(:func:`praks_lib.diagrams.live.live_view`), or from another view with the validation's test
+requests over it (:func:`with_flows`). A state of None means "planned" (not deployed); otherwise
+it is Azure's provisioningState ("Succeeded", "Updating", "Failed", …) or a peering state
+("Initiated", "Connected", …).
+"""
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field, replace
+from urllib.parse import urlparse
+
+from praks_lib.deployment import Deployment
+
+
+@dataclass(frozen=True)
+class SubnetView:
+    name: str
+    prefix: str
+    state: str | None = None
+    route_table: str | None = None
+    role: str | None = None  # "firewall" | "jumpbox" | "aks" | "ingress" | None: places it in the layout
+
+
+@dataclass(frozen=True)
+class VNetView:
+    name: str
+    address_space: str
+    subnets: list[SubnetView] = field(default_factory=list)
+    state: str | None = None
+
+
+@dataclass(frozen=True)
+class PeeringView:
+    source_vnet: str
+    target_vnet: str
+    name: str
+    state: str | None = None
+
+
+@dataclass(frozen=True)
+class FirewallView:
+    name: str
+    private_ip: str | None
+    public_ip: str | None
+    state: str | None = None
+    public_ip_name: str | None = None
+
+
+@dataclass(frozen=True)
+class RouteView:
+    table: str
+    prefix: str
+    next_hop_ip: str | None
+    subnets: list[str] = field(default_factory=list)  # subnet names the table is associated with
+    state: str | None = None
+
+
+@dataclass(frozen=True)
+class ClusterView:
+    name: str
+    private_fqdn: str | None
+    node_ips: list[str] = field(default_factory=list)
+    api_server_ip: str | None = None
+    state: str | None = None
+    node_count: int = 0  # nodes to draw when their IPs are not known (planned)
+    subnet: str | None = None
+
+
+@dataclass(frozen=True)
+class DnsZoneView:
+    name: str
+    linked_vnets: list[str] = field(default_factory=list)
+    state: str | None = None
+
+
+@dataclass(frozen=True)
+class JumpboxView:
+    name: str
+    private_ip: str | None
+    state: str | None = None
+    subnet: str | None = None
+
+
+@dataclass(frozen=True)
+class WorkspaceView:
+    name: str
+    state: str | None = None
+
+
+@dataclass(frozen=True)
+class PublicIpView:
+    name: str
+    ip_address: str | None
+    state: str | None = None
+    attached_to: str | None = None  # "azureFirewalls/dzpraks1", "loadBalancers/kubernetes", … or None
+
+
+@dataclass(frozen=True)
+class FlowView:
+    source_ip: str
+    target: str
+    port: int
+    action: str  # "Allow" | "Deny"
+    via_firewall: bool = True
+    protocol: str | None = None
+
+
+@dataclass(frozen=True)
+class NetworkView:
+    title: str
+    vnets: list[VNetView] = field(default_factory=list)
+    peerings: list[PeeringView] = field(default_factory=list)
+    firewall: FirewallView | None = None
+    route: RouteView | None = None
+    cluster: ClusterView | None = None
+    jumpbox: JumpboxView | None = None
+    dns_zone: DnsZoneView | None = None
+    workspace: WorkspaceView | None = None
+    public_ips: list[PublicIpView] = field(default_factory=list)
+    flows: list[FlowView] = field(default_factory=list)
+    subtitle: str = ""
+
+
+def _first_host_after_reserved(prefix: str) -> str:
+    """Azure keeps the first four addresses of every subnet, so the firewall gets the fifth (.4)."""
+    return str(ipaddress.IPv4Network(prefix).network_address + 4)
+
+
+def subnet_roles(deployment: Deployment) -> dict[str, str]:
+    """Subnet name → its place in the layout (firewall, jumpbox, aks, ingress)."""
+    net = deployment.network
+    return {net.hub.firewall_subnet.name: "firewall", net.hub.jumpbox_subnet.name: "jumpbox",
+            net.spoke.aks_subnet.name: "aks", net.spoke.ingress_subnet.name: "ingress"}
+
+
+def planned_view(deployment: Deployment, complete: bool = False) -> NetworkView:
+    """The network as the parameters describe it, before anything exists.
+
+    complete=False shows what 01_network creates (VNets, subnets, peering); complete=True adds
+    every later part (firewall, route, cluster, DNS, jumpbox, workspace) as planned, so 00_plan can
+    show the target architecture.
+    """
+    net, roles = deployment.network, subnet_roles(deployment)
+    routed = net.spoke.aks_subnet.name if complete else None
+    vnets = [VNetView(v.name, v.address_space,
+                      [SubnetView(s.name, s.prefix, route_table=deployment.route.table_name if s.name == routed else None,
+                                  role=roles[s.name]) for s in v.subnets])
+             for v in (net.hub, net.spoke)]
+    peerings = [PeeringView(net.hub.name, net.spoke.name, net.hub_to_spoke_peering),
+                PeeringView(net.spoke.name, net.hub.name, net.spoke_to_hub_peering)]
+    view = NetworkView(title=f"{deployment.name}: planned network", vnets=vnets, peerings=peerings,
+                       subtitle=f"{deployment.location} · resource group {deployment.resource_groups.network} · planned")
+    if not complete:
+        return view
+    fw_ip = _first_host_after_reserved(net.hub.firewall_subnet.prefix)
+    aks, fw = deployment.aks, deployment.firewall
+    return NetworkView(
+        title=f"{deployment.name}: planned private AKS", vnets=vnets, peerings=peerings,
+        firewall=FirewallView(fw.name, fw_ip, None, public_ip_name=fw.public_ip_name),
+        route=RouteView(deployment.route.table_name, deployment.route.address_prefix, fw_ip,
+                        [net.spoke.aks_subnet.name]),
+        cluster=ClusterView(aks.name, None, node_count=aks.node_pool.count, subnet=net.spoke.aks_subnet.name),
+        jumpbox=JumpboxView(deployment.jumpbox.name, None, subnet=net.hub.jumpbox_subnet.name),
+        dns_zone=DnsZoneView(f"privatelink.{deployment.location}.azmk8s.io", [net.spoke.name, net.hub.name]),
+        workspace=WorkspaceView(deployment.monitoring.firewall_workspace.name),
+        public_ips=[PublicIpView(fw.public_ip_name, None, attached_to=f"azureFirewalls/{fw.name}")],
+        subtitle=view.subtitle,
+    )
+
+
+def with_flows(view: NetworkView, results, source_ip: str) -> NetworkView:
+    """The view with the validation's test requests drawn over it (green allowed, red denied)."""
+    flows = []
+    for result in results:
+        url = urlparse(result.url)
+        port = url.port or (443 if url.scheme == "https" else 80)
+        flows.append(FlowView(source_ip, url.hostname, port, "Allow" if result.observed == "Allow" else "Deny",
+                              protocol=url.scheme.upper()))
+    return replace(view, flows=flows)
