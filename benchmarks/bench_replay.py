@@ -20,17 +20,21 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from praks_lib.firewall import Flow, RuleSet, evaluate, load_rule_set  # noqa: E402
-from praks_lib.project import rule_set_file
+from praks_lib.deployment import Deployment
+from praks_lib.firewall import Flow, RuleSet, evaluate  # noqa: E402
 from praks_lib.whatif import replay  # noqa: E402
 
 ROWS = 1_000_000
 rng = np.random.default_rng(2020)
 
 
+def _shipped(name):
+    return Deployment(firewall={"rules": name}).rule_set()
+
+
 def fifty_rule_set() -> RuleSet:
     """least-privilege plus enough extra collections to make 50 rules (a realistic enterprise set)."""
-    data = load_rule_set(rule_set_file("least-privilege")).to_yaml_dict()
+    data = _shipped("least-privilege").to_yaml_dict()
     network = [{"name": f"partner-{i}", "source_addresses": ["10.0.5.0/24"],
                 "destination_addresses": [f"198.51.{i}.0/24"], "destination_ports": [str(8000 + i)],
                 "protocols": ["TCP"]} for i in range(20)]
@@ -73,7 +77,7 @@ def flows_table() -> pd.DataFrame:
 
 
 def main() -> None:
-    candidate, current = fifty_rule_set(), load_rule_set(rule_set_file("seed-2020"))
+    candidate, current = fifty_rule_set(), _shipped("seed-2020")
     flows = flows_table()
     evaluate(candidate, Flow("10.0.5.4", "mcr.microsoft.com", 443, "HTTPS"))  # compile once, like the emulator
     evaluate(current, Flow("10.0.5.4", "mcr.microsoft.com", 443, "HTTPS"))

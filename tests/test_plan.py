@@ -261,7 +261,6 @@ def test_every_problem_of_a_bad_plan_is_reported_at_once():
         ("AzureFirewallSubnetTooSmall", "network.hub.firewall_subnet.prefix"),
         ("NetcfgSubnetRangeOutsideVnet", "network.spoke.aks_subnet.prefix"),
         ("PraksPublicApiServer", "aks.private_cluster"),
-        ("PraksRuleSetSourceMismatch", "firewall.rules"),  # its rules name 10.0.5.0/24, the subnet moved
     }
 
 
@@ -326,3 +325,13 @@ def test_name_rules(kind, good, bad):
     rule = NAME_RULES[kind]
     assert rule.problem(good) is None
     assert rule.problem(bad) is not None
+
+
+def test_a_rule_set_scoped_to_another_subnet_is_refused(tmp_path):
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("network_rule_collections:\n  - {name: c, priority: 200, action: Allow, rules: [\n"
+                     "      {name: r, source_addresses: [10.9.9.0/24], destination_addresses: [AzureMonitor],\n"
+                     "       destination_ports: ['443'], protocols: [TCP]}]}\n")
+    [finding] = [f for f in plan({"firewall": {"rules": str(rules)}}) if f.field == "firewall.rules"]
+    assert finding.code == "PraksRuleSetSourceMismatch"
+    assert "no rule of rule set" in finding.message and "10.9.9.0/24" in finding.message

@@ -10,7 +10,6 @@ from praks_lib.deploy.access import HUB_LINK, cluster_dns_zone
 from praks_lib.deploy.all_stages import deploy_all
 from praks_lib.deploy.monitoring import DIAGNOSTIC_SETTING
 from praks_lib.errors import StageError
-from praks_lib.firewall import load_rule_set
 from praks_lib.params import load_deployment
 from praks_lib.stages.validation import validation_verdict
 from praks_lib.validate import run_checks
@@ -66,7 +65,7 @@ def test_second_deploy_changes_nothing_and_still_passes(world):
 
 def test_ubuntu_rule_removed(world):
     clients, dep = world
-    rules = load_rule_set(dep.rule_set_file).without_rule("ubuntu-updates", "ubuntu-security")
+    rules = dep.rule_set().without_rule("ubuntu-updates", "ubuntu-security")
     group = dep.resource_groups.network
     firewall = clients.network.azure_firewalls.get(group, dep.firewall.name)
     for attribute, collections in rules.to_sdk_firewall_collections().items():

@@ -45,7 +45,7 @@ def ensure_firewall(clients: Clients, dep: Deployment) -> Change:
     subnet_id = resource_id(sub, group, "Microsoft.Network/virtualNetworks/subnets",
                             dep.network.hub.name, dep.network.hub.firewall_subnet.name)
     public_ip_id = resource_id(sub, group, "Microsoft.Network/publicIPAddresses", fw.public_ip_name)
-    rules = load_rule_set(dep.rule_set_file)
+    rules = dep.rule_set()
     firewalls = clients.network.azure_firewalls
 
     def desired(current):

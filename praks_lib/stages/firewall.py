@@ -43,7 +43,7 @@ def firewall_verdict(clients: Clients, dep: Deployment) -> Verdict:
     problems = []
     if state_text(firewall.provisioning_state) != "Succeeded":
         problems.append(f"the firewall is {state_text(firewall.provisioning_state)}, not Succeeded")
-    if RuleSet.from_sdk(firewall).rules_only() != load_rule_set(dep.rule_set_file).rules_only():
+    if RuleSet.from_sdk(firewall).rules_only() != dep.rule_set().rules_only():
         problems.append(f"its rules differ from the rule set '{fw.rules}' (firewall.rules)")
     proxy = (firewall.additional_properties or {}).get(DNS_PROXY_KEY, "false") == "true"
     if proxy != fw.dns_proxy:

@@ -33,3 +33,10 @@ def rule_set(network=(), application=(), nat=(), **settings):
                               "nat_rule_collections": list(nat), **settings})
 
 
+
+
+def shipped_rule_set(name: str):
+    """A rule set shipped in parameters/firewall/, filled with the default deployment's address plan."""
+    from praks_lib.deployment import Deployment
+
+    return Deployment(firewall={"rules": name}).rule_set()

@@ -1,12 +1,13 @@
+from firewall_builders import shipped_rule_set
+
 """Offline DNS and service tags agree with each other; replay reports what a candidate changes."""
 import ipaddress
 
 import pandas as pd
 
-from praks_lib.firewall import load_rule_set, resolve, service_tag_prefixes, service_tags_version
+from praks_lib.firewall import resolve, service_tag_prefixes, service_tags_version
 from praks_lib.firewall.addresses import parse_address
 from praks_lib.firewall.servicetags import all_shipped_intervals, known_service_tags, tag_intervals
-from praks_lib.project import rule_set_file
 from praks_lib.whatif import replay
 
 
@@ -56,7 +57,7 @@ def test_replay_reports_what_the_candidate_changes_by_destination():
         {"source": "10.0.5.4", "destination": "8.8.8.8", "port": 53, "protocol": "UDP"},
         {"source": "10.0.5.4", "destination": "snapshot.ubuntu.com", "port": 443, "protocol": "HTTPS"},
     ])
-    report = replay(flows, load_rule_set(rule_set_file("seed-2020")), load_rule_set(rule_set_file("least-privilege")))
+    report = replay(flows, shipped_rule_set("seed-2020"), shipped_rule_set("least-privilege"))
     summary = report.summary.set_index("change")["flows"].to_dict()
     assert summary == {"newly denied": 3, "newly allowed": 1, "unchanged": 2}
     denied = report.newly_denied().set_index("destination")
@@ -69,5 +70,5 @@ def test_replay_reports_what_the_candidate_changes_by_destination():
 def test_replay_accepts_azfw_log_columns():
     logs = pd.DataFrame([{"SourceIp": "10.0.5.4", "SourcePort": 40000, "Fqdn": "batman.com", "DestinationPort": 80,
                           "Protocol": "HTTP"}])
-    report = replay(logs, load_rule_set(rule_set_file("least-privilege")), load_rule_set(rule_set_file("least-privilege")))
+    report = replay(logs, shipped_rule_set("least-privilege"), shipped_rule_set("least-privilege"))
     assert report.summary.set_index("change").loc["unchanged", "flows"] == 1

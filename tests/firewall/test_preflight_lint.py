@@ -1,18 +1,18 @@
 """Preflight against the AKS egress catalog, and lint of the two shipped rule sets."""
 import pytest
+from firewall_builders import shipped_rule_set
 
-from praks_lib.firewall import lint, load_rule_set, required_flows
+from praks_lib.firewall import lint, required_flows
 from praks_lib.params import load_deployment
-from praks_lib.project import rule_set_file
 from praks_lib.whatif import preflight_table as preflight
 
 DEPLOYMENT = load_deployment(check_plan=False)  # private cluster with Container insights, westeurope
-LEAST = load_rule_set(rule_set_file("least-privilege"))
+LEAST = shipped_rule_set("least-privilege")
 
 
 @pytest.mark.parametrize("name", ["least-privilege", "seed-2020"])
 def test_preflight_passes_on_both_shipped_rule_sets(name):
-    table = preflight(load_rule_set(rule_set_file(name)), DEPLOYMENT)
+    table = preflight(shipped_rule_set(name), DEPLOYMENT)
     assert (table["action"] == "Allow").all(), table[table["action"] != "Allow"]
     assert set(table["needed_for"]) == {"core", "monitoring"}
     assert (table["rule_to_add"] == "").all()
@@ -52,7 +52,7 @@ def test_optional_policy_and_ubuntu_flows():
     names = {f.requirement for f in required_flows(DEPLOYMENT.cluster_shape, azure_policy=True, ubuntu_updates=True)}
     assert {"data.policy.core.windows.net", "store.policy.core.windows.net", "security.ubuntu.com",
             "snapshot.ubuntu.com"} <= names
-    table = preflight(load_rule_set(rule_set_file("seed-2020")), DEPLOYMENT, ubuntu_updates=True)
+    table = preflight(shipped_rule_set("seed-2020"), DEPLOYMENT, ubuntu_updates=True)
     assert list(table.loc[table["action"] == "Deny", "requirement"]) == ["snapshot.ubuntu.com"]
 
 
@@ -65,7 +65,7 @@ def test_lint_least_privilege_is_clean():
 
 
 def test_lint_seed_2020_shows_why_it_is_weaker():
-    findings = lint(load_rule_set(rule_set_file("seed-2020")))
+    findings = lint(shipped_rule_set("seed-2020"))
     codes = _codes(findings)
     assert ("broad-network-rule", "servicetags", "allow service tags") in codes
     assert ("source-any", "aksfwar", "fqdn") in codes

@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 from azure.mgmt.network import models as m
+from firewall_builders import shipped_rule_set
 
-from praks_lib.firewall import Flow, RuleSet, evaluate, load_rule_set
-from praks_lib.project import rule_set_file
+from praks_lib.firewall import Flow, RuleSet, evaluate
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "shared" / "reference" / "azure-rest-examples" / "network"
 COLLECTIONS = ("application_rule_collections", "network_rule_collections", "nat_rule_collections")
@@ -35,7 +35,7 @@ def test_policy_group_round_trip(example):
 
 
 def test_parameters_round_trip_through_sdk():
-    rules = load_rule_set(rule_set_file("least-privilege"))
+    rules = shipped_rule_set("least-privilege")
     firewall = m.AzureFirewall(threat_intel_mode="Alert", additional_properties={"Network.DNS.EnableProxy": "true"},
                                **rules.to_sdk_firewall_collections())
     again = RuleSet.from_sdk(firewall, name=rules.name, description=rules.description)
@@ -43,7 +43,7 @@ def test_parameters_round_trip_through_sdk():
 
 
 def test_evaluate_accepts_sdk_firewall_and_reads_dns_proxy():
-    rules = load_rule_set(rule_set_file("least-privilege"))
+    rules = shipped_rule_set("least-privilege")
     flow = Flow("10.0.5.4", "ntp.ubuntu.com", 123, "UDP")
     on = m.AzureFirewall(additional_properties={"Network.DNS.EnableProxy": "true"}, **rules.to_sdk_firewall_collections())
     off = m.AzureFirewall(additional_properties={}, **rules.to_sdk_firewall_collections())

@@ -1,9 +1,8 @@
 """Invalid rules are rejected with messages naming collection/rule, field and fix."""
 import pytest
-from firewall_builders import app_rule, net, net_rule, rule_set
+from firewall_builders import app_rule, net, net_rule, rule_set, shipped_rule_set
 
 from praks_lib.firewall import RuleSetError, load_rule_set
-from praks_lib.project import rule_set_file
 
 
 @pytest.mark.parametrize("change, expected", [
@@ -49,7 +48,7 @@ def test_unknown_field_and_classic_plus_policy():
 
 def test_unknown_rule_set_name_lists_known():
     with pytest.raises(RuleSetError, match=r"least-privilege, seed-2020"):
-        load_rule_set(rule_set_file("no-such-set"))
+        shipped_rule_set("no-such-set")
 
 
 def test_placeholders_take_the_deployments_address_plan(tmp_path):
