@@ -16,7 +16,7 @@ from http import HTTPStatus
 from pathlib import Path
 
 from praks_lib.emulator.platform import faults
-from praks_lib.emulator.platform.arm import ArmError
+from praks_lib.emulator.platform.arm.errors import ArmError
 from praks_lib.emulator.platform.router import ARM_HOST, Call, Request, Response, Router
 from praks_lib.emulator.platform.store import Store
 from praks_lib.emulator.platform.transport import FAKE_TOKEN, EmulatorCredential, EmulatorTransport

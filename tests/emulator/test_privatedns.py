@@ -5,7 +5,8 @@ from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 from azure.mgmt.privatedns import PrivateDnsManagementClient
 from azure.mgmt.privatedns.models import ARecord, PrivateZone, RecordSet, SubResource, VirtualNetworkLink
 
-from praks_lib.emulator.platform.arm import ArmError, ResourceId
+from praks_lib.azure.ids import ResourceId
+from praks_lib.emulator.platform.arm.errors import ArmError
 from praks_lib.emulator.platform.router import Call, Request
 from praks_lib.emulator.providers import privatedns
 from praks_lib.emulator.world import azure_dns

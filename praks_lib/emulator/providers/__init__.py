@@ -1,7 +1,7 @@
 """Resource providers: one module per provider (Microsoft.Network: one per resource family),
 each exposing ``routes``. A new provider is one module plus one line in ``PROVIDERS``."""
 
-from praks_lib.emulator.platform import arm
+from praks_lib.emulator.platform.arm.operations import operation_routes
 from praks_lib.emulator.providers import (
     authorization,
     compute,
@@ -32,5 +32,5 @@ PROVIDERS = [
     privatedns.routes,
     compute.routes,
     clusters.routes,
-    arm.operation_routes(),
+    operation_routes(),
 ]

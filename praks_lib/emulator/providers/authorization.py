@@ -26,8 +26,9 @@ from functools import lru_cache
 from http import HTTPStatus
 from typing import Iterable
 
-from praks_lib.emulator.platform import arm
-from praks_lib.emulator.platform.arm import ArmError, ResourceId, bad_request
+from praks_lib.azure.ids import ResourceId
+from praks_lib.emulator.platform.arm.errors import RESOURCE_NOT_FOUND, ArmError, bad_request, not_found
+from praks_lib.emulator.platform.arm.resources import ArmRoutes, request_body, require_group
 from praks_lib.emulator.platform.router import Call, Response
 from praks_lib.emulator.providers.msi import TENANT_ID, principal_exists
 
@@ -62,7 +63,7 @@ PROPERTY_REQUIRED = "The request content was invalid and could not be deserializ
 INVALID_SCOPE = "The scope '{scope}' is not a subscription, resource group or resource id."
 INVALID_FILTER = "Invalid $filter '{filter}' specified in the query string."
 
-routes = arm.ArmRoutes()
+routes = ArmRoutes()
 
 
 # role definitions ------------------------------------------------------------------------
@@ -269,14 +270,14 @@ def _require_scope(call: Call, scope: str) -> ResourceId:
         raise bad_request("InvalidScope", INVALID_SCOPE.format(scope=scope)) from None
     if rid.resource_group is None:
         return rid
-    arm.require_group(call, rid)
+    require_group(call, rid)
     if rid.namespace is None:
         return rid
     if call.tx.get(str(rid.top)) is None:
-        raise arm.not_found(rid.top)
+        raise not_found(rid.top)
     if call.tx.get(str(rid)) is None:
         nested = "/".join(f"{t}/{n}" for t, n in zip(rid.types[1:], rid.names[1:]))
-        raise ArmError(HTTPStatus.NOT_FOUND, "ResourceNotFound", arm.RESOURCE_NOT_FOUND.format(
+        raise ArmError(HTTPStatus.NOT_FOUND, "ResourceNotFound", RESOURCE_NOT_FOUND.format(
             type=str(rid.top.type), name=f"{rid.top.name}/{nested}", rg=rid.resource_group))
     return rid
 
@@ -313,7 +314,7 @@ def create_role_assignment(call: Call) -> Response:
     except ValueError:
         raise bad_request("InvalidRoleAssignmentId", INVALID_ASSIGNMENT_ID.format(name=name)) from None
     rid = _require_scope(call, scope)
-    requested = arm.request_body(call).get("properties") or {}
+    requested = request_body(call).get("properties") or {}
     for required in ("roleDefinitionId", "principalId"):
         if not requested.get(required):
             raise bad_request("InvalidRequestContent", PROPERTY_REQUIRED.format(name=required))

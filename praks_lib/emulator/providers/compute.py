@@ -26,11 +26,29 @@ from __future__ import annotations
 import copy
 from http import HTTPStatus
 
-from praks_lib.emulator.platform import arm
-from praks_lib.emulator.platform.arm import ArmError, ResourceId, ResourceType, bad_request, stable_uuid
+from praks_lib.azure.ids import ResourceId, same_id
+from praks_lib.emulator.platform.arm.errors import ArmError, bad_request
+from praks_lib.emulator.platform.arm.operations import (
+    advance_operation,
+    management_url,
+    operation_path,
+    operation_status,
+    poll_again_url,
+    record_operation,
+)
+from praks_lib.emulator.platform.arm.resources import (
+    ArmRoutes,
+    ResourceType,
+    etag_of,
+    request_body,
+    require,
+    resource_type_of,
+)
 from praks_lib.emulator.platform.router import Call, Response
+from praks_lib.emulator.platform.stable_ids import stable_uuid
 from praks_lib.emulator.world.network_state import NIC_TYPE
 
+NAMESPACE = "Microsoft.Compute"
 VM_TYPE = "Microsoft.Compute/virtualMachines"
 DISK_TYPE = "Microsoft.Compute/disks"
 RUN_COMMAND_OPERATION_TYPE = "Microsoft.Compute/locations/operations"
@@ -105,7 +123,7 @@ DISK_ATTACHED = "Disk {name} is attached to VM {vm}."
 RUN_COMMAND_OS_MISMATCH = "Run command OS type 'Windows' does not match the target OS Linux."
 ENTITY_NOT_FOUND = "The entity was not found in this Azure location."
 
-routes = arm.ArmRoutes()
+routes = ArmRoutes()
 
 
 # virtual machines -------------------------------------------------------------------------
@@ -295,7 +313,7 @@ def network_profile(call: Call, rid: ResourceId, requested: dict | None, locatio
             raise bad_request("InvalidParameter", NIC_OTHER_LOCATION.format(
                 nic=nic["id"], nic_location=nic["location"], vm_location=location))
         holder = (nic["properties"].get("virtualMachine") or {}).get("id")
-        if holder and not arm.same_id(holder, str(rid)):
+        if holder and not same_id(holder, str(rid)):
             raise bad_request("NicInUse", NIC_IN_USE.format(nic=nic["id"], vm=holder))
         properties = reference.get("properties") or {}
         result.append({"id": nic["id"], "properties": {
@@ -320,7 +338,7 @@ def _region(location: str) -> str:
 
 def _save(call: Call, body: dict, etag: str | None = None) -> None:
     rid = ResourceId.parse(body["id"])
-    body["etag"] = etag or arm.etag_of(body)
+    body["etag"] = etag or etag_of(body)
     call.tx.put(body["id"], body, type=rid.type, scope=rid.group_id)
 
 
@@ -347,7 +365,7 @@ def release_network_interfaces(call: Call, vm: dict) -> None:
             continue
         if reference["properties"].get("deleteOption") == "Delete":
             call.tx.delete_tree(nic["id"])
-            arm.resource_type_of(NIC_TYPE).after_delete(call, ResourceId.parse(nic["id"]), nic)
+            resource_type_of(NIC_TYPE).after_delete(call, ResourceId.parse(nic["id"]), nic)
             continue
         for key in ("virtualMachine", "primary", "macAddress"):
             nic["properties"].pop(key, None)
@@ -412,15 +430,9 @@ class Disks(ResourceType):
 # run command ------------------------------------------------------------------------------
 
 
-def operation_url(call: Call, location: str, op_id: str, monitor: bool = False) -> str:
-    query = f"?{'monitor=true&' if monitor else ''}api-version={call.request.api_version}"
-    return (f"{arm.ARM_BASE}/subscriptions/{call.subscription_id}/providers/Microsoft.Compute/"
-            f"locations/{_region(location)}/operations/{op_id}{query}")
-
-
 def _operation_record_id(call: Call, location: str, op_id: str) -> str:
-    return (f"/subscriptions/{call.subscription_id}/providers/Microsoft.Compute/locations/"
-            f"{_region(location)}/operations/{op_id}")
+    """Where a run command's output waits: under its operation's own path."""
+    return operation_path(call.subscription_id, NAMESPACE, location, op_id)
 
 
 @routes.post(VM_PATH + "/runCommand")
@@ -428,8 +440,8 @@ def run_command(call: Call) -> Response:
     """Run a script on the VM now; the result waits in the operation for the SDK's polls."""
     from praks_lib.emulator.world import vm_shell
 
-    vm = arm.require(call, VIRTUAL_MACHINES.resource_id(call))
-    request = arm.request_body(call)
+    vm = require(call, VIRTUAL_MACHINES.resource_id(call))
+    request = request_body(call)
     command_id = request.get("commandId") or ""
     if command_id in WINDOWS_COMMAND_IDS:
         raise ArmError(HTTPStatus.CONFLICT, "Conflict", RUN_COMMAND_OS_MISMATCH)
@@ -438,14 +450,13 @@ def run_command(call: Call) -> Response:
     script = LINUX_COMMAND_IDS[command_id] or list(request.get("script") or [])
     sequence = call.tx.next_number(f"runCommand|{vm['id'].lower()}") - 1
     stdout, stderr = vm_shell.run_script(call.tx, vm, script, sequence)
-    op_id = stable_uuid(vm["id"], "runCommand", str(call.tx.next_number("operations")))
-    call.tx.add_operation(op_id, "post", vm["id"], RUN_COMMAND_POLLS, None)
+    op_id = record_operation(call, "runCommand", vm["id"], RUN_COMMAND_POLLS)
     record_id = _operation_record_id(call, vm["location"], op_id)
     call.tx.put(record_id, {"id": record_id, "name": op_id, "output": {"value": [instance_status(stdout, stderr)]}},
                 type=RUN_COMMAND_OPERATION_TYPE, scope=record_id.rsplit("/operations/", 1)[0])
     return Response(HTTPStatus.ACCEPTED, None, {
-        "Azure-AsyncOperation": operation_url(call, vm["location"], op_id),
-        "Location": operation_url(call, vm["location"], op_id, monitor=True)})
+        "Azure-AsyncOperation": management_url(call, record_id),
+        "Location": management_url(call, record_id, monitor=True)})
 
 
 def _tail(text: str) -> str:
@@ -464,12 +475,11 @@ def compute_operation(call: Call) -> Response:
     for VM and disk creates and deletes, ARM's generic operation status."""
     record = call.tx.get(_operation_record_id(call, call.params["location"], call.params["operationId"]))
     if record is None:
-        return arm.operation_status(call)
-    op = arm.advance_operation(call, call.params["operationId"])
+        return operation_status(call)
+    op = advance_operation(call, call.params["operationId"])
     if call.request.query.get("monitor") == "true":
         if op["status"] == "InProgress":
-            return Response(HTTPStatus.ACCEPTED, None, {"Location": arm.ARM_BASE + call.request.path
-                                                        + f"?monitor=true&api-version={call.request.api_version}"})
+            return Response(HTTPStatus.ACCEPTED, None, {"Location": poll_again_url(call)})
         return Response(HTTPStatus.OK, record["output"])
     body = {"startTime": TIME_CREATED, "status": op["status"], "name": record["name"]}
     if op["status"] != "InProgress":
@@ -478,16 +488,5 @@ def compute_operation(call: Call) -> Response:
     return Response(HTTPStatus.OK, body)
 
 
-def without_put(resource_type: ResourceType) -> ResourceType:
-    """Register a type that only other resources create (GET, LIST, DELETE; no PUT)."""
-    arm.RESOURCE_TYPES[resource_type.type.lower()] = resource_type
-    item, collection, subscription_list = resource_type.templates()
-    routes.add("GET", item, resource_type.handle_get)
-    routes.add("DELETE", item, resource_type.handle_delete)
-    routes.add("GET", collection, resource_type.handle_list)
-    routes.add("GET", subscription_list, resource_type.handle_list_all)
-    return resource_type
-
-
 VIRTUAL_MACHINES = routes.resource(VirtualMachines())
-DISKS = without_put(Disks())
+DISKS = routes.resource(Disks(), creatable=False)

@@ -18,8 +18,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from praks_lib.emulator.platform import arm
-from praks_lib.emulator.platform.arm import ResourceType, stable_uuid
+from praks_lib.emulator.platform.arm.resources import ArmRoutes, ResourceType
+from praks_lib.emulator.platform.stable_ids import stable_uuid
 from praks_lib.emulator.platform.store import Transaction
 from praks_lib.emulator.world.logs import LogStore
 
@@ -29,7 +29,7 @@ DEFAULT_RETENTION_DAYS = 30
 # Properties Azure fills in and a client cannot set (kept from the stored workspace).
 SERVER_OWNED = ("customerId", "createdDate", "modifiedDate")
 
-routes = arm.ArmRoutes()
+routes = ArmRoutes()
 
 
 def log_store(tx: Transaction) -> LogStore:

@@ -33,8 +33,8 @@ from typing import Any
 
 from azure.mgmt.network.models import AzureFirewall, FirewallPolicyRuleCollectionGroup
 
+from praks_lib.azure.ids import ResourceId
 from praks_lib.azure.routing import EffectiveRoute, next_hop
-from praks_lib.emulator.platform.arm import ResourceId
 from praks_lib.emulator.platform.store import Transaction
 from praks_lib.emulator.providers.insights.diagnostic_settings import LogDestination, log_destinations
 from praks_lib.emulator.providers.operationalinsights import log_store

@@ -33,10 +33,13 @@ import base64
 import copy
 from http import HTTPStatus
 
-from praks_lib.emulator.platform import arm
-from praks_lib.emulator.platform.arm import ArmError, ResourceId, ResourceType, bad_request, stable_uuid
+from praks_lib.azure.ids import ResourceId
+from praks_lib.emulator.platform.arm.errors import LOCATION_REQUIRED, ArmError, bad_request
+from praks_lib.emulator.platform.arm.operations import management_url, start_operation
+from praks_lib.emulator.platform.arm.resources import ArmRoutes, ResourceType, request_body, require, require_group
 from praks_lib.emulator.platform.faults import take_operation_fault
 from praks_lib.emulator.platform.router import Call, Response
+from praks_lib.emulator.platform.stable_ids import stable_uuid
 from praks_lib.emulator.providers import msi
 from praks_lib.emulator.providers.containerservice import bootstrap, container_insights, kube, node_group, validation
 from praks_lib.emulator.providers.insights import data_collection
@@ -68,7 +71,7 @@ KUBERNETES_NOT_EMULATED = ("praks emulator: the Kubernetes side of a '{plugin}' 
                            "clusters are); the cluster resource itself behaves as on Azure.")
 COMMAND_NOT_FOUND = "Command result {id} was not found."
 
-routes = arm.ArmRoutes()
+routes = ArmRoutes()
 
 
 def full_version(requested: str | None) -> str:
@@ -141,10 +144,10 @@ class ManagedClusters(ResourceType):
 
     def handle_put(self, call: Call) -> Response:
         rid = self.resource_id(call)
-        arm.require_group(call, rid)
-        request = arm.request_body(call)
+        require_group(call, rid)
+        request = request_body(call)
         if not request.get("location"):
-            raise bad_request("LocationRequired", arm.LOCATION_REQUIRED)
+            raise bad_request("LocationRequired", LOCATION_REQUIRED)
         existing = call.tx.get(str(rid))
         body, plan = self.compose(call, rid, request, existing)
         state = (existing or {}).get("properties", {}).get("provisioningState")
@@ -155,7 +158,7 @@ class ManagedClusters(ResourceType):
         polls = self.polls if changed else 0
         if polls or error:
             body["properties"]["provisioningState"] = "Creating" if existing is None else "Updating"
-        headers = arm.start_operation(call, "put", rid, polls, self.namespace, body["location"], error)
+        headers = start_operation(call, "put", rid, polls, self.namespace, body["location"], error)
         self.store(call, rid, body)
         status = HTTPStatus.CREATED if existing is None else HTTPStatus.OK
         return Response(status, self.view(call, body), headers)
@@ -369,7 +372,7 @@ CLUSTERS = routes.resource(ManagedClusters())
 
 def _cluster(call: Call) -> tuple[ResourceId, dict]:
     rid = CLUSTERS.resource_id(call)
-    return rid, arm.require(call, rid)
+    return rid, require(call, rid)
 
 
 # credentials --------------------------------------------------------------------------------
@@ -408,9 +411,9 @@ RESULT_TYPE = "Microsoft.ContainerService/managedClusters/commandResults"
 
 
 def _result_url(call: Call, rid: ResourceId, command_id: str) -> str:
-    return (f"{arm.ARM_BASE}/subscriptions/{rid.subscription}/resourceGroups/{rid.resource_group}/providers/"
-            f"Microsoft.ContainerService/managedclusters/{rid.name}/commandResults/{command_id}"
-            f"?api-version={call.request.api_version}")
+    """Where AKS says a command's result will be (its id spelled ``managedclusters``, as AKS does)."""
+    return management_url(call, f"/subscriptions/{rid.subscription}/resourceGroups/{rid.resource_group}/providers/"
+                                f"Microsoft.ContainerService/managedclusters/{rid.name}/commandResults/{command_id}")
 
 
 @routes.post(CLUSTER + "/runCommand")
@@ -424,7 +427,7 @@ def run_command(call: Call) -> Response:
             raise bad_request("NotSupported", KUBERNETES_NOT_EMULATED.format(
                 plugin=cluster["properties"]["networkProfile"]["networkPlugin"]))
         raise ArmError(HTTPStatus.CONFLICT, "OperationNotAllowed", NOT_RUNNING.format(name=rid.name, state=state))
-    request = arm.request_body(call)
+    request = request_body(call)
     command_id = stable_uuid(str(rid), "command", str(stored[1])).replace("-", "")
     try:
         code, logs, started, finished, pods_changed = kube.run_command(

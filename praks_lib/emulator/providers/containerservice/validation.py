@@ -9,8 +9,8 @@ from __future__ import annotations
 import ipaddress
 import re
 
-from praks_lib.emulator.platform import arm
-from praks_lib.emulator.platform.arm import ArmError, bad_request
+from praks_lib.azure.ids import ResourceId, same_id
+from praks_lib.emulator.platform.arm.errors import ArmError, bad_request
 from praks_lib.emulator.providers.authorization import missing_cluster_network_permissions
 from praks_lib.emulator.world import network_state
 
@@ -73,7 +73,7 @@ def check_service_network(tx, network: dict, subnet: dict | None) -> None:
             raise bad_request("ServiceCidrOverlapExistingSubnetsCidr",
                               SERVICE_CIDR_RESERVED.format(cidr=network["serviceCidr"], reserved=reserved))
     if subnet is not None:
-        vnet_id = str(arm.ResourceId.parse(subnet["id"]).parent)
+        vnet_id = str(ResourceId.parse(subnet["id"]).parent)
         for other in tx.children(vnet_id, network_state.SUBNET_TYPE):
             for prefix in network_state.subnet_networks(other):
                 if prefix.version == cidr.version and prefix.overlaps(cidr):
@@ -104,7 +104,7 @@ def check_identity_permissions(tx, principal_id: str, subnet: dict, route_table:
     """A bring-your-own subnet (and, with UDR, its route table) must be writable by the cluster identity."""
     missing = missing_cluster_network_permissions(tx, principal_id, subnet["id"],
                                                   route_table["id"] if route_table else None)
-    on_table = [action for action, scope in missing if route_table and arm.same_id(scope, route_table["id"])]
+    on_table = [action for action, scope in missing if route_table and same_id(scope, route_table["id"])]
     if on_table:
         raise bad_request("CustomRouteTableMissingPermission", ROUTE_TABLE_PERMISSION.format(table=route_table["id"]))
     if missing:

@@ -27,8 +27,9 @@ import json
 
 from azure.mgmt.network import models as sdk_models
 
-from praks_lib.emulator.platform import arm
-from praks_lib.emulator.platform.arm import ArmError, ResourceId, ResourceType, bad_request
+from praks_lib.azure.ids import ResourceId, same_id
+from praks_lib.emulator.platform.arm.errors import ArmError, bad_request
+from praks_lib.emulator.platform.arm.resources import ArmRoutes, ResourceType
 from praks_lib.emulator.providers.network.interfaces import check_public_ip_free, links_of, require_reference
 from praks_lib.emulator.world import network_state
 from praks_lib.emulator.world.network_state import FIREWALL_TYPE
@@ -76,7 +77,7 @@ DNS_PROXY_REQUIRED = "DNS Proxy must be enabled in order to use DestinationFqdns
 INVALID_RULES = "Azure Firewall {firewall} has invalid rules: {problems}"
 INVALID_POLICY_RULES = "Rule collection group {group} has invalid rules: {problems}"
 
-routes = arm.ArmRoutes()
+routes = ArmRoutes()
 
 
 def invalid_rules(template: str, name: str, error: RuleSetError) -> ArmError:
@@ -243,7 +244,7 @@ class FirewallPolicies(ResourceType):
             {"id": g["id"]} for g in call.tx.children(stored["id"], RULE_COLLECTION_GROUP_TYPE)]
         properties["firewalls"] = [
             {"id": f["id"]} for f in call.tx.list(FIREWALL_TYPE, network_state.EVERYWHERE)
-            if arm.same_id((f["properties"].get("firewallPolicy") or {}).get("id"), stored["id"])]
+            if same_id((f["properties"].get("firewallPolicy") or {}).get("id"), stored["id"])]
         properties["childPolicies"] = []
         properties["size"] = policy_size(stored)
         return body

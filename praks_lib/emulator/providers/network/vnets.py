@@ -21,9 +21,11 @@ import copy
 import ipaddress
 from itertools import combinations
 
-from praks_lib.emulator.platform import arm
-from praks_lib.emulator.platform.arm import ResourceId, ResourceType, bad_request, stable_uuid
+from praks_lib.azure.ids import ResourceId, same_id
+from praks_lib.emulator.platform.arm.errors import INVALID_RESOURCE_REFERENCE, bad_request
+from praks_lib.emulator.platform.arm.resources import ArmRoutes, ResourceType, etag_of, location_of
 from praks_lib.emulator.platform.router import Call
+from praks_lib.emulator.platform.stable_ids import stable_uuid
 
 VNET_TYPE = "Microsoft.Network/virtualNetworks"
 SUBNET_TYPE = "Microsoft.Network/virtualNetworks/subnets"
@@ -68,7 +70,7 @@ PEERING_DEFAULTS = {
     "useRemoteGateways": False,
 }
 
-routes = arm.ArmRoutes()
+routes = ArmRoutes()
 
 
 def parse_prefix(prefix: str, resource_id: str, malformed_code: str) -> ipaddress.IPv4Network:
@@ -181,7 +183,7 @@ class VirtualNetworks(ResourceType):
     def after_delete(self, call, rid, stored):
         """Peerings elsewhere that point at this network are left Disconnected."""
         for peering in call.tx.list(PEERING_TYPE, f"/subscriptions/{rid.subscription}"):
-            if arm.same_id(peering["properties"]["remoteVirtualNetwork"]["id"], str(rid)):
+            if same_id(peering["properties"]["remoteVirtualNetwork"]["id"], str(rid)):
                 set_peering_state(call, peering, "Disconnected")
 
 
@@ -227,9 +229,9 @@ def associate_route_table(call: Call, subnet_rid: ResourceId, properties: dict) 
         return
     table_id = reference.get("id") or ""
     table = call.tx.get(table_id) if table_id else None
-    region = arm.location_of(call, subnet_rid).replace(" ", "").lower()
+    region = location_of(call, subnet_rid).replace(" ", "").lower()
     if table is None or table.get("location", "").replace(" ", "").lower() != region:
-        raise bad_request("InvalidResourceReference", arm.INVALID_RESOURCE_REFERENCE.format(
+        raise bad_request("InvalidResourceReference", INVALID_RESOURCE_REFERENCE.format(
             referenced=table_id, referrer=subnet_rid))
     properties["routeTable"] = {"id": table["id"]}
 
@@ -243,7 +245,7 @@ def delegation(subnet_rid: ResourceId, request: dict) -> dict:
         "properties": {**(request.get("properties") or {}), "provisioningState": "Succeeded"},
     }
     body["properties"].setdefault("actions", [])
-    body["etag"] = arm.etag_of(body)
+    body["etag"] = etag_of(body)
     return body
 
 
@@ -258,7 +260,7 @@ def set_peering_state(call: Call, peering: dict, state: str) -> None:
 
 def reverse_peering(call: Call, local_vnet_id: str, remote_vnet_id: str) -> dict | None:
     for peering in call.tx.children(remote_vnet_id, PEERING_TYPE):
-        if arm.same_id(peering["properties"]["remoteVirtualNetwork"]["id"], local_vnet_id):
+        if same_id(peering["properties"]["remoteVirtualNetwork"]["id"], local_vnet_id):
             return peering
     return None
 
@@ -274,7 +276,7 @@ class VirtualNetworkPeerings(ResourceType):
             raise bad_request("InvalidRequestFormat", PEERING_REMOTE_MISSING.format(peering=rid))
         remote = call.tx.get(remote_id)
         if remote is None:
-            raise bad_request("InvalidResourceReference", arm.INVALID_RESOURCE_REFERENCE.format(
+            raise bad_request("InvalidResourceReference", INVALID_RESOURCE_REFERENCE.format(
                 referenced=remote_id, referrer=rid))
         local = call.tx.get(str(rid.parent))
         if any(a.overlaps(b) for a in vnet_prefixes(local) for b in vnet_prefixes(remote)):
