@@ -1,5 +1,5 @@
 """Fidelity: Microsoft's REST examples, fed to the emulator; the answers must have the examples'
-shape and deserialize into the SDK models (see ../shared/reference/azure-rest-examples/)."""
+shape and deserialize into the SDK models (see tests/fixtures/azure-rest-examples/)."""
 
 from dataclasses import dataclass, field
 

@@ -1,6 +1,6 @@
 """Fidelity: Microsoft's REST examples for virtual machines, fed to the emulator; the answers must
 have the examples' shape and deserialize into the SDK models
-(see ../shared/reference/azure-rest-examples/compute)."""
+(see tests/fixtures/azure-rest-examples/compute)."""
 
 import json
 

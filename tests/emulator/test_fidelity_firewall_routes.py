@@ -1,6 +1,6 @@
 """Fidelity: Microsoft's REST examples for firewalls, firewall policies, route tables and network
 interfaces, fed to the emulator; answers must have the examples' shape and deserialize into the
-SDK models (see ../shared/reference/azure-rest-examples/network)."""
+SDK models (see tests/fixtures/azure-rest-examples/network)."""
 
 import copy
 from dataclasses import dataclass, field

@@ -1,6 +1,6 @@
 """Fidelity: Microsoft's REST examples for managed identities, role assignments and private DNS,
 fed to the emulator; the answers must have the examples' shape and deserialize into the SDK models
-(see ../shared/reference/azure-rest-examples/{msi,authorization,privatedns})."""
+(see tests/fixtures/azure-rest-examples/{msi,authorization,privatedns})."""
 
 import json
 

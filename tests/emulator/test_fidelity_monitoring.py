@@ -1,6 +1,6 @@
 """Fidelity: Microsoft's REST examples for workspaces, diagnostic settings and the Log Analytics
 query API, fed to the emulator; the answers must have the examples' shape and deserialize into the
-SDK models (see ../shared/reference/azure-rest-examples/)."""
+SDK models (see tests/fixtures/azure-rest-examples/)."""
 
 from __future__ import annotations
 

@@ -9,8 +9,7 @@ import yaml
 from praks_lib.emulator.world.kubernetes import human_age
 from praks_lib.emulator.world.kubernetes.render import table
 
-RECORDING = Path(__file__).resolve().parents[3] / ".." / "shared" / "reference" / "azure-cli-recordings" / \
-    "test_aks_run_command.yaml"
+RECORDING = Path(__file__).resolve().parents[2] / "fixtures" / "azure-cli-recordings" / "test_aks_run_command.yaml"
 
 
 @pytest.mark.parametrize("seconds, shown", [

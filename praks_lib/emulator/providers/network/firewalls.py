@@ -1,7 +1,7 @@
 """Microsoft.Network Azure Firewalls (classic rule collections) and Firewall Policies with their
 rule collection groups.
 
-Azure behaviours kept (see the recorded traffic in shared/reference/azure-cli-recordings):
+Azure behaviours kept (see the recorded traffic in tests/fixtures/azure-cli-recordings):
 - Create and update are long-running: the PUT answers ``provisioningState: Updating`` with an
   ``Azure-AsyncOperation`` header; the firewall turns ``Succeeded`` after a few polls. Nested
   IP configurations and rule collections show the firewall's state and etag.
