@@ -21,6 +21,7 @@ from praks_lib.emulator.platform.router import ARM_HOST, Call, Request, Response
 from praks_lib.emulator.platform.store import Store
 from praks_lib.emulator.platform.transport import FAKE_TOKEN, EmulatorCredential, EmulatorTransport
 from praks_lib.emulator.providers import PROVIDERS
+from praks_lib.emulator.world.logs.store import LogStore
 
 LOG_ANALYTICS_HOST = "api.loganalytics.io"
 SUBSCRIPTION_ID = "00000000-0000-0000-0000-000000000000"
@@ -73,8 +74,6 @@ class Emulator:
 
     def reset(self) -> None:
         """Empty the cloud (resources, operations, faults, log data) for every process using this folder."""
-        from praks_lib.emulator.world.logs import LogStore
-
         self.store.reset()
         LogStore(self.state_dir).reset()
 

@@ -12,7 +12,7 @@ from azure.mgmt.monitor import MonitorManagementClient
 from emulator_shapes import load_example, shape_differences
 from monitoring_world import classic_rules, create_workspace, put_firewall
 
-from praks_lib.emulator.world.logs import LogStore
+from praks_lib.emulator.world.logs.store import LogStore
 
 WORKSPACE_PATH = ("/subscriptions/{sub}/resourcegroups/{resourceGroupName}/providers/"
                   "Microsoft.OperationalInsights/workspaces/{workspaceName}")

@@ -13,8 +13,12 @@ from azure.core.exceptions import HttpResponseError
 from azure.core.pipeline.transport import RequestsTransport
 from azure.monitor.query import LogsQueryClient, LogsQueryPartialResult, LogsQueryStatus
 
-from praks_lib.emulator.world import logs
-from praks_lib.emulator.world.logs import LogQueryError, LogSchemaError, LogStore
+from praks_lib.azure.log_tables import TABLES
+from praks_lib.emulator.world.logs import store as store_module
+from praks_lib.emulator.world.logs import wire_format
+from praks_lib.emulator.world.logs.columns import LogSchemaError
+from praks_lib.emulator.world.logs.store import LogStore
+from praks_lib.emulator.world.logs.wire_format import LogQueryError
 
 WS = "5f2b3c4d-0000-4000-8000-00000000be4c"
 OTHER_WS = "0a1b2c3d-0000-4000-8000-0000000000aa"
@@ -50,9 +54,9 @@ def store(tmp_path):
     }])
     store.append(WS, "KubePodInventory", [
         {"TimeGenerated": NOW - timedelta(minutes=9), "Name": "coredns-a", "Namespace": "kube-system",
-         "PodStatus": "Pending", "PodLabel": {"k8s-app": "kube-dns"}},
+         "PodStatus": "Pending", "PodLabel": '[{"k8s-app": "kube-dns"}]'},
         {"TimeGenerated": NOW - timedelta(minutes=1), "Name": "coredns-a", "Namespace": "kube-system",
-         "PodStatus": "Running", "PodLabel": {"k8s-app": "kube-dns"}},
+         "PodStatus": "Running", "PodLabel": '[{"k8s-app": "kube-dns"}]'},
         {"TimeGenerated": NOW - timedelta(minutes=1), "Name": "web", "Namespace": "default",
          "PodStatus": "Running"},
     ])
@@ -141,7 +145,7 @@ def test_count_operator(store):
 
 def test_whole_table_has_azure_columns_in_schema_order(store):
     body = store.query(WS, "AZFWApplicationRule | take 1")
-    assert columns(body) == list(logs.TABLE_SCHEMAS["AZFWApplicationRule"].items())
+    assert columns(body) == list(TABLES["AZFWApplicationRule"].columns.items())
     row = dict(zip([c for c, _ in columns(body)], rows(body)[0]))
     assert row["TenantId"] == WS and row["Type"] == "AZFWApplicationRule"
     assert row["SourceSystem"] == "Azure"
@@ -160,16 +164,20 @@ def test_values_are_serialised_as_azure_does(store):
 
 
 def test_dynamic_is_json_text(store):
+    """PodLabel is a string of JSON, as Azure's schema says; parsed, it is a dynamic, sent as JSON text."""
     body = store.query(WS, "KubePodInventory | where Name == 'web' or PodStatus == 'Pending' "
-                           "| project Name, PodLabel")
-    assert dict(columns(body))["PodLabel"] == "dynamic"
-    assert sorted(rows(body), key=str) == [["coredns-a", '{"k8s-app": "kube-dns"}'], ["web", None]]
+                           "| project Name, PodLabel, Labels = parse_json(PodLabel)")
+    assert dict(columns(body))["PodLabel"] == "string" and dict(columns(body))["Labels"] == "dynamic"
+    name, text, labels = sorted(rows(body), key=str)[0]
+    assert (name, text) == ("coredns-a", '[{"k8s-app": "kube-dns"}]')
+    assert isinstance(labels, str) and json.loads(labels) == [{"k8s-app": "kube-dns"}]
+    assert sorted(rows(body), key=str)[1] == ["web", None, None]
 
 
 def test_empty_table_still_has_its_columns(store):
     body = store.query(WS, "ContainerInventory")
     assert rows(body) == []
-    assert columns(body) == list(logs.TABLE_SCHEMAS["ContainerInventory"].items())
+    assert columns(body) == list(TABLES["ContainerInventory"].columns.items())
 
 
 def test_other_workspaces_see_nothing_unless_named(store):
@@ -231,7 +239,7 @@ def test_syntax_error_is_azure_syntax_error(store):
 
 
 def test_result_over_the_record_limit_is_a_partial_error(store, monkeypatch):
-    monkeypatch.setattr(logs, "MAX_RESULT_RECORDS", 2)
+    monkeypatch.setattr(wire_format, "MAX_RESULT_RECORDS", 2)
     body = store.query(WS, "AZFWApplicationRule")
     assert len(rows(body)) == 2
     assert body["error"]["code"] == "PartialError"
@@ -266,7 +274,7 @@ def test_bad_value_on_append_names_the_column(store):
 
 
 def test_compaction_keeps_every_row_once(tmp_path, monkeypatch):
-    monkeypatch.setattr(logs, "COMPACT_AT", 3)
+    monkeypatch.setattr(store_module, "COMPACT_AT", 3)
     store = LogStore(tmp_path)
     for i in range(10):
         store.append(WS, "AZFWApplicationRule", [app_row(f"host{i}.com"), app_row()])
@@ -383,7 +391,7 @@ def test_sdk_reads_tables_columns_and_native_values(client):
 
 
 def test_sdk_reads_partial_results(client, monkeypatch):
-    monkeypatch.setattr(logs, "MAX_RESULT_RECORDS", 1)
+    monkeypatch.setattr(wire_format, "MAX_RESULT_RECORDS", 1)
     result = client.query_workspace(WS, "AZFWApplicationRule", timespan=None)
     assert isinstance(result, LogsQueryPartialResult)
     assert result.partial_error.code == "PartialError"

@@ -9,8 +9,8 @@ from azure.core.exceptions import HttpResponseError
 from azure.monitor.query import LogsQueryClient, LogsQueryPartialResult, LogsQueryStatus
 from monitoring_world import create_workspace
 
-from praks_lib.emulator.world import logs
-from praks_lib.emulator.world.logs import LogStore
+from praks_lib.emulator.world.logs import wire_format
+from praks_lib.emulator.world.logs.store import LogStore
 
 NOW = datetime.now(timezone.utc).replace(microsecond=0)
 
@@ -59,7 +59,7 @@ def test_the_timespan_hides_older_rows(client, workspace):
 
 
 def test_a_cut_result_is_a_partial_result_with_azures_error(client, workspace, monkeypatch):
-    monkeypatch.setattr(logs, "MAX_RESULT_RECORDS", 2)
+    monkeypatch.setattr(wire_format, "MAX_RESULT_RECORDS", 2)
     result = client.query_workspace(workspace.customer_id, "AZFWApplicationRule", timespan=None)
     assert isinstance(result, LogsQueryPartialResult)
     assert result.status == LogsQueryStatus.PARTIAL

@@ -9,7 +9,7 @@ from azure.mgmt.loganalytics.models import Workspace, WorkspaceSku
 from azure.mgmt.resource.resources import ResourceManagementClient
 
 from praks_lib.emulator import Emulator
-from praks_lib.emulator.world.logs import LogStore
+from praks_lib.emulator.world.logs.store import LogStore
 
 
 @pytest.fixture

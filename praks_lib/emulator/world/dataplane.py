@@ -39,7 +39,7 @@ from praks_lib.emulator.platform.store import Transaction
 from praks_lib.emulator.providers.insights.diagnostic_settings import LogDestination, log_destinations
 from praks_lib.emulator.providers.operationalinsights import log_store
 from praks_lib.emulator.world import network_state
-from praks_lib.emulator.world.logs import LogStore
+from praks_lib.emulator.world.logs.store import LogStore
 from praks_lib.firewall import Flow, RuleSet, Verdict, evaluate, log_rows, resolve
 from praks_lib.firewall.addresses import is_ipv4
 
