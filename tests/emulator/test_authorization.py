@@ -10,7 +10,10 @@ from azure.mgmt.msi import ManagedServiceIdentityClient
 from azure.mgmt.msi.models import Identity
 
 from praks_lib.emulator.platform.router import compile_template
-from praks_lib.emulator.providers import authorization, msi
+from praks_lib.emulator.providers import msi
+from praks_lib.emulator.providers.authorization.permissions import has_permission
+from praks_lib.emulator.providers.authorization.roles import BUILT_IN_ROLES
+from praks_lib.emulator.providers.containerservice.validation import missing_network_permissions
 
 SUB = "/subscriptions/00000000-0000-0000-0000-000000000000"
 RG = SUB + "/resourceGroups/rg"
@@ -150,7 +153,7 @@ def test_role_definitions(auth):
     assert auth.role_definitions.get("/", READER).id == f"/providers/Microsoft.Authorization/roleDefinitions/{READER}"
     [found] = auth.role_definitions.list(SUB, filter="roleName eq 'Private DNS Zone Contributor'")
     assert found.name == "b12aa53e-6015-4669-85d0-8515ebb3ae7f"
-    assert len(list(auth.role_definitions.list(SUB))) == len(authorization.BUILT_IN_ROLES)
+    assert len(list(auth.role_definitions.list(SUB))) == len(BUILT_IN_ROLES)
     with pytest.raises(ResourceNotFoundError, match="RoleDefinitionDoesNotExist"):
         auth.role_definitions.get(SUB, "11111111-2222-3333-4444-555555555555")
 
@@ -158,18 +161,18 @@ def test_role_definitions(auth):
 def test_has_permission_inherits_and_matches_wildcards(emu, auth, spoke, principal):
     assign(auth, VNET, principal)
     with emu.store.transaction() as tx:
-        assert authorization.has_permission(tx, principal, "Microsoft.Network/virtualNetworks/subnets/join/action", SUBNET)
-        assert authorization.has_permission(tx, principal.upper(), "microsoft.network/virtualnetworks/read", VNET.lower())
-        assert not authorization.has_permission(tx, principal, "Microsoft.Network/routeTables/write", ROUTE_TABLE)
-        assert not authorization.has_permission(tx, principal, "Microsoft.Compute/virtualMachines/write", SUBNET)
-        assert not authorization.has_permission(tx, principal, "Microsoft.Network/virtualNetworks/read", RG)
+        assert has_permission(tx, principal, "Microsoft.Network/virtualNetworks/subnets/join/action", SUBNET)
+        assert has_permission(tx, principal.upper(), "microsoft.network/virtualnetworks/read", VNET.lower())
+        assert not has_permission(tx, principal, "Microsoft.Network/routeTables/write", ROUTE_TABLE)
+        assert not has_permission(tx, principal, "Microsoft.Compute/virtualMachines/write", SUBNET)
+        assert not has_permission(tx, principal, "Microsoft.Network/virtualNetworks/read", RG)
 
 
 def test_not_actions_win_over_actions(emu, auth, group, principal):
     assign(auth, RG, principal, guid="b24988ac-6180-42a0-ab88-20f7382dd24c")  # Contributor
     with emu.store.transaction() as tx:
-        assert authorization.has_permission(tx, principal, "Microsoft.Network/routeTables/write", ROUTE_TABLE)
-        assert not authorization.has_permission(tx, principal, "Microsoft.Authorization/roleAssignments/write", RG)
+        assert has_permission(tx, principal, "Microsoft.Network/routeTables/write", ROUTE_TABLE)
+        assert not has_permission(tx, principal, "Microsoft.Authorization/roleAssignments/write", RG)
 
 
 def test_cluster_network_check(emu, auth, spoke, principal):
@@ -177,11 +180,11 @@ def test_cluster_network_check(emu, auth, spoke, principal):
     the subnet and the route table is enough."""
     assign(auth, RG, principal, guid=VM_CONTRIBUTOR)
     with emu.store.transaction() as tx:
-        missing = authorization.missing_cluster_network_permissions(tx, principal, SUBNET, ROUTE_TABLE)
+        missing = missing_network_permissions(tx, principal, SUBNET, ROUTE_TABLE)
     assert ("Microsoft.Network/virtualNetworks/subnets/read", SUBNET) in missing
     assert ("Microsoft.Network/routeTables/write", ROUTE_TABLE) in missing
     assert ("Microsoft.Network/virtualNetworks/subnets/join/action", SUBNET) not in missing
     assign(auth, SUBNET, principal)
     assign(auth, ROUTE_TABLE, principal)
     with emu.store.transaction() as tx:
-        assert authorization.missing_cluster_network_permissions(tx, principal, SUBNET, ROUTE_TABLE) == []
+        assert missing_network_permissions(tx, principal, SUBNET, ROUTE_TABLE) == []
