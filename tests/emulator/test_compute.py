@@ -244,6 +244,14 @@ def test_run_command_message_is_the_linux_extension_status(jumpbox, dep):
     assert SCRIPT.format(n=1) in second  # the extension's download folder counts the VM's run commands
 
 
+def test_each_script_line_is_a_command_list_refused_whole_when_bad(jumpbox, dep):
+    """A bad line runs nothing and says why, with bash's location; the next line still runs."""
+    status = run(jumpbox, dep, "echo 'open", "echo a | cat", "echo next # comment").value[0]
+    assert status.message == ("Enable succeeded: \n[stdout]\nnext\n\n[stderr]\n" + SCRIPT.format(n=0)
+                              + ": line 1: unexpected EOF while looking for matching `''\n"
+                              "praks emulator: '|' (a pipe or background job) is not emulated\n")
+
+
 def test_on_vm_splits_stdout_and_stderr(jumpbox, dep):
     out = on_vm(jumpbox, dep, "hostname -I\nfalse && echo skipped || echo recovered\nip addr")
     assert (out.exit_code, out.stderr) == (0, "")

@@ -167,6 +167,8 @@ def test_delete_pods_and_controllers_recreate_theirs(kubectl, state):
     ("wget -q -O- https://batman.com", (4, "")),
     ("sh -c 'echo a && false && echo b; echo c'", (0, "a\nc\n")),
     ("sh -c 'nope || echo fallback'", (0, "sh: nope: command not found\nfallback\n")),
+    ("sh -c \"echo 'open\"", (2, "sh: -c: line 1: unexpected EOF while looking for matching `''\n")),
+    ("sh -c 'echo a | cat'", (2, "praks emulator: '|' (a pipe or background job) is not emulated\n")),
 ])
 def test_pod_tools(kubectl, command, expected):
     kubectl("kubectl run box --image=busybox -- sleep infinity")
