@@ -9,6 +9,8 @@ from azure.core.rest import HttpRequest
 from azure.mgmt.resource.resources import ResourceManagementClient
 
 from praks_lib.emulator import Emulator, default_state_dir
+from praks_lib.emulator.platform.router import Router, Routes
+from praks_lib.emulator.providers import PROVIDERS
 
 ARM = "https://management.azure.com"
 SUB = "/subscriptions/00000000-0000-0000-0000-000000000000"
@@ -148,3 +150,23 @@ def test_raw_error_reaches_the_sdk_as_http_response_error(emu, resources):
     with pytest.raises(HttpResponseError) as error:
         resources.resource_groups.create_or_update("rg", {"tags": {}})
     assert error.value.error.code == "LocationRequired"
+
+
+def test_an_emulator_fault_is_azures_500_and_changes_nothing(emu, arm_call, resources):
+    """A handler that fails unexpectedly: Azure's error body, no traceback through the SDK, no half write."""
+    def broken(call):
+        call.tx.put(SUB + "/resourceGroups/half", {"id": SUB + "/resourceGroups/half", "name": "half",
+                                                   "location": "westeurope"}, type="Microsoft.Resources/resourceGroups",
+                    scope=SUB)
+        raise KeyError("properties")
+
+    table = Routes()
+    table.add("GET", "/subscriptions/{subscriptionId}/providers/Praks.Test/broken", broken)
+    emu.router = Router([table, *PROVIDERS])
+    answer = arm_call("GET", SUB + "/providers/Praks.Test/broken")
+    assert answer.status_code == 500
+    assert answer.json() == {"error": {"code": "InternalServerError", "message": (
+        f"Encountered internal server error. praks emulator: GET {SUB}/providers/Praks.Test/broken failed with "
+        "KeyError: 'properties'. This is a fault of the emulator, not of the request; please report it with the "
+        "request.")}}
+    assert not resources.resource_groups.check_existence("half")

@@ -6,6 +6,7 @@ import duckdb_kql
 import pytest
 
 from praks_lib.emulator.world import kql
+from praks_lib.emulator.world.logs.wire_format import LogQueryError
 
 NOW = datetime(2024, 1, 1, 12, 0, 0)
 
@@ -50,43 +51,48 @@ def test_now_and_ago_are_the_request_time(con):
     assert run(con, "AZFWApplicationRule | where TimeGenerated > ago(10m) | count").rows == [(0,)]
 
 
+def refusal(caught):
+    """(Kusto's error, its detail) from the query API's 400 body."""
+    assert caught.value.status == 400 and caught.value.body["error"]["code"] == "BadArgumentError"
+    kusto = caught.value.body["error"]["innererror"]
+    return kusto, kusto["innererror"]
+
+
 def test_syntax_error_is_syn0002_with_kusto_position(con):
-    with pytest.raises(kql.KqlQueryError) as caught:
+    with pytest.raises(LogQueryError) as caught:
         run(con, "AZFWApplicationRule\n| where Action = = 'Deny'")
-    error = caught.value
-    assert (error.code, error.detail_code) == ("SyntaxError", "SYN0002")
-    assert error.message == "A recognition error occurred in the query."
-    assert error.extra["line"] == 2
-    assert error.detail_message == (
-        f"Query could not be parsed at '{error.extra['token']}' on line "
-        f"[2,{error.extra['pos']}]"
-    )
+    kusto, detail = refusal(caught)
+    assert (kusto["code"], detail["code"]) == ("SyntaxError", "SYN0002")
+    assert kusto["message"] == "A recognition error occurred in the query."
+    assert detail["line"] == 2
+    assert detail["message"] == f"Query could not be parsed at '{detail['token']}' on line [2,{detail['pos']}]"
 
 
 def test_unknown_table_names_the_operator_like_kusto(con):
-    with pytest.raises(kql.KqlQueryError) as caught:
+    with pytest.raises(LogQueryError) as caught:
         run(con, "AZFWApplicationRules | take 10")
-    assert caught.value.code == "SemanticError"
-    assert caught.value.detail_code == "SEM0100"
-    assert caught.value.detail_message == (
+    kusto, detail = refusal(caught)
+    assert (kusto["code"], detail["code"]) == ("SemanticError", "SEM0100")
+    assert detail["message"] == (
         "'take' operator: Failed to resolve table or column expression named "
         "'AZFWApplicationRules'"
     )
 
 
 def test_unknown_column_is_an_unresolved_scalar_expression(con):
-    with pytest.raises(kql.KqlQueryError) as caught:
+    with pytest.raises(LogQueryError) as caught:
         run(con, "AZFWApplicationRule | where Action == 'Deny' | project Fqdn, DestinationIp")
-    assert caught.value.detail_message == (
+    assert refusal(caught)[1]["message"] == (
         "'project' operator: Failed to resolve scalar expression named 'DestinationIp'"
     )
 
 
 def test_construct_duckdb_kql_lacks_is_a_clear_semantic_error(con):
-    with pytest.raises(kql.KqlQueryError) as caught:
+    with pytest.raises(LogQueryError) as caught:
         run(con, 'search "batman.com"')
-    assert caught.value.code == "SemanticError"
-    assert "offline emulator does not support" in caught.value.detail_message
+    kusto, detail = refusal(caught)
+    assert kusto["code"] == "SemanticError"
+    assert "offline emulator does not support" in detail["message"]
 
 
 def test_rows_beyond_the_limit_are_cut_and_flagged(con):

@@ -233,3 +233,24 @@ def test_a_failed_cluster_recovers_when_updated_after_the_fix(world, dep):
                                                          firewall).result()
     cluster = create(world, dep, cluster_body(world, dep))
     assert cluster.provisioning_state == "Succeeded"
+
+
+def test_a_kubenet_cluster_is_created_but_its_run_command_is_not_emulated(world, dep):
+    """Only the Kubernetes side of Azure CNI clusters is emulated: the resource is, run command says so."""
+    body = cluster_body(world, dep, networkProfile={"networkPlugin": "kubenet"})
+    assert create(world, dep, body).provisioning_state == "Succeeded"
+    with pytest.raises(HttpResponseError) as caught:
+        world.containerservice.managed_clusters.begin_run_command(
+            dep.resource_groups.kube, dep.aks.name, {"command": "kubectl get pods"}).result()
+    assert caught.value.status_code == 400 and caught.value.error.code == "NotSupported"
+    assert caught.value.error.message == (
+        "praks emulator: the Kubernetes side of a 'kubenet' cluster is not emulated (Azure CNI clusters are); "
+        "the cluster resource itself behaves as on Azure.")
+
+
+def test_an_overlay_pool_too_big_for_its_subnet_is_refused(world, dep):
+    pool = dict(cluster_body(world, dep)["properties"]["agentPoolProfiles"][0], count=300)
+    error = refused(world, dep, cluster_body(world, dep, agentPoolProfiles=[pool],
+                                             networkProfile={"networkPluginMode": "overlay"}))
+    assert error.error.code == "InsufficientSubnetSize"
+    assert error.error.message.startswith("Pre-allocated IPs 301 exceeds IPs available")

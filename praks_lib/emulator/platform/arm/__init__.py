@@ -1,7 +1,8 @@
 """Azure Resource Manager conventions, in one place, for every provider.
 
 - :mod:`errors` — :class:`~errors.ArmError` (the transport answers ``{"error": {"code", "message"}}``),
-  ARM's own 400s and 404s and their messages.
+  ARM's own 400s and 404s and their messages, :class:`~errors.NotEmulated` for what Azure does and
+  the emulator does not (any other exception in a handler is answered 500 ``InternalServerError``).
 - :mod:`operations` — long-running operations: a PUT/DELETE (or a POST action) answers with an
   ``Azure-AsyncOperation`` header (and ``Location`` on DELETE) pointing at
   ``/subscriptions/<sub>/providers/<namespace>/locations/<loc>/operations/<id>``. Each poll answers

@@ -46,6 +46,14 @@ class ArmError(Exception):
         return Response(self.status, {"error": error}, dict(self.headers))
 
 
+class NotEmulated(ArmError):
+    """A request Azure would serve that the emulator does not: 400 ``NotSupported``, with a message
+    (``praks emulator: … is not emulated``) that says what is and what to do instead."""
+
+    def __init__(self, message: str):
+        super().__init__(HTTPStatus.BAD_REQUEST, "NotSupported", message)
+
+
 def bad_request(code: str, message: str) -> ArmError:
     return ArmError(HTTPStatus.BAD_REQUEST, code, message)
 

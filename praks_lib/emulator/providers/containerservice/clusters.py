@@ -34,7 +34,7 @@ import copy
 from http import HTTPStatus
 
 from praks_lib.azure.ids import ResourceId
-from praks_lib.emulator.platform.arm.errors import LOCATION_REQUIRED, ArmError, bad_request
+from praks_lib.emulator.platform.arm.errors import LOCATION_REQUIRED, ArmError, NotEmulated, bad_request
 from praks_lib.emulator.platform.arm.operations import management_url, start_operation
 from praks_lib.emulator.platform.arm.resources import ArmRoutes, ResourceType, request_body, require, require_group
 from praks_lib.emulator.platform.faults import take_operation_fault
@@ -191,9 +191,10 @@ class ManagedClusters(ResourceType):
         identity, principal = _identity(call, request.get("identity"), rid, existing)
         if subnet is not None and principal and request.get("identity", {}).get("type") == "UserAssigned":
             validation.check_identity_permissions(call.tx, principal, subnet, route_table)
-        if subnet is not None and existing is None and network["networkPlugin"] == "azure" and \
-                network.get("networkPluginMode") != "overlay":
-            validation.check_subnet_capacity(subnet, system["count"] * (system["maxPods"] + 1) + 1,
+        if subnet is not None and existing is None and network["networkPlugin"] == "azure":
+            overlay = network.get("networkPluginMode") == "overlay"
+            per_node = 1 if overlay else system["maxPods"] + 1  # classic CNI: the node and its pods
+            validation.check_subnet_capacity(subnet, system["count"] * per_node + 1,
                                              len(addresses_in_use(call.tx, subnet["id"])))
         access = dict(asked.get("apiServerAccessProfile") or kept.get("apiServerAccessProfile") or {})
         private = bool(access.get("enablePrivateCluster"))
@@ -285,15 +286,13 @@ def provision(call: Call, rid: ResourceId, body: dict, plan: dict, *, bootstrap_
     if state is None:
         zone, record = node_group.private_dns_names(cluster_id, properties["dnsPrefix"], location)
         api_server = f"{record}.{zone}" if plan["private"] else api_server
-        node_ips = kube.reserve_node_addresses(call.tx, subnet, pool["count"],
-                                               network.get("networkPluginMode") == "overlay")
-        try:
+        if kube.emulated(network):  # else only the cluster resource is (run command says so)
+            node_ips = kube.reserve_node_addresses(call.tx, subnet, pool["count"],
+                                                   network.get("networkPluginMode") == "overlay")
             state = kube.build(cluster_id, name, version=properties["currentKubernetesVersion"],
                                subnet_prefix=subnet_prefix, network=network, api_server=api_server, pool=pool,
                                location=location, node_group=properties["nodeResourceGroup"], addons=addons,
                                node_ips=node_ips)
-        except ValueError:
-            state = None  # the Kubernetes side of this network plugin is not emulated
     vnet_id = str(ResourceId.parse(subnet["id"]).parent)
     vmss_name = state.nodes[0].name[: -len("000000")] if state else f"aks-{pool['name']}-vmss"
     node_ips = kube.node_addresses(state) if state else []
@@ -424,7 +423,7 @@ def run_command(call: Call) -> Response:
     stored = kube.load(call.tx, str(rid))
     if state != "Succeeded" or stored is None:
         if state == "Succeeded":
-            raise bad_request("NotSupported", KUBERNETES_NOT_EMULATED.format(
+            raise NotEmulated(KUBERNETES_NOT_EMULATED.format(
                 plugin=cluster["properties"]["networkProfile"]["networkPlugin"]))
         raise ArmError(HTTPStatus.CONFLICT, "OperationNotAllowed", NOT_RUNNING.format(name=rid.name, state=state))
     request = request_body(call)

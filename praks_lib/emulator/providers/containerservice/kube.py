@@ -27,7 +27,7 @@ from praks_lib.emulator.providers.containerservice import service_load_balancers
 from praks_lib.emulator.providers.containerservice.bootstrap import vnet_of
 from praks_lib.emulator.providers.network.interfaces import frontend_addresses
 from praks_lib.emulator.world import azure_dns, dataplane, network_state
-from praks_lib.emulator.world.kubernetes import ClusterState, invoke, new_cluster, unpack_context
+from praks_lib.emulator.world.kubernetes import ClusterState, invoke, network_emulated, new_cluster, unpack_context
 from praks_lib.emulator.world.kubernetes.cluster import MAX_PODS
 
 STATE_TYPE = "Microsoft.ContainerService/managedClusters/kubernetesState"
@@ -66,6 +66,11 @@ def reserve_node_addresses(tx, subnet: dict, node_count: int, overlay: bool) -> 
         else:
             offset += 1
     return nodes if len(nodes) == node_count else None
+
+
+def emulated(network: dict) -> bool:
+    """Whether the cluster's Kubernetes side is emulated for its network profile."""
+    return network_emulated(network["networkPlugin"], network.get("networkPluginMode"))
 
 
 def build(cluster_id: str, name: str, *, version: str, subnet_prefix: str, network: dict, api_server: str,

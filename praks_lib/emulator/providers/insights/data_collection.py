@@ -26,7 +26,7 @@ from http import HTTPStatus
 from typing import Callable
 
 from praks_lib.azure.ids import ResourceId, same_id
-from praks_lib.emulator.platform.arm.errors import ArmError, bad_request
+from praks_lib.emulator.platform.arm.errors import ArmError, NotEmulated
 from praks_lib.emulator.platform.arm.resources import ArmRoutes, ResourceType, etag_of, request_body, require
 from praks_lib.emulator.platform.router import Call, Response
 from praks_lib.emulator.platform.stable_ids import stable_uuid
@@ -140,7 +140,7 @@ def check_association(tx: Transaction, properties: dict) -> None:
     rule_id = properties.get("dataCollectionRuleId")
     if not rule_id:
         if properties.get("dataCollectionEndpointId"):
-            raise bad_request("NotSupported", ENDPOINTS_NOT_EMULATED)
+            raise NotEmulated(ENDPOINTS_NOT_EMULATED)
         raise invalid(ASSOCIATION_INVALID, [detail("InvalidAssociation", RULE_ID_MISSING,
                                                    "properties.dataCollectionRuleId")])
     try:

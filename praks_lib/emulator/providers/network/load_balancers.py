@@ -27,7 +27,7 @@ import copy
 from http import HTTPStatus
 
 from praks_lib.azure.ids import ResourceId, same_id
-from praks_lib.emulator.platform.arm.errors import INVALID_RESOURCE_REFERENCE, bad_request, not_found
+from praks_lib.emulator.platform.arm.errors import INVALID_RESOURCE_REFERENCE, NotEmulated, bad_request, not_found
 from praks_lib.emulator.platform.arm.resources import ArmRoutes, ResourceType, require, require_group
 from praks_lib.emulator.platform.router import Call, Response
 from praks_lib.emulator.platform.stable_ids import stable_uuid
@@ -119,7 +119,7 @@ class LoadBalancers(ResourceType):
         properties = request.setdefault("properties", {})
         for collection in NOT_EMULATED_COLLECTIONS:
             if properties.get(collection):
-                raise bad_request("NotSupported", NOT_EMULATED.format(collection=collection, lb=rid))
+                raise NotEmulated(NOT_EMULATED.format(collection=collection, lb=rid))
             properties[collection] = []
         before_frontends, before_pools = _by_name(existing, FRONTENDS), _by_name(existing, POOLS)
         frontends = [self.frontend(call, rid, name, item_id, props, before_frontends.get(name.lower()))

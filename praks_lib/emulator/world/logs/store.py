@@ -136,8 +136,6 @@ class LogStore:
                 self._bind_tables(con, workspaces, window)
                 result = kql.run(con, query, now=now, max_rows=wire_format.MAX_RESULT_RECORDS)
                 break
-            except kql.KqlQueryError as exc:
-                raise wire_format.query_error(exc.code, exc.message, exc.detail_code, exc.detail_message, exc.extra) from exc
             except duckdb.IOException:
                 if attempt == _SNAPSHOT_RETRIES - 1:
                     raise

@@ -23,6 +23,10 @@ import isodate
 #: Log Analytics returns at most this many records; more is a PartialError with the rows cut.
 MAX_RESULT_RECORDS = 500_000
 BAD_ARGUMENT = "The request had some invalid properties"
+#: Log Analytics' generic texts for Kusto's two error classes (the useful detail is one level
+#: deeper, which is what azure-monitor-query shows).
+QUERY_ERROR_MESSAGES = {"SyntaxError": "A recognition error occurred in the query.",
+                        "SemanticError": "A semantic error occurred."}
 
 
 @dataclass
@@ -44,12 +48,13 @@ def error_body(code: str, message: str, innererror: dict[str, Any] | None = None
     return {"error": error}
 
 
-def query_error(code: str, message: str, detail_code: str, detail_message: str,
-                extra: dict[str, Any]) -> LogQueryError:
-    """A query Kusto refuses (``SyntaxError`` / ``SemanticError``), as the API's 400 body nests it."""
-    detail = {"code": detail_code, "message": detail_message, **extra}
-    return LogQueryError(400, error_body("BadArgumentError", BAD_ARGUMENT,
-                                         {"code": code, "message": message, "innererror": detail}))
+def query_error(code: str, detail_code: str, detail_message: str,
+                extra: dict[str, Any] | None = None) -> LogQueryError:
+    """A query Kusto refuses (``code``: ``SyntaxError`` or ``SemanticError``; ``detail_code`` e.g.
+    ``SYN0002``; ``extra``: line/pos/token of a syntax error), as the API's 400 body nests it."""
+    detail = {"code": detail_code, "message": detail_message, **(extra or {})}
+    return LogQueryError(400, error_body("BadArgumentError", BAD_ARGUMENT, {
+        "code": code, "message": QUERY_ERROR_MESSAGES[code], "innererror": detail}))
 
 
 def time_window(timespan: str | None, now: datetime) -> tuple[datetime, datetime] | None:
