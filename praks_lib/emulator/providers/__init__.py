@@ -3,7 +3,6 @@ each exposing ``routes``. A new provider is one module plus one line in ``PROVID
 
 from praks_lib.emulator.platform.arm.operations import operation_routes
 from praks_lib.emulator.providers import (
-    compute,
     loganalytics_query,
     msi,
     operationalinsights,
@@ -11,6 +10,7 @@ from praks_lib.emulator.providers import (
     resources,
 )
 from praks_lib.emulator.providers.authorization import handlers as authorization
+from praks_lib.emulator.providers.compute import run_command, virtual_machines
 from praks_lib.emulator.providers.containerservice import clusters
 from praks_lib.emulator.providers.insights import data_collection, diagnostic_settings
 from praks_lib.emulator.providers.network import firewalls, interfaces, load_balancers, public_ips, route_tables, vnets
@@ -30,7 +30,8 @@ PROVIDERS = [
     msi.routes,
     authorization.routes,
     privatedns.routes,
-    compute.routes,
+    virtual_machines.routes,
+    run_command.routes,
     clusters.routes,
     operation_routes(),
 ]

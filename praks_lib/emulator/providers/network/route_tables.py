@@ -19,7 +19,7 @@ import ipaddress
 from praks_lib.emulator.platform.arm.errors import bad_request
 from praks_lib.emulator.platform.arm.resources import ArmRoutes, ResourceType
 from praks_lib.emulator.platform.stable_ids import stable_uuid
-from praks_lib.emulator.providers.network.vnets import parse_prefix
+from praks_lib.emulator.providers.network.vnet_validation import parse_prefix
 from praks_lib.emulator.world import network_state
 from praks_lib.emulator.world.network_state import ROUTE_TABLE_TYPE, ROUTE_TYPE
 
