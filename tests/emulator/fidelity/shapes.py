@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "azure-rest-examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "fixtures" / "azure-rest-examples"
 
 
 def load_example(provider: str, name: str) -> dict:

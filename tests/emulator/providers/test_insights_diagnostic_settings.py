@@ -6,7 +6,11 @@ from __future__ import annotations
 import pytest
 from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 from azure.mgmt.monitor.models import DiagnosticSettingsResource, LogSettings, MetricSettings
-from monitoring_world import (
+
+from praks_lib.emulator.platform.router import compile_template
+from praks_lib.emulator.providers.insights.diagnostic_settings import FIREWALL_LEGACY_CATEGORIES, log_destinations
+
+from ..monitoring_world import (
     build_networks,
     classic_rules,
     clients,
@@ -16,9 +20,6 @@ from monitoring_world import (
     put_firewall,
     workspace_resource_id,
 )
-
-from praks_lib.emulator.platform.router import compile_template
-from praks_lib.emulator.providers.insights.diagnostic_settings import FIREWALL_LEGACY_CATEGORIES, log_destinations
 
 
 @pytest.fixture

@@ -6,7 +6,9 @@ import json
 
 import pytest
 from azure.mgmt.compute.models import RunCommandResult, VirtualMachine
-from emulator_shapes import load_example, shape_differences
+from azure.mgmt.network import models as m
+
+from .shapes import load_example, shape_differences
 
 SUB = "00000000-0000-0000-0000-000000000000"
 VM_PATH = f"/subscriptions/{SUB}/resourceGroups/myResourceGroup/providers/Microsoft.Compute/virtualMachines/myVM"
@@ -34,8 +36,6 @@ def create_example() -> dict:
 @pytest.fixture
 def nic(resources, network):
     """The NIC the example attaches, in a virtual network of the example's region."""
-    from azure.mgmt.network import models as m
-
     resources.resource_groups.create_or_update("myResourceGroup", {"location": "westus"})
     network.virtual_networks.begin_create_or_update("myResourceGroup", "vnet", m.VirtualNetwork(
         location="westus", address_space=m.AddressSpace(address_prefixes=["10.0.0.0/16"]),

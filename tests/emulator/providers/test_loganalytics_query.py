@@ -7,10 +7,11 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from azure.core.exceptions import HttpResponseError
 from azure.monitor.query import LogsQueryClient, LogsQueryPartialResult, LogsQueryStatus
-from monitoring_world import create_workspace
 
 from praks_lib.emulator.world.logs import wire_format
 from praks_lib.emulator.world.logs.store import LogStore
+
+from ..monitoring_world import create_workspace
 
 NOW = datetime.now(timezone.utc).replace(microsecond=0)
 

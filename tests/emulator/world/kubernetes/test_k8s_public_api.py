@@ -2,10 +2,11 @@
 node addresses the provider reserved, and the curl that pods and VMs share."""
 import pytest
 
-from conftest import NOW, FakeDataPlane, make_cluster
 from praks_lib.emulator.world.command_list import Result
 from praks_lib.emulator.world.kubernetes import disable_addon, enable_addon
 from praks_lib.emulator.world.kubernetes.shell import curl
+
+from .fake_cluster import NOW, FakeDataPlane, make_cluster
 
 CLUSTER_ID = "/subscriptions/0/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/c"
 

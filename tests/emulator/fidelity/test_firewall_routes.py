@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 
 import pytest
 from azure.mgmt.network import models as m
-from emulator_shapes import load_example, shape_differences, with_subscription
+
+from .shapes import load_example, shape_differences, with_subscription
 
 SUB = "00000000-0000-0000-0000-000000000000"
 NET = "/subscriptions/{sub}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network"

@@ -3,9 +3,10 @@ import ipaddress
 
 import pytest
 
-from conftest import CREATED, make_cluster
 from praks_lib.emulator.world.kubernetes import ClusterState, system_workload
 from praks_lib.emulator.world.kubernetes.workload import CURRENT, WALKTHROUGH
+
+from .fake_cluster import CREATED, make_cluster
 
 AKS_SUBNET = ipaddress.IPv4Network("10.0.5.0/24")
 

@@ -5,10 +5,13 @@ import zipfile
 
 import pytest
 
-from conftest import NOW, make_cluster
+from praks_lib.emulator.world.dataplane import send
 from praks_lib.emulator.world.kubernetes import ContextError, invoke, unpack_context
 from praks_lib.firewall import DENIED_HTTP_BODY
 from praks_lib.firewall import resolve as public_resolve
+
+from ...monitoring_world import build_world
+from .fake_cluster import NOW, make_cluster
 
 CENTOS = b"""apiVersion: v1
 kind: Pod
@@ -164,10 +167,6 @@ def test_context_is_a_base64_zip_of_the_attached_files(state, dataplane):
 def test_end_to_end_through_the_real_data_plane(emu):
     """The monitoring world: AKS subnet 10.2.1.0/24 routed to the firewall, which allows batman.com
     and *.ubuntu.com over HTTP(S) and denies the rest."""
-    from monitoring_world import build_world
-
-    from praks_lib.emulator.world.dataplane import send
-
     build_world(emu)
     state = make_cluster(node_subnet="10.2.1.0/24", service_cidr="10.100.0.0/24", dns_service_ip="10.100.0.10")
     sent = []

@@ -1,17 +1,12 @@
-"""A three-node private cluster (the walkthrough's addresses) and fake data-plane callables."""
+"""A three-node private cluster (the walkthrough's addresses) and a fake data plane that records
+what it is asked, for the Kubernetes tests that run without an emulated cloud."""
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
-import pytest
-
-from praks_lib.emulator.world.kubernetes import new_cluster, run_kubectl
+from praks_lib.emulator.world.kubernetes import new_cluster
 from praks_lib.firewall import denied_http_response
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the shared emulator test helpers
 
 CREATED = datetime(2020, 2, 5, 10, 0, tzinfo=timezone.utc)
 NOW = CREATED + timedelta(hours=8)
@@ -64,24 +59,3 @@ def make_cluster(**overrides):
                    api_server_fqdn=FQDN, created=CREATED, node_resource_group="MC_dzpraks1_kube_dzpraks1_westeurope")
     options.update(overrides)
     return new_cluster(**options)
-
-
-@pytest.fixture
-def state():
-    return make_cluster()
-
-
-@pytest.fixture
-def dataplane():
-    return FakeDataPlane()
-
-
-@pytest.fixture
-def kubectl(state, dataplane):
-    """Run one command line against the cluster: (exit code, output)."""
-
-    def run(command_line, files=None, now=NOW):
-        return run_kubectl(state, command_line, context_files=files or {}, network=dataplane.network,
-                           resolve=dataplane.resolve, now=now)
-
-    return run

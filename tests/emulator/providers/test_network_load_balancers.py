@@ -4,13 +4,14 @@ load balancer in the node resource group, which the runbook's validation sees)."
 import re
 
 import pytest
-from aks_world import build_world
 from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 from azure.mgmt.network import models as net
 
 from praks_lib.deploy.cluster import ensure_private_cluster
 from praks_lib.runcommand import kubectl
 from praks_lib.validate import FAIL, check_public_ips
+
+from ..aks_world import build_world
 
 SUB = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.Network"
 LB = f"{SUB}/loadBalancers/lb"

@@ -9,7 +9,7 @@ import yaml
 from praks_lib.emulator.world.kubernetes import human_age
 from praks_lib.emulator.world.kubernetes.render import table
 
-RECORDING = Path(__file__).resolve().parents[2] / "fixtures" / "azure-cli-recordings" / "test_aks_run_command.yaml"
+RECORDING = Path(__file__).resolve().parents[3] / "fixtures" / "azure-cli-recordings" / "test_aks_run_command.yaml"
 
 
 @pytest.mark.parametrize("seconds, shown", [
@@ -116,6 +116,11 @@ def test_get_one_pod_json_is_the_object_and_html_is_escaped_like_go(kubectl, sta
     code, out = kubectl(f"kubectl get pod {pod.name} -n kube-system -o json")
     assert json.loads(out)["metadata"]["name"] == pod.name
     assert json.loads(out)["kind"] == "Pod"
+    assert kubectl("kubectl run web --image=busybox -- echo '<b>&</b>'")[0] == 0
+    code, out = kubectl("kubectl get pod web -o json")
+    assert code == 0 and not {"<", ">", "&"} & set(out)
+    assert '"\\u003cb\\u003e\\u0026\\u003c/b\\u003e"' in out  # Go's json.Marshal escapes <, > and &
+    assert json.loads(out)["spec"]["containers"][0]["args"] == ["echo", "<b>&</b>"]
 
 
 def test_get_yaml_and_name(kubectl):

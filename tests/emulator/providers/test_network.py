@@ -3,6 +3,9 @@
 import pytest
 from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 from azure.mgmt.network import models as m
+from azure.mgmt.resource.resources import ResourceManagementClient
+
+from praks_lib.emulator.providers.network.vnets import VNETS
 
 SUB = "/subscriptions/00000000-0000-0000-0000-000000000000"
 
@@ -50,8 +53,6 @@ def test_operation_polls_answer_status_without_retry_after(arm_call, emu, group)
 
 
 def test_long_running_operation_takes_the_types_polls(arm_call, emu, group, network, monkeypatch):
-    from praks_lib.emulator.providers.network.vnets import VNETS
-
     monkeypatch.setattr(VNETS, "polls", 3)
     path = SUB + "/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/hub"
     put = arm_call("PUT", path, api_version="2025-07-01", json={
@@ -225,7 +226,6 @@ def test_public_ip_is_standard_static_and_deterministic(network, group, emu):
     assert pip.ip_address.startswith(("203.0.113.", "198.51.100."))
     assert pip.tags == {"t": "1"}
     emu.reset()
-    from azure.mgmt.resource.resources import ResourceManagementClient
     ResourceManagementClient(emu.credential, emu.subscription_id, transport=emu.transport()) \
         .resource_groups.create_or_update("rg", {"location": "westeurope"})
     again = network.public_ip_addresses.begin_create_or_update(
@@ -264,7 +264,8 @@ def test_resource_group_delete_cascades(network, resources, group):
     resources.resource_groups.create_or_update("rg", {"location": "westeurope"})
     with pytest.raises(ResourceNotFoundError):
         network.subnets.get("rg", "hub", "a")
-    assert spoke.name == "spoke"
+    assert list(resources.resources.list_by_resource_group("rg")) == []  # a group of that name starts empty
+    assert network.virtual_networks.get("other", "spoke").id == spoke.id  # the other group is untouched
 
 
 def test_resource_group_rules(resources, group):

@@ -9,10 +9,11 @@ import json
 import pytest
 from azure.mgmt.loganalytics.models import Workspace
 from azure.mgmt.monitor import MonitorManagementClient
-from emulator_shapes import load_example, shape_differences
-from monitoring_world import classic_rules, create_workspace, put_firewall
 
 from praks_lib.emulator.world.logs.store import LogStore
+
+from ..monitoring_world import classic_rules, create_workspace, put_firewall
+from .shapes import load_example, shape_differences
 
 WORKSPACE_PATH = ("/subscriptions/{sub}/resourcegroups/{resourceGroupName}/providers/"
                   "Microsoft.OperationalInsights/workspaces/{workspaceName}")

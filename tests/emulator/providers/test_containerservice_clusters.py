@@ -3,13 +3,14 @@ egress failure during creation, a private cluster's node group and DNS, credenti
 import ipaddress
 
 import pytest
-from aks_world import build_world, cluster_body, create
 from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 from azure.mgmt.network.models import NetworkInterface, NetworkInterfaceIPConfiguration, Route, Subnet
 
 from praks_lib.deploy.cluster import aks_subnet_id, ensure_private_cluster
 from praks_lib.deploy.identity import NETWORK_CONTRIBUTOR, identity_id
 from praks_lib.errors import StageError
+
+from ..aks_world import build_world, cluster_body, create
 
 AKS_SUBNET = ipaddress.ip_network("10.0.5.0/24")
 

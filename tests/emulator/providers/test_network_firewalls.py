@@ -257,7 +257,7 @@ def test_invalid_policy_rules_are_refused(hub):
     assert "aks" in message and "ntp" in message
 
 
-RECORDINGS = Path(__file__).resolve().parents[1] / "fixtures" / "azure-cli-recordings"
+RECORDINGS = Path(__file__).resolve().parents[2] / "fixtures" / "azure-cli-recordings"
 
 
 def without_etags(value):

@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 import pytest
 from azure.mgmt.network import models as network_models
 from azure.mgmt.resource.resources import models as resource_models
-from emulator_shapes import load_example, shape_differences, with_subscription
+
+from .shapes import load_example, shape_differences, with_subscription
 
 SUB = "00000000-0000-0000-0000-000000000000"
 NET = "/subscriptions/{sub}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network"

@@ -2,14 +2,16 @@
 the runbook's own helpers: system pods Running, a test pod's traffic judged and logged by the firewall,
 cluster state kept across processes, Container insights rows queryable with KQL."""
 import pytest
-from aks_world import build_world
 
 from praks_lib import queries
 from praks_lib.cloud import connect
 from praks_lib.deploy.cluster import ensure_private_cluster
 from praks_lib.deploy.monitoring import cluster_workspace_customer_id, ensure_monitoring_addon
+from praks_lib.emulator.platform.transport import FAKE_TOKEN
 from praks_lib.firewall import denied_http_response
 from praks_lib.runcommand import kubectl
+
+from ..aks_world import build_world
 
 CLUSTER = ("/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/dzpraks1_kube/providers/"
            "Microsoft.ContainerService/managedClusters/dzpraks1")
@@ -112,8 +114,6 @@ def test_a_new_pod_appears_in_the_inventory(cluster, dep):
 @pytest.fixture
 def emu_call(cluster):
     """A raw request through the same emulator (no SDK polling), as a requests.Response."""
-    from praks_lib.emulator.platform.transport import FAKE_TOKEN
-
     session = cluster._transport_factory().session
 
     def send(method, url, json=None):

@@ -8,7 +8,8 @@ import pytest
 from azure.mgmt.authorization.v2022_04_01.models import RoleAssignment
 from azure.mgmt.msi.models import Identity
 from azure.mgmt.privatedns.models import PrivateZone, RecordSet, VirtualNetworkLink
-from emulator_shapes import load_example, shape_differences
+
+from .shapes import load_example, shape_differences
 
 SUB = "00000000-0000-0000-0000-000000000000"
 READER = "acdd72a7-3385-48ef-bd42-f606fba81ae7"

@@ -4,7 +4,6 @@ add-on's managed-identity auth, inventory rows reach a workspace only through an
 import re
 
 import pytest
-from aks_world import build_world
 from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 from azure.mgmt.containerservice.models import ManagedClusterAddonProfile
 from azure.mgmt.monitor.models import (
@@ -16,12 +15,14 @@ from azure.mgmt.monitor.models import (
     ExtensionDataSource,
     LogAnalyticsDestination,
 )
-from monitoring_world import clients as world_clients
-from monitoring_world import create_workspace, group_id, workspace_resource_id
 
 from praks_lib.deploy.cluster import ensure_private_cluster
 from praks_lib.deploy.converge import wait_for
 from praks_lib.deploy.monitoring import cluster_workspace_customer_id, ensure_log_analytics, workspace_id
+
+from ..aks_world import build_world
+from ..monitoring_world import clients as world_clients
+from ..monitoring_world import create_workspace, group_id, workspace_resource_id
 
 STREAM = "Microsoft-ContainerInsights-Group-Default"
 

@@ -1,17 +1,18 @@
 """Managed-cluster responses against Microsoft's REST examples (shape + SDK model round trip) and the
 recorded `az aks create --enable-private-cluster` / `az aks command invoke` traffic."""
 import pytest
-from aks_world import build_world, cluster_body
 from azure.mgmt.containerservice.models import (
     CredentialResults,
     ManagedCluster,
     OutboundEnvironmentEndpoint,
     RunCommandResult,
 )
-from emulator_shapes import load_example, shape_differences
 
 from praks_lib.deploy.cluster import ensure_private_cluster
 from praks_lib.emulator.platform.transport import FAKE_TOKEN
+
+from ..aks_world import build_world, cluster_body
+from .shapes import load_example, shape_differences
 
 CLUSTER = ("/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/dzpraks1_kube/providers/"
            "Microsoft.ContainerService/managedClusters/dzpraks1")

@@ -8,7 +8,12 @@ from datetime import datetime, timezone
 import pytest
 from azure.mgmt.monitor.models import LogSettings
 from azure.monitor.query import LogsQueryClient, LogsQueryStatus
-from monitoring_world import (
+
+from praks_lib.emulator import Emulator
+from praks_lib.emulator.world.dataplane import DataPlaneError, send
+from praks_lib.firewall import DENIED_HTTP_BODY, DENIED_HTTP_STATUS, Flow
+
+from ..monitoring_world import (
     AKS_NODE,
     INGRESS_VM,
     build_networks,
@@ -21,10 +26,6 @@ from monitoring_world import (
     put_firewall,
     put_route_table,
 )
-
-from praks_lib.emulator import Emulator
-from praks_lib.emulator.world.dataplane import DataPlaneError, send
-from praks_lib.firewall import DENIED_HTTP_BODY, DENIED_HTTP_STATUS, Flow
 
 WHEN = datetime(2025, 3, 1, 12, 0, tzinfo=timezone.utc)
 
