@@ -1,5 +1,17 @@
-"""Resource providers: one module per provider (Microsoft.Network: one per resource family),
-each exposing ``routes``. A new provider is one module plus one line in ``PROVIDERS``."""
+"""Resource providers: a module per small provider, a package per large one, each module with HTTP
+handlers exposing ``routes``; a large provider keeps its validation (and its data) apart from them:
+
+- :mod:`resources` — Microsoft.Resources: resource groups, the generic resource listing;
+- :mod:`network` — Microsoft.Network, one module per resource family;
+- :mod:`compute` — Microsoft.Compute: virtual machines, disks, run command;
+- :mod:`containerservice` — Microsoft.ContainerService: AKS, the one home of everything AKS;
+- :mod:`msi`, :mod:`authorization` (roles, permissions, handlers), :mod:`privatedns`;
+- :mod:`operationalinsights` (workspaces), :mod:`insights` (diagnostic settings, data collection),
+  :mod:`loganalytics_query` (the query API at api.loganalytics.io).
+
+A new provider is one module (or package) plus its ``routes`` in ``PROVIDERS``, which the router
+searches in order (a specific route before the generic operation status routes).
+"""
 
 from praks_lib.emulator.platform.arm.operations import operation_routes
 from praks_lib.emulator.providers import (

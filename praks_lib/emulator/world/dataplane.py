@@ -17,7 +17,7 @@ resolved offline first, as the client's resolver would):
 - ``Internet``: leaves Azure directly, bypassing the firewall (``Direct``): the hole a forced
   tunnel through the firewall must close, which validation has to catch.
 
-Logged rows follow the diagnostic settings (see ``providers/insights.py``): a legacy category
+Logged rows follow the diagnostic settings (see ``providers/insights/diagnostic_settings.py``): a legacy category
 (AzureFirewallApplicationRule, AzureFirewallNetworkRule) writes an ``AzureDiagnostics`` row with the
 log line in ``msg_s``; a structured category (AZFWApplicationRule, AZFWNetworkRule, AZFWNatRule)
 writes its resource-specific table when the setting's destination type is ``Dedicated``, else an

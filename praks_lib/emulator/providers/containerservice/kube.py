@@ -1,6 +1,6 @@
 """A managed cluster's Kubernetes side as the provider keeps it: state, clock, run command.
 
-The :class:`~praks_lib.emulator.kubernetes.ClusterState` is stored beside the cluster resource
+The :class:`~praks_lib.emulator.world.kubernetes.ClusterState` is stored beside the cluster resource
 (a child row ``<cluster>/kubernetesState/current``, deleted with the cluster), so pods created by one
 run command are there for the next one, from any process.
 
@@ -127,7 +127,7 @@ def resolver_for(tx):
 def run_command(call: Call, cluster: dict, command: str, context: str | None, command_id: str):
     """Run one command line in the cluster; (exit code, logs, startedAt, finishedAt, pods changed).
     Afterwards the cloud follows the cluster's Services (Azure load balancers for type LoadBalancer).
-    Raises :class:`~praks_lib.emulator.kubernetes.ContextError` for a context that is not a zip."""
+    Raises :class:`~praks_lib.emulator.world.kubernetes.ContextError` for a context that is not a zip."""
     tx, cluster_id = call.tx, cluster["id"]
     files = unpack_context(context)
     state, commands = load(tx, cluster_id)
