@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from praks_lib.emulator.world.logs import LogStore  # noqa: E402
+from praks_lib.emulator.world.logs.store import LogStore  # noqa: E402
 
 WORKSPACE = "5f2b3c4d-0000-4000-8000-00000000be4c"
 FIREWALL = ("/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/hub-rg/"

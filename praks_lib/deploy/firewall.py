@@ -17,7 +17,6 @@ from praks_lib.cloud import Clients
 from praks_lib.deploy.converge import Change, converge, require, wait_for
 from praks_lib.deployment import Deployment
 from praks_lib.errors import StageError
-from praks_lib.firewall import load_rule_set
 
 DNS_PROXY_KEY = "Network.DNS.EnableProxy"
 

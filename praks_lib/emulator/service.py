@@ -4,11 +4,15 @@
     client = NetworkManagementClient(emu.credential, emu.subscription_id, transport=emu.transport())
 
 Every request passes the same gate as on Azure (bearer token, ``api-version``, subscription),
-then injected faults, then the provider's handler, inside one store transaction.
+then injected faults, then the provider's handler, inside one store transaction. A handler answers
+Azure's errors by raising ``ArmError``; any other exception is the emulator's own fault and is
+answered as Azure answers one, a 500 ``InternalServerError`` (the transaction rolled back), never a
+traceback through the SDK.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import subprocess
@@ -16,11 +20,12 @@ from http import HTTPStatus
 from pathlib import Path
 
 from praks_lib.emulator.platform import faults
-from praks_lib.emulator.platform.arm import ArmError
+from praks_lib.emulator.platform.arm.errors import ArmError
 from praks_lib.emulator.platform.router import ARM_HOST, Call, Request, Response, Router
 from praks_lib.emulator.platform.store import Store
 from praks_lib.emulator.platform.transport import FAKE_TOKEN, EmulatorCredential, EmulatorTransport
 from praks_lib.emulator.providers import PROVIDERS
+from praks_lib.emulator.world.logs.store import LogStore
 
 LOG_ANALYTICS_HOST = "api.loganalytics.io"
 SUBSCRIPTION_ID = "00000000-0000-0000-0000-000000000000"
@@ -39,6 +44,12 @@ INVALID_RESOURCE_TYPE = (
     "'{api_version}'."
 )
 NO_HTTP_RESOURCE = "No HTTP resource was found that matches the request URI '{url}'."
+INTERNAL_ERROR = (
+    "Encountered internal server error. praks emulator: {method} {path} failed with {error}. This is a "
+    "fault of the emulator, not of the request; please report it with the request."
+)
+
+_log = logging.getLogger(__name__)
 
 
 def default_state_dir() -> Path:
@@ -73,8 +84,6 @@ class Emulator:
 
     def reset(self) -> None:
         """Empty the cloud (resources, operations, faults, log data) for every process using this folder."""
-        from praks_lib.emulator.world.logs import LogStore
-
         self.store.reset()
         LogStore(self.state_dir).reset()
 
@@ -122,6 +131,10 @@ class Emulator:
                 return route.handler(Call(request, params, tx, self.subscription_id))
         except ArmError as error:
             return error.response()
+        except Exception as error:  # noqa: BLE001 - every other failure is the emulator's own
+            _log.debug("emulator fault on %s %s", request.method, request.path, exc_info=True)
+            return ArmError(HTTPStatus.INTERNAL_SERVER_ERROR, "InternalServerError", INTERNAL_ERROR.format(
+                method=request.method, path=request.path, error=f"{type(error).__name__}: {error}")).response()
 
     def _check_gate(self, request: Request) -> None:
         authorization = {k.lower(): v for k, v in request.headers.items()}.get("authorization")

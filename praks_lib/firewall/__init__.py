@@ -6,7 +6,7 @@ from praks_lib.errors import RuleSetError
 from praks_lib.firewall.egress import ClusterShape, PreflightResult, RequiredFlow, preflight, required_flows
 from praks_lib.firewall.engine import Flow, Verdict, evaluate
 from praks_lib.firewall.lint import lint
-from praks_lib.firewall.logs import TABLE_COLUMNS, log_rows
+from praks_lib.firewall.logs import log_rows
 from praks_lib.firewall.messages import DENIED_HTTP_BODY, DENIED_HTTP_STATUS, denied_http_response
 from praks_lib.firewall.model import RuleSet, load_rule_set
 from praks_lib.firewall.public_dns import resolve
@@ -15,6 +15,6 @@ from praks_lib.firewall.servicetags import service_tag_prefixes
 
 __all__ = [
     "ClusterShape", "DENIED_HTTP_BODY", "DENIED_HTTP_STATUS", "Flow", "PreflightResult", "RequiredFlow", "RuleSet",
-    "RuleSetError", "TABLE_COLUMNS", "Verdict", "denied_http_response", "evaluate", "lint", "load_rule_set",
+    "RuleSetError", "Verdict", "denied_http_response", "evaluate", "lint", "load_rule_set",
     "log_rows", "preflight", "required_flows", "resolve", "service_tag_prefixes", "service_tags_version",
 ]

@@ -1,34 +1,16 @@
-"""Log records: the rows Azure Firewall writes for a verdict, per destination table."""
+"""Log records: the rows Azure Firewall writes for a verdict, per destination table.
+
+The columns and their order are the shared schema's (:mod:`praks_lib.azure.log_tables`), the one the
+emulator's workspaces store; a row holds every column but those Log Analytics sets on ingestion.
+"""
 from __future__ import annotations
 
 from datetime import datetime
 
+from praks_lib.azure.log_tables import record_columns
 from praks_lib.firewall.engine import Flow, Verdict
 from praks_lib.firewall.messages import DEFAULT_ACTION_REASON
 
-# Column → Log Analytics type, for the emulator's workspace schema.
-TABLE_COLUMNS: dict[str, dict[str, str]] = {
-    "AZFWApplicationRule": {
-        "TimeGenerated": "datetime", "Action": "string", "ActionReason": "string", "SourceIp": "string",
-        "SourcePort": "int", "DestinationPort": "int", "Fqdn": "string", "Protocol": "string",
-        "TargetUrl": "string", "IsTlsInspected": "bool", "WebCategory": "string", "Policy": "string",
-        "RuleCollectionGroup": "string", "RuleCollection": "string", "Rule": "string",
-        "_ResourceId": "string", "Type": "string"},
-    "AZFWNetworkRule": {
-        "TimeGenerated": "datetime", "Action": "string", "ActionReason": "string", "SourceIp": "string",
-        "SourcePort": "int", "DestinationIp": "string", "DestinationPort": "int", "Protocol": "string",
-        "Policy": "string", "RuleCollectionGroup": "string", "RuleCollection": "string", "Rule": "string",
-        "_ResourceId": "string", "Type": "string"},
-    "AZFWNatRule": {
-        "TimeGenerated": "datetime", "SourceIp": "string", "SourcePort": "int", "DestinationIp": "string",
-        "DestinationPort": "int", "Protocol": "string", "TranslatedIp": "string", "TranslatedPort": "int",
-        "Policy": "string", "RuleCollectionGroup": "string", "RuleCollection": "string", "Rule": "string",
-        "_ResourceId": "string", "Type": "string"},
-    "AzureDiagnostics": {
-        "TimeGenerated": "datetime", "Category": "string", "OperationName": "string", "ResourceType": "string",
-        "ResourceProvider": "string", "ResourceId": "string", "Resource": "string", "ResourceGroup": "string",
-        "SubscriptionId": "string", "msg_s": "string", "_ResourceId": "string", "Type": "string"},
-}
 _CATEGORY = {"Application": ("AzureFirewallApplicationRule", "AzureFirewallApplicationRuleLog"),
              "Network": ("AzureFirewallNetworkRule", "AzureFirewallNetworkRuleLog"),
              "Nat": ("AzureFirewallNetworkRule", "AzureFirewallNatRuleLog")}
@@ -52,7 +34,8 @@ def log_rows(verdict: Verdict, flow: Flow, resource_id: str, time: datetime) -> 
         table = "AZFWApplicationRule"
         row = _common(verdict, flow, table, resource_id, time)
         row.update(Action=verdict.action, ActionReason=_reason(verdict), Fqdn=verdict.fqdn,
-                   Protocol=flow.protocol, TargetUrl="", IsTlsInspected=False, WebCategory="")
+                   Protocol=flow.protocol, TargetUrl="", IsTlsInspected=False, WebCategory="",
+                   IsExplicitProxyRequest=False)
     elif verdict.log_type == "Network":
         table = "AZFWNetworkRule"
         row = _common(verdict, flow, table, resource_id, time)
@@ -64,13 +47,14 @@ def log_rows(verdict: Verdict, flow: Flow, resource_id: str, time: datetime) -> 
         row = _common(verdict, flow, table, resource_id, time)
         row.update(DestinationIp=verdict.destination_ip, Protocol="UDP" if flow.protocol == "UDP" else "TCP",
                    TranslatedIp=verdict.translated_address or "", TranslatedPort=int(verdict.translated_port or 0))
-    rows = {table: {column: row[column] for column in TABLE_COLUMNS[table]}}
+    rows = {table: {column: row[column] for column in record_columns(table)}}
     category, operation = _CATEGORY[verdict.log_type]
     parts = resource_id.strip("/").split("/")
-    rows["AzureDiagnostics"] = {
+    diagnostics = {
         "TimeGenerated": time, "Category": category, "OperationName": operation, "ResourceType": "AZUREFIREWALLS",
         "ResourceProvider": "MICROSOFT.NETWORK", "ResourceId": resource_id.upper(), "Resource": parts[-1].upper(),
         "ResourceGroup": parts[3].upper() if len(parts) > 3 else "",
         "SubscriptionId": parts[1].upper() if len(parts) > 1 else "",
         "msg_s": verdict.message, "_ResourceId": resource_id.lower(), "Type": "AzureDiagnostics"}
+    rows["AzureDiagnostics"] = {column: diagnostics[column] for column in record_columns("AzureDiagnostics")}
     return rows

@@ -10,7 +10,7 @@ from praks_lib.deploy.firewall import DNS_PROXY_KEY
 from praks_lib.deploy.monitoring import DIAGNOSTIC_SETTING, workspace_id
 from praks_lib.deployment import Deployment
 from praks_lib.errors import StageError
-from praks_lib.firewall import RuleSet, load_rule_set
+from praks_lib.firewall import RuleSet
 from praks_lib.stages import Verdict
 
 

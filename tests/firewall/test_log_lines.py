@@ -3,7 +3,8 @@ from datetime import datetime, timezone
 
 from firewall_builders import app_rule, net, net_rule, rule_set
 
-from praks_lib.firewall import DENIED_HTTP_BODY, DENIED_HTTP_STATUS, TABLE_COLUMNS, Flow, evaluate, log_rows, resolve
+from praks_lib.azure.log_tables import record_columns
+from praks_lib.firewall import DENIED_HTTP_BODY, DENIED_HTTP_STATUS, Flow, evaluate, log_rows, resolve
 
 RESOURCE = "/subscriptions/SUB/resourceGroups/dzpraks1_networks/providers/Microsoft.Network/azureFirewalls/dzpraks1"
 NOW = datetime(2025, 11, 6, 12, 0, tzinfo=timezone.utc)
@@ -47,8 +48,8 @@ def test_denied_plain_http_client_receives_470_with_reason():
 
 
 def _check_types(table, row):
-    assert list(row) == list(TABLE_COLUMNS[table])
-    for column, kind in TABLE_COLUMNS[table].items():
+    assert list(row) == list(record_columns(table))
+    for column, kind in record_columns(table).items():
         assert type(row[column]) is PY_TYPES[kind], column
 
 

@@ -8,7 +8,7 @@ from firewall_builders import shipped_rule_set
 
 from praks_lib.firewall import Flow, RuleSet, evaluate
 
-EXAMPLES = Path(__file__).resolve().parents[3] / "shared" / "reference" / "azure-rest-examples" / "network"
+EXAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "azure-rest-examples" / "network"
 COLLECTIONS = ("application_rule_collections", "network_rule_collections", "nat_rule_collections")
 
 

@@ -1,16 +1,28 @@
-"""Resource providers: one module per provider (Microsoft.Network: one per resource family),
-each exposing ``routes``. A new provider is one module plus one line in ``PROVIDERS``."""
+"""Resource providers: a module per small provider, a package per large one, each module with HTTP
+handlers exposing ``routes``; a large provider keeps its validation (and its data) apart from them:
 
-from praks_lib.emulator.platform import arm
+- :mod:`resources` — Microsoft.Resources: resource groups, the generic resource listing;
+- :mod:`network` — Microsoft.Network, one module per resource family;
+- :mod:`compute` — Microsoft.Compute: virtual machines, disks, run command;
+- :mod:`containerservice` — Microsoft.ContainerService: AKS, the one home of everything AKS;
+- :mod:`msi`, :mod:`authorization` (roles, permissions, handlers), :mod:`privatedns`;
+- :mod:`operationalinsights` (workspaces), :mod:`insights` (diagnostic settings, data collection),
+  :mod:`loganalytics_query` (the query API at api.loganalytics.io).
+
+A new provider is one module (or package) plus its ``routes`` in ``PROVIDERS``, which the router
+searches in order (a specific route before the generic operation status routes).
+"""
+
+from praks_lib.emulator.platform.arm.operations import operation_routes
 from praks_lib.emulator.providers import (
-    authorization,
-    compute,
     loganalytics_query,
     msi,
     operationalinsights,
     privatedns,
     resources,
 )
+from praks_lib.emulator.providers.authorization import handlers as authorization
+from praks_lib.emulator.providers.compute import run_command, virtual_machines
 from praks_lib.emulator.providers.containerservice import clusters, versions
 from praks_lib.emulator.providers.insights import data_collection, diagnostic_settings
 from praks_lib.emulator.providers.network import firewalls, interfaces, load_balancers, public_ips, route_tables, vnets
@@ -30,8 +42,9 @@ PROVIDERS = [
     msi.routes,
     authorization.routes,
     privatedns.routes,
-    compute.routes,
+    virtual_machines.routes,
+    run_command.routes,
     clusters.routes,
     versions.routes,
-    arm.operation_routes(),
+    operation_routes(),
 ]

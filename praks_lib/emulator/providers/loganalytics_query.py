@@ -1,7 +1,7 @@
 """The Log Analytics query API (``https://api.loganalytics.io/v1``), as azure-monitor-query calls it.
 
 ``POST /v1/workspaces/{workspaceId}/query`` with ``{"query", "timespan", "workspaces"}`` (and
-``GET`` with ``?query=&timespan=``) answers from :class:`~praks_lib.emulator.logs.LogStore`: the
+``GET`` with ``?query=&timespan=``) answers from :class:`~praks_lib.emulator.world.logs.store.LogStore`: the
 ``tables`` / ``columns`` / ``rows`` body, ``PartialError`` beside the rows when a result is cut,
 and Azure's error bodies for bad queries. ``workspaceId`` is the workspace's customerId; an id
 that names no workspace gets Azure's 404 ``PathNotFoundError``. The ``workspaces`` of a
@@ -10,18 +10,16 @@ cross-workspace query may be customerIds, names or resource ids, as Azure accept
 
 from __future__ import annotations
 
-import uuid
 from http import HTTPStatus
 
 from praks_lib.emulator.platform.router import Call, Response, Routes
 from praks_lib.emulator.providers.operationalinsights import log_store, workspace_by_reference
-from praks_lib.emulator.world.logs import LogQueryError
+from praks_lib.emulator.world.logs.wire_format import BAD_ARGUMENT, LogQueryError, error_body
 
 LOG_ANALYTICS_HOST = "api.loganalytics.io"
 QUERY = "/v1/workspaces/{workspaceId}/query"
 
 PATH_NOT_FOUND = "The requested path does not exist"
-BAD_ARGUMENT = "The request had some invalid properties"
 QUERY_MISSING = "The request body must contain a 'query' (the KQL text to run)."
 WORKSPACE_UNKNOWN = (
     "Workspace '{workspace}' in 'workspaces' was not found: name a workspace by its customerId, "
@@ -32,11 +30,7 @@ routes = Routes(host=LOG_ANALYTICS_HOST)
 
 
 def error(status: int, code: str, message: str, innererror: dict | None = None) -> Response:
-    """An error as the query API sends it (``error.code`` / ``message`` / ``correlationId``)."""
-    body = {"message": message, "code": code, "correlationId": str(uuid.uuid4())}
-    if innererror:
-        body["innererror"] = innererror
-    return Response(status, {"error": body})
+    return Response(status, error_body(code, message, innererror))
 
 
 def answer(call: Call, query: str | None, timespan: str | None, extra: list[str]) -> Response:

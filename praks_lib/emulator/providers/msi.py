@@ -19,16 +19,17 @@ node resource group) with :func:`ensure_identity`.
 
 from __future__ import annotations
 
-from praks_lib.emulator.platform import arm
-from praks_lib.emulator.platform.arm import ResourceId, ResourceType, stable_uuid
+from praks_lib.azure.ids import ResourceId
+from praks_lib.emulator.platform.arm.resources import ArmRoutes, ResourceType
 from praks_lib.emulator.platform.router import Call
+from praks_lib.emulator.platform.stable_ids import stable_uuid
 
 IDENTITY_TYPE = "Microsoft.ManagedIdentity/userAssignedIdentities"
 # The emulated Entra ID tenant: fixed, so tokens, identities and error messages agree everywhere.
 TENANT_ID = stable_uuid("praks emulated tenant")
 SERVER_OWNED = ("principalId", "clientId", "tenantId")
 
-routes = arm.ArmRoutes()
+routes = ArmRoutes()
 
 
 def new_principal_id(tx, owner_id: str, kind: str) -> str:

@@ -4,7 +4,7 @@ A workspace's ``customerId`` (the "Workspace ID" the query API takes) is derived
 id, so it is the same on every run and comes back when a deleted workspace is re-created, as
 Azure's recovery of a soft-deleted workspace gives back its customerId.
 
-Log data: rows live in :class:`~praks_lib.emulator.logs.LogStore` under the state folder, keyed
+Log data: rows live in :class:`~praks_lib.emulator.world.logs.store.LogStore` under the state folder, keyed
 by customerId. Azure keeps a deleted workspace soft-deleted for 14 days (unless ``force=true``)
 and a re-create in that window recovers its data. The emulator always deletes permanently, and a
 newly created workspace starts empty: a teardown and rebuild (or ``emu.reset()``) then shows the
@@ -18,10 +18,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from praks_lib.emulator.platform import arm
-from praks_lib.emulator.platform.arm import ResourceType, stable_uuid
+from praks_lib.emulator.platform.arm.resources import ArmRoutes, ResourceType
+from praks_lib.emulator.platform.stable_ids import stable_uuid
 from praks_lib.emulator.platform.store import Transaction
-from praks_lib.emulator.world.logs import LogStore
+from praks_lib.emulator.world.logs.store import LogStore
 
 WORKSPACE_TYPE = "Microsoft.OperationalInsights/workspaces"
 DEFAULT_SKU = "PerGB2018"
@@ -29,7 +29,7 @@ DEFAULT_RETENTION_DAYS = 30
 # Properties Azure fills in and a client cannot set (kept from the stored workspace).
 SERVER_OWNED = ("customerId", "createdDate", "modifiedDate")
 
-routes = arm.ArmRoutes()
+routes = ArmRoutes()
 
 
 def log_store(tx: Transaction) -> LogStore:

@@ -24,8 +24,9 @@ from __future__ import annotations
 import ipaddress
 from http import HTTPStatus
 
-from praks_lib.emulator.platform import arm
-from praks_lib.emulator.platform.arm import ResourceId, ResourceType, bad_request
+from praks_lib.azure.ids import ResourceId, same_id
+from praks_lib.emulator.platform.arm.errors import bad_request
+from praks_lib.emulator.platform.arm.resources import ArmRoutes, ResourceType, etag_of, require
 from praks_lib.emulator.platform.router import Call, Response
 
 ZONE_TYPE = "Microsoft.Network/privateDnsZones"
@@ -59,12 +60,12 @@ OVERLAPPING_NAMESPACES = (
 )
 INVALID_ADDRESS = "The {family} address '{address}' in record set '{name}' is not valid."
 
-routes = arm.ArmRoutes()
+routes = ArmRoutes()
 
 
 def plain_etag(body: dict) -> str:
     """The private DNS service's etags are bare GUIDs (no ``W/"…"``); same content, same etag."""
-    return arm.etag_of(body).removeprefix('W/"').removesuffix('"')
+    return etag_of(body).removeprefix('W/"').removesuffix('"')
 
 
 def require_global(request: dict, resource_type: str) -> None:
@@ -173,9 +174,9 @@ def overlapping_zone(tx, zone_name: str, vnet_id: str, except_link_id: str | Non
     """The id of a zone named ``zone_name`` that ``vnet_id`` is already linked to, if any."""
     subscription = ResourceId.parse(vnet_id).subscription
     for link in tx.list(LINK_TYPE, f"/subscriptions/{subscription}"):
-        if arm.same_id(link["id"], except_link_id):
+        if same_id(link["id"], except_link_id):
             continue
-        if arm.same_id(link["properties"]["virtualNetwork"]["id"], vnet_id) and \
+        if same_id(link["properties"]["virtualNetwork"]["id"], vnet_id) and \
                 zone_name_of(link["id"]).lower() == zone_name.lower():
             return str(ResourceId.parse(link["id"]).parent)
     return None
@@ -217,7 +218,7 @@ def list_all_record_sets(call: Call) -> Response:
     """Every record set of a zone, of every type (``record_sets.list``)."""
     zone = ResourceId(call.params["subscriptionId"], call.params["resourceGroupName"], "Microsoft.Network",
                       ("privateDnsZones",), (call.params["privateZoneName"],))
-    arm.require(call, zone)
+    require(call, zone)
     items = [item for t in RECORD_SETS.values() for item in call.tx.children(str(zone), t.type)]
     return Response(HTTPStatus.OK, {"value": items})
 

@@ -1,7 +1,7 @@
 """Microsoft.Resources: resource groups (create, get, check, list, cascading delete) and the
 generic resource listings teardown uses.
 
-Resource groups do not follow the provider pattern of :class:`arm.ResourceType`: their PUT is
+Resource groups do not follow the provider pattern of :class:`ResourceType`: their PUT is
 synchronous (200/201, no operation), and their DELETE is an ARM job answered with
 ``202 Accepted`` + ``Location`` (``/subscriptions/<sub>/operationresults/<job>``), polled until
 200, that deletes everything inside the group.
@@ -13,8 +13,15 @@ import base64
 import re
 from http import HTTPStatus
 
-from praks_lib.emulator.platform import arm
-from praks_lib.emulator.platform.arm import ArmError, ResourceId, bad_request
+from praks_lib.azure.ids import ResourceId
+from praks_lib.emulator.platform.arm.errors import LOCATION_REQUIRED, ArmError, bad_request
+from praks_lib.emulator.platform.arm.operations import advance_operation, management_url, poll_again_url
+from praks_lib.emulator.platform.arm.resources import (
+    ArmRoutes,
+    request_body,
+    require_group,
+    resource_type_of,
+)
 from praks_lib.emulator.platform.faults import take_operation_fault
 from praks_lib.emulator.platform.router import Call, Response
 
@@ -36,7 +43,7 @@ TAG_FILTER = re.compile(
     re.IGNORECASE,
 )
 
-routes = arm.ArmRoutes()
+routes = ArmRoutes()
 
 
 def group_id(call: Call) -> ResourceId:
@@ -48,9 +55,9 @@ def create_or_update_group(call: Call) -> Response:
     rid = group_id(call)
     if not GROUP_NAME.match(rid.resource_group):
         raise bad_request("InvalidResourceGroup", INVALID_GROUP_NAME.format(name=rid.resource_group))
-    request = arm.request_body(call)
+    request = request_body(call)
     if not request.get("location"):
-        raise bad_request("LocationRequired", arm.LOCATION_REQUIRED)
+        raise bad_request("LocationRequired", LOCATION_REQUIRED)
     existing = call.tx.get(rid.group_id)
     if existing and existing["location"].lower() != request["location"].lower():
         raise ArmError(HTTPStatus.CONFLICT, "InvalidResourceGroupLocation",
@@ -73,7 +80,7 @@ def create_or_update_group(call: Call) -> Response:
 
 @routes.get(GROUP)
 def get_group(call: Call) -> Response:
-    return Response(HTTPStatus.OK, arm.require_group(call, group_id(call)))
+    return Response(HTTPStatus.OK, require_group(call, group_id(call)))
 
 
 @routes.head(GROUP)
@@ -92,32 +99,28 @@ def list_groups(call: Call) -> Response:
 def delete_group(call: Call) -> Response:
     """Delete the group and everything in it; the SDK polls the returned job until it is done."""
     rid = group_id(call)
-    group = arm.require_group(call, rid)
+    group = require_group(call, rid)
     contents = arm_resources(call.tx.in_scope(rid.group_id))
     call.tx.delete_scope(rid.group_id)
     call.tx.delete_tree(rid.group_id)
     for resource in contents:
-        resource_type = arm.resource_type_of(resource["type"])
+        resource_type = resource_type_of(resource["type"])
         if resource_type is not None:
             resource_type.after_delete(call, ResourceId.parse(resource["id"]), resource)
     number = call.tx.next_number("operations")
     job = f"RESOURCEGROUPDELETIONJOB-{group['name'].upper()}-{group['location'].upper()}-{number}"
     job_id = base64.urlsafe_b64encode(job.encode()).decode().rstrip("=")
     call.tx.add_operation(job_id, "delete", rid.group_id, 0, take_operation_fault(call))
-    return Response(HTTPStatus.ACCEPTED, None, {"Location": job_url(call, job_id)})
-
-
-def job_url(call: Call, job_id: str) -> str:
-    return (f"{arm.ARM_BASE}/subscriptions/{call.params['subscriptionId']}/operationresults/"
-            f"{job_id}?api-version={call.request.api_version}")
+    location = management_url(call, f"/subscriptions/{call.params['subscriptionId']}/operationresults/{job_id}")
+    return Response(HTTPStatus.ACCEPTED, None, {"Location": location})
 
 
 @routes.get("/subscriptions/{subscriptionId}/operationresults/{operationId}")
 def group_deletion_job(call: Call) -> Response:
-    op = arm.advance_operation(call, call.params["operationId"])
+    op = advance_operation(call, call.params["operationId"])
     if op["status"] == "InProgress":
         return Response(HTTPStatus.ACCEPTED, None,
-                        {"Location": job_url(call, call.params["operationId"])})
+                        {"Location": poll_again_url(call)})
     if op["status"] == "Failed":
         raise ArmError(HTTPStatus.CONFLICT, op["error"]["code"], op["error"]["message"])
     return Response(HTTPStatus.OK)
@@ -125,7 +128,7 @@ def group_deletion_job(call: Call) -> Response:
 
 @routes.get(GROUP + "/resources")
 def list_group_resources(call: Call) -> Response:
-    group = arm.require_group(call, group_id(call))
+    group = require_group(call, group_id(call))
     return Response(HTTPStatus.OK, {"value": generic_view(call, call.tx.in_scope(group["id"]))})
 
 

@@ -23,8 +23,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from praks_lib.emulator.platform import arm
-from praks_lib.emulator.platform.arm import ResourceId
+from praks_lib.azure.ids import ResourceId, same_id
 from praks_lib.emulator.providers.privatedns import LINK_TYPE
 from praks_lib.firewall import resolve as public_resolve
 from praks_lib.firewall.public_dns import is_valid_fqdn
@@ -66,7 +65,7 @@ def _linked_zones(tx, vnet_id: str) -> list[_LinkedZone]:
     for link in tx.list(LINK_TYPE, f"/subscriptions/{ResourceId.parse(vnet_id).subscription}"):
         properties = link["properties"]
         if properties.get("provisioningState") != "Succeeded" or \
-                not arm.same_id(properties["virtualNetwork"]["id"], vnet_id):
+                not same_id(properties["virtualNetwork"]["id"], vnet_id):
             continue
         zone_id = ResourceId.parse(link["id"]).parent
         zones.append(_LinkedZone(zone_id.name.lower(), str(zone_id),

@@ -17,7 +17,7 @@ resolved offline first, as the client's resolver would):
 - ``Internet``: leaves Azure directly, bypassing the firewall (``Direct``): the hole a forced
   tunnel through the firewall must close, which validation has to catch.
 
-Logged rows follow the diagnostic settings (see ``providers/insights.py``): a legacy category
+Logged rows follow the diagnostic settings (see ``providers/insights/diagnostic_settings.py``): a legacy category
 (AzureFirewallApplicationRule, AzureFirewallNetworkRule) writes an ``AzureDiagnostics`` row with the
 log line in ``msg_s``; a structured category (AZFWApplicationRule, AZFWNetworkRule, AZFWNatRule)
 writes its resource-specific table when the setting's destination type is ``Dedicated``, else an
@@ -31,15 +31,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from azure.mgmt.network.models import AzureFirewall, FirewallPolicyRuleCollectionGroup
-
+from praks_lib.azure.ids import ResourceId
 from praks_lib.azure.routing import EffectiveRoute, next_hop
-from praks_lib.emulator.platform.arm import ResourceId
 from praks_lib.emulator.platform.store import Transaction
 from praks_lib.emulator.providers.insights.diagnostic_settings import LogDestination, log_destinations
 from praks_lib.emulator.providers.operationalinsights import log_store
 from praks_lib.emulator.world import network_state
-from praks_lib.emulator.world.logs import LogStore
+from praks_lib.emulator.world.logs.store import LogStore
 from praks_lib.firewall import Flow, RuleSet, Verdict, evaluate, log_rows, resolve
 from praks_lib.firewall.addresses import is_ipv4
 
@@ -177,6 +175,8 @@ def _refused(outcome: Outcome, flow: Flow) -> Outcome:
 
 def _rules_of(tx: Transaction, firewall: dict) -> Any:
     """What the engine evaluates: the firewall's classic rules, or its Firewall Policy's groups."""
+    from azure.mgmt.network.models import AzureFirewall, FirewallPolicyRuleCollectionGroup  # ~0.2 s: on first use
+
     policy_id = (firewall["properties"].get("firewallPolicy") or {}).get("id")
     policy = tx.get(policy_id) if policy_id else None
     if policy is None:

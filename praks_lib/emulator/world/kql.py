@@ -7,7 +7,8 @@ adapted here and nowhere else:
   catalog or binder error, and a parse error comes back as duckdb-kql's own exception.
   Log Analytics answers those with a SyntaxError (SYN0002, "Query could not be parsed at
   'x' on line [l,p]") or a SemanticError (SEM0100, "'where' operator: Failed to resolve
-  scalar expression named 'x'"); :class:`KqlQueryError` carries those codes and messages.
+  scalar expression named 'x'"): a :class:`~praks_lib.emulator.world.logs.wire_format.LogQueryError`
+  with that 400 body.
 * **Column types.** Result columns are labelled with Log Analytics type names (string,
   datetime, long, int, real, bool, guid, timespan, dynamic, decimal).
 * **render.** duckdb-kql accepts ``| render`` and drops it; Log Analytics reports the
@@ -20,7 +21,7 @@ adapted here and nowhere else:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -28,33 +29,13 @@ import duckdb
 import duckdb_kql
 from duckdb_kql.types import kusto_type
 
-#: Log Analytics' generic texts for the two error classes (the useful detail is one level
-#: deeper, in ``detail_message``, which is what azure-monitor-query shows).
-SYNTAX_ERROR_MESSAGE = "A recognition error occurred in the query."
-SEMANTIC_ERROR_MESSAGE = "A semantic error occurred."
+from praks_lib.emulator.world.logs.wire_format import LogQueryError, query_error
 
 _UNKNOWN_TABLE = re.compile(r"Table with name (\S+?) does not exist")
 _UNKNOWN_COLUMN = re.compile(r'[Cc]olumn "([^"]+)"')
 _RENDER = re.compile(r"\|\s*render\s+([A-Za-z]+)\s*(?:with\s*\(.*\))?\s*;?\s*$", re.DOTALL)
 _TOKEN = re.compile(r"[A-Za-z_][\w-]*|\S")
 _OPERATOR = re.compile(r"\s*([a-z][a-z-]*)")
-
-
-@dataclass
-class KqlQueryError(Exception):
-    """A query Log Analytics would refuse with HTTP 400, in Kusto's own terms."""
-
-    code: str  # "SyntaxError" | "SemanticError"
-    detail_code: str  # e.g. "SYN0002", "SEM0100"
-    detail_message: str
-    extra: dict[str, Any] = field(default_factory=dict)  # line/pos/token for syntax errors
-
-    def __post_init__(self) -> None:
-        super().__init__(self.detail_message)
-
-    @property
-    def message(self) -> str:
-        return SYNTAX_ERROR_MESSAGE if self.code == "SyntaxError" else SEMANTIC_ERROR_MESSAGE
 
 
 @dataclass
@@ -69,7 +50,7 @@ def run(
 ) -> QueryResult:
     """Run *query* on *con* (whose tables/views are the workspace's), as of *now*.
 
-    Raises :class:`KqlQueryError` for anything Log Analytics reports as a query error.
+    Raises :class:`LogQueryError` for anything Log Analytics reports as a query error.
     ``duckdb.IOException`` (a data file vanished under a concurrent compaction) is left to
     the caller, who retries on a fresh snapshot.
     """
@@ -79,14 +60,14 @@ def run(
     except duckdb_kql.KqlSyntaxError as exc:
         raise _syntax_error(query, exc) from exc
     except duckdb_kql.KqlUnsupportedError as exc:
-        raise KqlQueryError(
+        raise query_error(
             "SemanticError",
             "SEM0001",
             f"The offline emulator does not support {exc.construct!r} (duckdb-kql). "
             "Rewrite the query without it, or run it against Azure.",
         ) from exc
     except duckdb_kql.KqlError as exc:
-        raise KqlQueryError("SemanticError", "SEM0100", str(exc)) from exc
+        raise query_error("SemanticError", "SEM0100", str(exc)) from exc
     except duckdb.CatalogException as exc:
         raise _unknown_name(query, exc, _UNKNOWN_TABLE, "table or column expression") from exc
     except duckdb.BinderException as exc:
@@ -94,7 +75,7 @@ def run(
     except duckdb.IOException:
         raise
     except duckdb.Error as exc:
-        raise KqlQueryError(
+        raise query_error(
             "SemanticError", "SEM0002", f"The query failed in the emulator's engine: {exc}"
         ) from exc
     columns = [(d[0], kusto_type(d[1])) for d in cursor.description]
@@ -107,16 +88,16 @@ def visualization(query: str) -> str | None:
     return match.group(1) if match else None
 
 
-def _syntax_error(query: str, exc: duckdb_kql.KqlSyntaxError) -> KqlQueryError:
+def _syntax_error(query: str, exc: duckdb_kql.KqlSyntaxError) -> LogQueryError:
     """SYN0002 at the first diagnostic's position (1-based line, 0-based column, as Kusto)."""
     if not exc.diagnostics:
-        return KqlQueryError("SyntaxError", "SYN0002", "Query could not be parsed")
+        return query_error("SyntaxError", "SYN0002", "Query could not be parsed")
     span = exc.diagnostics[0].span
     lines = query.splitlines() or [""]
     text = lines[span.line - 1] if 0 < span.line <= len(lines) else ""
     token_match = _TOKEN.match(text, span.column) if span.column < len(text) else None
     token = token_match.group(0) if token_match else "<EOF>"
-    return KqlQueryError(
+    return query_error(
         "SyntaxError",
         "SYN0002",
         f"Query could not be parsed at '{token}' on line [{span.line},{span.column}]",
@@ -126,15 +107,15 @@ def _syntax_error(query: str, exc: duckdb_kql.KqlSyntaxError) -> KqlQueryError:
 
 def _unknown_name(
     query: str, exc: duckdb.Error, pattern: re.Pattern[str], kind: str
-) -> KqlQueryError:
+) -> LogQueryError:
     """SEM0100 naming the unresolved name and, like Kusto, the operator that used it."""
     match = pattern.search(str(exc))
     if not match:
-        return KqlQueryError("SemanticError", "SEM0100", str(exc))
+        return query_error("SemanticError", "SEM0100", str(exc))
     name = match.group(1)
     operator = _operator_using(query, name)
     prefix = f"'{operator}' operator: " if operator else ""
-    return KqlQueryError(
+    return query_error(
         "SemanticError", "SEM0100", f"{prefix}Failed to resolve {kind} named '{name}'"
     )
 

@@ -17,9 +17,9 @@ from __future__ import annotations
 import ipaddress
 from typing import Iterable, NamedTuple
 
+from praks_lib.azure.ids import ResourceId, same_id
 from praks_lib.azure.routing import EffectiveRoute, effective_routes
-from praks_lib.emulator.platform import arm
-from praks_lib.emulator.platform.arm import ResourceId
+from praks_lib.emulator.platform.arm.resources import etag_of
 from praks_lib.emulator.platform.store import Transaction
 
 VNET_TYPE = "Microsoft.Network/virtualNetworks"
@@ -91,7 +91,7 @@ def route_table_of(tx: Transaction, subnet: dict | str) -> dict | None:
 
 def subnets_using_route_table(tx: Transaction, table_id: str) -> list[dict]:
     return [s for s in tx.list(SUBNET_TYPE, EVERYWHERE)
-            if arm.same_id((s["properties"].get("routeTable") or {}).get("id"), table_id)]
+            if same_id((s["properties"].get("routeTable") or {}).get("id"), table_id)]
 
 
 def connected_peer_prefixes(tx: Transaction, vnet_id: str) -> list[str]:
@@ -129,10 +129,10 @@ def addresses_in_use(tx: Transaction, subnet_id: str, except_owner: str | None =
     (leaving out those of ``except_owner``, the resource being written)."""
     used = {}
     for owner, config in owned_configurations(tx):
-        if except_owner and arm.same_id(owner["id"], except_owner):
+        if except_owner and same_id(owner["id"], except_owner):
             continue
         properties = config["properties"]
-        if arm.same_id((properties.get("subnet") or {}).get("id"), subnet_id):
+        if same_id((properties.get("subnet") or {}).get("id"), subnet_id):
             address = properties.get("privateIPAddress")
             if address:
                 used[address] = config["id"]
@@ -153,7 +153,7 @@ def _owned_by(config_id: str, owner_id: str) -> bool:
 
 def _save(tx: Transaction, body: dict) -> None:
     rid = ResourceId.parse(body["id"])
-    body["etag"] = arm.etag_of(body)
+    body["etag"] = etag_of(body)
     tx.put(body["id"], body, type=rid.type, scope=rid.group_id,
            parent=str(rid.parent) if rid.parent else None)
 
@@ -164,7 +164,7 @@ def relink(tx: Transaction, owner_id: str, links: list[IpConfigurationLink]) -> 
     for subnet in tx.list(SUBNET_TYPE, EVERYWHERE):
         current = subnet["properties"].get("ipConfigurations") or []
         wanted = [ref for ref in current if not _owned_by(ref["id"], owner_id)]
-        wanted += [{"id": link.id} for link in links if arm.same_id(link.subnet_id, subnet["id"])]
+        wanted += [{"id": link.id} for link in links if same_id(link.subnet_id, subnet["id"])]
         if wanted != current:
             if wanted:
                 subnet["properties"]["ipConfigurations"] = wanted
@@ -175,7 +175,7 @@ def relink(tx: Transaction, owner_id: str, links: list[IpConfigurationLink]) -> 
         current = public_ip["properties"].get("ipConfiguration")
         wanted = None if current is None or _owned_by(current["id"], owner_id) else current
         for link in links:
-            if arm.same_id(link.public_ip_id, public_ip["id"]):
+            if same_id(link.public_ip_id, public_ip["id"]):
                 wanted = {"id": link.id}
         if wanted != current:
             if wanted:

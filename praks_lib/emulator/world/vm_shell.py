@@ -2,15 +2,15 @@
 
 Azure's RunCommandLinux extension writes the script to
 ``/var/lib/waagent/run-command/download/<n>/script.sh`` (``n`` counts the VM's run commands from 0),
-runs it with bash as root and reports stdout and stderr separately. Here each line runs in a small
-shell: ``;``, ``&&``, ``||``, quotes and ``#`` comments; no pipes, redirections or variables. Its
-programs:
+runs it with bash as root and reports stdout and stderr separately. Here each line is a command
+list (:mod:`praks_lib.emulator.world.command_list`: ``;``, ``&&``, ``||``, quotes and ``#``
+comments; no pipes, redirections or variables). Its programs:
 
 - ``nslookup NAME`` — Azure DNS (168.63.129.16) as seen from the VM's virtual network
   (:mod:`praks_lib.emulator.world.azure_dns`: private zones linked to that network, else public DNS);
 - ``curl …`` — one connection from the VM's private IP through :mod:`praks_lib.emulator.world.dataplane`
   (its subnet's effective routes, the firewall when a route leads there), printed by the same curl
-  the emulated pods use (:func:`praks_lib.emulator.kubernetes.shell.curl`), its own messages on
+  the emulated pods use (:func:`praks_lib.emulator.world.kubernetes.shell.curl`), its own messages on
   stderr as curl writes them;
 - ``hostname [-I|-i]``, ``ip addr``, ``cat /etc/resolv.conf|/etc/hostname|/etc/os-release``,
   ``echo``, ``true``, ``false``, ``sleep``.
@@ -22,13 +22,13 @@ uses Azure DNS directly (``nameserver 168.63.129.16``), as nslookup's ``Server:`
 from __future__ import annotations
 
 import ipaddress
-import shlex
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from praks_lib.emulator.platform.store import Transaction
-from praks_lib.emulator.world import azure_dns, dataplane, network_state
-from praks_lib.emulator.world.kubernetes.shell import NOT_EMULATED, Result, curl
+from praks_lib.emulator.world import azure_dns, command_list, dataplane, network_state
+from praks_lib.emulator.world.command_list import NOT_EMULATED, Result
+from praks_lib.emulator.world.kubernetes.shell import curl
 from praks_lib.firewall import resolve as public_resolve
 from praks_lib.firewall.addresses import is_ipv4
 
@@ -42,7 +42,6 @@ OS_RELEASE = (
     'PRIVACY_POLICY_URL="https://www.ubuntu.com/legal/terms-and-policies/privacy-policy"\n'
     "UBUNTU_CODENAME=noble\nLOGO=ubuntu-logo\n"
 )
-CONTROL_OPERATORS = (";", "&&", "||")
 
 
 @dataclass
@@ -147,30 +146,12 @@ class VmShell:
         """Run the script's lines in order, as bash runs ``script``; the last exit code wins."""
         total = Result(0)
         for number, line in enumerate(lines, start=1):
-            lexer = shlex.shlex(line, posix=True, punctuation_chars=";&|")
-            lexer.whitespace_split = True
-            try:
-                tokens = list(lexer)
-            except ValueError:
-                total.code = 2
-                total.stderr += f"{script}: line {number}: unexpected EOF while looking for matching quote\n"
-                continue
-            command, operator = [], ";"
-            for token in [*tokens, ";"]:
-                if token not in CONTROL_OPERATORS and token not in ("|", "&", "|&"):
-                    command.append(token)
-                    continue
-                if token in ("|", "&", "|&"):
-                    total.code = 2
-                    total.stderr += NOT_EMULATED.format(what=f"'{token}' in a run-command script") + "\n"
-                    break
-                if command and (operator == ";" or (operator == "&&") == (total.code == 0)):
-                    result = self.run(command) or Result(127, stderr=COMMAND_NOT_FOUND.format(
-                        script=script, line=number, program=command[0]))
-                    total.code = result.code
-                    total.stdout += result.stdout
-                    total.stderr += result.stderr
-                command, operator = [], token
+            def execute(words: list[str]) -> Result:
+                return self.run(words) or Result(127, stderr=COMMAND_NOT_FOUND.format(
+                    script=script, line=number, program=words[0]))
+
+            done = command_list.run(line, execute, shell=f"{script}: line {number}", status=total.code)
+            total = Result(done.code, total.stdout + done.stdout, total.stderr + done.stderr)
         return total
 
 

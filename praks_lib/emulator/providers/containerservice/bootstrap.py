@@ -2,7 +2,7 @@
 
 While the scale set's instances boot, their extension (``vmssCSE``) pulls images and binaries and
 signs in: those flows leave through the node's subnet like any other traffic, so they are routed,
-judged by the firewall and logged (:func:`praks_lib.emulator.dataplane.send`). If one cannot be
+judged by the firewall and logged (:func:`praks_lib.emulator.world.dataplane.send`). If one cannot be
 reached the create fails with ``OutboundConnFailVMExtensionError`` (CSE exit status 50); if the node
 cannot resolve the API server's private name, ``K8SAPIServerDNSLookupFailVMExtensionError`` (52).
 

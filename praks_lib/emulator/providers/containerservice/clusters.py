@@ -33,10 +33,13 @@ import base64
 import copy
 from http import HTTPStatus
 
-from praks_lib.emulator.platform import arm
-from praks_lib.emulator.platform.arm import ArmError, ResourceId, ResourceType, bad_request, stable_uuid
+from praks_lib.azure.ids import ResourceId
+from praks_lib.emulator.platform.arm.errors import LOCATION_REQUIRED, ArmError, NotEmulated, bad_request
+from praks_lib.emulator.platform.arm.operations import management_url, start_operation
+from praks_lib.emulator.platform.arm.resources import ArmRoutes, ResourceType, request_body, require, require_group
 from praks_lib.emulator.platform.faults import take_operation_fault
 from praks_lib.emulator.platform.router import Call, Response
+from praks_lib.emulator.platform.stable_ids import stable_uuid
 from praks_lib.emulator.providers import msi
 from praks_lib.emulator.providers.containerservice import (
     bootstrap,
@@ -69,7 +72,7 @@ KUBERNETES_NOT_EMULATED = ("praks emulator: the Kubernetes side of a '{plugin}' 
                            "clusters are); the cluster resource itself behaves as on Azure.")
 COMMAND_NOT_FOUND = "Command result {id} was not found."
 
-routes = arm.ArmRoutes()
+routes = ArmRoutes()
 
 
 def _network_profile(requested: dict | None) -> dict:
@@ -134,10 +137,10 @@ class ManagedClusters(ResourceType):
 
     def handle_put(self, call: Call) -> Response:
         rid = self.resource_id(call)
-        arm.require_group(call, rid)
-        request = arm.request_body(call)
+        require_group(call, rid)
+        request = request_body(call)
         if not request.get("location"):
-            raise bad_request("LocationRequired", arm.LOCATION_REQUIRED)
+            raise bad_request("LocationRequired", LOCATION_REQUIRED)
         existing = call.tx.get(str(rid))
         body, plan = self.compose(call, rid, request, existing)
         state = (existing or {}).get("properties", {}).get("provisioningState")
@@ -148,7 +151,7 @@ class ManagedClusters(ResourceType):
         polls = self.polls if changed else 0
         if polls or error:
             body["properties"]["provisioningState"] = "Creating" if existing is None else "Updating"
-        headers = arm.start_operation(call, "put", rid, polls, self.namespace, body["location"], error)
+        headers = start_operation(call, "put", rid, polls, self.namespace, body["location"], error)
         self.store(call, rid, body)
         status = HTTPStatus.CREATED if existing is None else HTTPStatus.OK
         return Response(status, self.view(call, body), headers)
@@ -184,9 +187,10 @@ class ManagedClusters(ResourceType):
         identity, principal = _identity(call, request.get("identity"), rid, existing)
         if subnet is not None and principal and request.get("identity", {}).get("type") == "UserAssigned":
             validation.check_identity_permissions(call.tx, principal, subnet, route_table)
-        if subnet is not None and existing is None and network["networkPlugin"] == "azure" and \
-                network.get("networkPluginMode") != "overlay":
-            validation.check_subnet_capacity(subnet, system["count"] * (system["maxPods"] + 1) + 1,
+        if subnet is not None and existing is None and network["networkPlugin"] == "azure":
+            overlay = network.get("networkPluginMode") == "overlay"
+            per_node = 1 if overlay else system["maxPods"] + 1  # classic CNI: the node and its pods
+            validation.check_subnet_capacity(subnet, system["count"] * per_node + 1,
                                              len(addresses_in_use(call.tx, subnet["id"])))
         access = dict(asked.get("apiServerAccessProfile") or kept.get("apiServerAccessProfile") or {})
         private = bool(access.get("enablePrivateCluster"))
@@ -278,15 +282,13 @@ def provision(call: Call, rid: ResourceId, body: dict, plan: dict, *, bootstrap_
     if state is None:
         zone, record = node_group.private_dns_names(cluster_id, properties["dnsPrefix"], location)
         api_server = f"{record}.{zone}" if plan["private"] else api_server
-        node_ips = kube.reserve_node_addresses(call.tx, subnet, pool["count"],
-                                               network.get("networkPluginMode") == "overlay")
-        try:
+        if kube.emulated(network):  # else only the cluster resource is (run command says so)
+            node_ips = kube.reserve_node_addresses(call.tx, subnet, pool["count"],
+                                                   network.get("networkPluginMode") == "overlay")
             state = kube.build(cluster_id, name, version=properties["currentKubernetesVersion"],
                                subnet_prefix=subnet_prefix, network=network, api_server=api_server, pool=pool,
                                location=location, node_group=properties["nodeResourceGroup"], addons=addons,
                                node_ips=node_ips)
-        except ValueError:
-            state = None  # the Kubernetes side of this network plugin is not emulated
     vnet_id = str(ResourceId.parse(subnet["id"]).parent)
     vmss_name = state.nodes[0].name[: -len("000000")] if state else f"aks-{pool['name']}-vmss"
     node_ips = kube.node_addresses(state) if state else []
@@ -365,7 +367,7 @@ CLUSTERS = routes.resource(ManagedClusters())
 
 def _cluster(call: Call) -> tuple[ResourceId, dict]:
     rid = CLUSTERS.resource_id(call)
-    return rid, arm.require(call, rid)
+    return rid, require(call, rid)
 
 
 # credentials --------------------------------------------------------------------------------
@@ -404,9 +406,9 @@ RESULT_TYPE = "Microsoft.ContainerService/managedClusters/commandResults"
 
 
 def _result_url(call: Call, rid: ResourceId, command_id: str) -> str:
-    return (f"{arm.ARM_BASE}/subscriptions/{rid.subscription}/resourceGroups/{rid.resource_group}/providers/"
-            f"Microsoft.ContainerService/managedclusters/{rid.name}/commandResults/{command_id}"
-            f"?api-version={call.request.api_version}")
+    """Where AKS says a command's result will be (its id spelled ``managedclusters``, as AKS does)."""
+    return management_url(call, f"/subscriptions/{rid.subscription}/resourceGroups/{rid.resource_group}/providers/"
+                                f"Microsoft.ContainerService/managedclusters/{rid.name}/commandResults/{command_id}")
 
 
 @routes.post(CLUSTER + "/runCommand")
@@ -417,10 +419,10 @@ def run_command(call: Call) -> Response:
     stored = kube.load(call.tx, str(rid))
     if state != "Succeeded" or stored is None:
         if state == "Succeeded":
-            raise bad_request("NotSupported", KUBERNETES_NOT_EMULATED.format(
+            raise NotEmulated(KUBERNETES_NOT_EMULATED.format(
                 plugin=cluster["properties"]["networkProfile"]["networkPlugin"]))
         raise ArmError(HTTPStatus.CONFLICT, "OperationNotAllowed", NOT_RUNNING.format(name=rid.name, state=state))
-    request = arm.request_body(call)
+    request = request_body(call)
     command_id = stable_uuid(str(rid), "command", str(stored[1])).replace("-", "")
     try:
         code, logs, started, finished, pods_changed = kube.run_command(

@@ -1,6 +1,6 @@
 """A managed cluster's Kubernetes side as the provider keeps it: state, clock, run command.
 
-The :class:`~praks_lib.emulator.kubernetes.ClusterState` is stored beside the cluster resource
+The :class:`~praks_lib.emulator.world.kubernetes.ClusterState` is stored beside the cluster resource
 (a child row ``<cluster>/kubernetesState/current``, deleted with the cluster), so pods created by one
 run command are there for the next one, from any process.
 
@@ -27,7 +27,7 @@ from praks_lib.emulator.providers.containerservice import service_load_balancers
 from praks_lib.emulator.providers.containerservice.bootstrap import vnet_of
 from praks_lib.emulator.providers.network.interfaces import frontend_addresses
 from praks_lib.emulator.world import azure_dns, dataplane, network_state
-from praks_lib.emulator.world.kubernetes import ClusterState, invoke, new_cluster, unpack_context
+from praks_lib.emulator.world.kubernetes import ClusterState, invoke, network_emulated, new_cluster, unpack_context
 from praks_lib.emulator.world.kubernetes.cluster import MAX_PODS
 
 STATE_TYPE = "Microsoft.ContainerService/managedClusters/kubernetesState"
@@ -66,6 +66,11 @@ def reserve_node_addresses(tx, subnet: dict, node_count: int, overlay: bool) -> 
         else:
             offset += 1
     return nodes if len(nodes) == node_count else None
+
+
+def emulated(network: dict) -> bool:
+    """Whether the cluster's Kubernetes side is emulated for its network profile."""
+    return network_emulated(network["networkPlugin"], network.get("networkPluginMode"))
 
 
 def build(cluster_id: str, name: str, *, version: str, subnet_prefix: str, network: dict, api_server: str,
@@ -122,7 +127,7 @@ def resolver_for(tx):
 def run_command(call: Call, cluster: dict, command: str, context: str | None, command_id: str):
     """Run one command line in the cluster; (exit code, logs, startedAt, finishedAt, pods changed).
     Afterwards the cloud follows the cluster's Services (Azure load balancers for type LoadBalancer).
-    Raises :class:`~praks_lib.emulator.kubernetes.ContextError` for a context that is not a zip."""
+    Raises :class:`~praks_lib.emulator.world.kubernetes.ContextError` for a context that is not a zip."""
     tx, cluster_id = call.tx, cluster["id"]
     files = unpack_context(context)
     state, commands = load(tx, cluster_id)

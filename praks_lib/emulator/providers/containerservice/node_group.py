@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import hashlib
 
-from praks_lib.emulator.platform import arm
-from praks_lib.emulator.platform.arm import ResourceId, stable_uuid
+from praks_lib.azure.ids import ResourceId
+from praks_lib.emulator.platform.arm.resources import etag_of, resource_type_of
 from praks_lib.emulator.platform.router import Call
+from praks_lib.emulator.platform.stable_ids import stable_uuid
 from praks_lib.emulator.providers import msi, privatedns
 from praks_lib.emulator.providers.resources import GROUP_TYPE
 from praks_lib.emulator.world import network_state
@@ -86,7 +87,7 @@ def ensure_group(call: Call, subscription: str, name: str, location: str, cluste
 
 def _put(call: Call, body: dict) -> dict:
     rid = ResourceId.parse(body["id"])
-    body.setdefault("etag", arm.etag_of(body))
+    body.setdefault("etag", etag_of(body))
     call.tx.put(body["id"], body, type=body["type"], scope=rid.group_id,
                 parent=str(rid.parent) if rid.parent else None)
     return body
@@ -141,7 +142,7 @@ def scale_set(call: Call, group_id: str, name: str, location: str, subnet_id: st
 
 def private_endpoint(call: Call, group_id: str, location: str, subnet_id: str, cluster_id: str, tags: dict) -> str:
     """The API server's private endpoint and its NIC (lowest free address of the AKS subnet); its IP."""
-    nic_type = arm.resource_type_of(NIC_TYPE)
+    nic_type = resource_type_of(NIC_TYPE)
     guid = stable_uuid(cluster_id, "kube-apiserver")
     nic_rid = ResourceId.parse(f"{group_id}/providers/{NIC_TYPE}/kube-apiserver.nic.{guid}")
     endpoint_id = f"{group_id}/providers/{PRIVATE_ENDPOINT_TYPE}/kube-apiserver"
@@ -174,7 +175,7 @@ def private_dns(call: Call, group_id: str, zone_name: str, record: str, address:
 
 def outbound_public_ip(call: Call, group_id: str, location: str, cluster_id: str, tags: dict) -> str:
     """outboundType loadBalancer: the managed outbound public IP of the cluster's load balancer."""
-    ip_type = arm.resource_type_of(PUBLIC_IP_TYPE)
+    ip_type = resource_type_of(PUBLIC_IP_TYPE)
     rid = ResourceId.parse(f"{group_id}/providers/{PUBLIC_IP_TYPE}/{stable_uuid(cluster_id, 'outbound ip')}")
     request = {"location": location, "tags": tags, "sku": {"name": "Standard", "tier": "Regional"},
                "properties": {"publicIPAllocationMethod": "Static", "publicIPAddressVersion": "IPv4"}}
@@ -189,7 +190,7 @@ def delete_group(call: Call, group_id: str) -> None:
     call.tx.delete_scope(group_id)
     call.tx.delete_tree(group_id)
     for resource in contents:
-        resource_type = arm.resource_type_of(resource["type"])
+        resource_type = resource_type_of(resource["type"])
         if resource_type is not None:
             resource_type.after_delete(call, ResourceId.parse(resource["id"]), resource)
     for vmss in (r for r in contents if r["type"].lower() == VMSS_TYPE.lower()):

@@ -17,8 +17,9 @@ controller (cloud-provider-azure) makes them after each change.
 """
 from __future__ import annotations
 
-from praks_lib.emulator.platform import arm
-from praks_lib.emulator.platform.arm import ArmError, ResourceId
+from praks_lib.azure.ids import ResourceId
+from praks_lib.emulator.platform.arm.errors import ArmError
+from praks_lib.emulator.platform.arm.resources import etag_of, resource_type_of
 from praks_lib.emulator.platform.router import Call
 from praks_lib.emulator.providers.network.load_balancers import LOAD_BALANCER_TYPE, LOAD_BALANCERS
 from praks_lib.emulator.world.kubernetes import ClusterState
@@ -91,7 +92,7 @@ def _frontend(call: Call, service: Service, node_subnet: str, public_ip_id: str 
 def _ensure_public_ip(call: Call, group_id: str, location: str, service: Service, tags: dict) -> str:
     rid = ResourceId.parse(f"{group_id}/providers/{PUBLIC_IP_TYPE}/{public_ip_name(service)}")
     if call.tx.get(str(rid)) is None:
-        ip_type = arm.resource_type_of(PUBLIC_IP_TYPE)
+        ip_type = resource_type_of(PUBLIC_IP_TYPE)
         request = {"location": location, "sku": {"name": "Standard", "tier": "Regional"},
                    "tags": {**tags, SERVICE_TAG: f"{service.namespace}/{service.name}",
                             "k8s-azure-cluster-name": CLUSTER_NAME},
@@ -140,7 +141,7 @@ def _apply(call: Call, rid: ResourceId, location: str, tags: dict, services: lis
         return None
     body["properties"]["backendAddressPools"][0]["properties"]["backendIPConfigurations"] = \
         [{"id": config_id} for config_id in backend]
-    body["etag"] = arm.etag_of(body)
+    body["etag"] = etag_of(body)
     if body != existing:
         LOAD_BALANCERS.store(call, rid, body)
     LOAD_BALANCERS.after_write(call, rid, body, request)
@@ -160,7 +161,7 @@ def _address(call: Call, balancer: dict | None, frontend: str) -> str | None:
 
 def _release_public_ips(call: Call, group_id: str, kept: set[str]) -> None:
     """Delete the service public IPs no service needs any more (free once their frontend is gone)."""
-    ip_type = arm.resource_type_of(PUBLIC_IP_TYPE)
+    ip_type = resource_type_of(PUBLIC_IP_TYPE)
     for public_ip in call.tx.list(PUBLIC_IP_TYPE, group_id):
         if SERVICE_TAG in (public_ip.get("tags") or {}) and public_ip["name"] not in kept \
                 and not public_ip["properties"].get("ipConfiguration"):

@@ -9,9 +9,9 @@ from __future__ import annotations
 import ipaddress
 import re
 
-from praks_lib.emulator.platform import arm
-from praks_lib.emulator.platform.arm import ArmError, bad_request
-from praks_lib.emulator.providers.authorization import missing_cluster_network_permissions
+from praks_lib.azure.ids import ResourceId, same_id
+from praks_lib.emulator.platform.arm.errors import ArmError, bad_request
+from praks_lib.emulator.providers.authorization.permissions import missing_permissions
 from praks_lib.emulator.world import network_state
 
 NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?$")
@@ -20,6 +20,12 @@ NODE_GROUP_MAX = 80
 # Ranges AKS keeps for itself (service CIDR must avoid them).
 RESERVED_SERVICE_RANGES = ("169.254.0.0/16", "172.30.0.0/16", "172.31.0.0/16", "192.0.2.0/24")
 UDR_NEXT_HOPS = ("VirtualAppliance", "VirtualNetworkGateway")
+# What AKS does with a bring-your-own subnet and route table (Network Contributor grants all).
+SUBNET_ACTIONS = ("Microsoft.Network/virtualNetworks/subnets/join/action",
+                  "Microsoft.Network/virtualNetworks/subnets/read")
+ROUTE_TABLE_ACTIONS = ("Microsoft.Network/routeTables/read", "Microsoft.Network/routeTables/write",
+                       "Microsoft.Network/routeTables/join/action", "Microsoft.Network/routeTables/routes/read",
+                       "Microsoft.Network/routeTables/routes/write")
 
 # Reconstructed: the AKS RP's wording for parameters it rejects.
 INVALID_PARAMETER = "The value of parameter {name} is invalid. Please correct it and try again. {rule}"
@@ -73,7 +79,7 @@ def check_service_network(tx, network: dict, subnet: dict | None) -> None:
             raise bad_request("ServiceCidrOverlapExistingSubnetsCidr",
                               SERVICE_CIDR_RESERVED.format(cidr=network["serviceCidr"], reserved=reserved))
     if subnet is not None:
-        vnet_id = str(arm.ResourceId.parse(subnet["id"]).parent)
+        vnet_id = str(ResourceId.parse(subnet["id"]).parent)
         for other in tx.children(vnet_id, network_state.SUBNET_TYPE):
             for prefix in network_state.subnet_networks(other):
                 if prefix.version == cidr.version and prefix.overlaps(cidr):
@@ -100,11 +106,20 @@ def check_user_defined_routing(tx, subnet: dict) -> dict:
     return table
 
 
+def missing_network_permissions(tx, principal_id: str, subnet_id: str,
+                                route_table_id: str | None) -> list[tuple[str, str]]:
+    """What a cluster identity lacks on its subnet and (with userDefinedRouting) the subnet's route
+    table: ``(action, scope)`` pairs, empty when the identity may create the cluster."""
+    required = [(action, subnet_id) for action in SUBNET_ACTIONS]
+    if route_table_id:
+        required += [(action, route_table_id) for action in ROUTE_TABLE_ACTIONS]
+    return missing_permissions(tx, principal_id, required)
+
+
 def check_identity_permissions(tx, principal_id: str, subnet: dict, route_table: dict | None) -> None:
     """A bring-your-own subnet (and, with UDR, its route table) must be writable by the cluster identity."""
-    missing = missing_cluster_network_permissions(tx, principal_id, subnet["id"],
-                                                  route_table["id"] if route_table else None)
-    on_table = [action for action, scope in missing if route_table and arm.same_id(scope, route_table["id"])]
+    missing = missing_network_permissions(tx, principal_id, subnet["id"], route_table["id"] if route_table else None)
+    on_table = [action for action, scope in missing if route_table and same_id(scope, route_table["id"])]
     if on_table:
         raise bad_request("CustomRouteTableMissingPermission", ROUTE_TABLE_PERMISSION.format(table=route_table["id"]))
     if missing:

@@ -14,11 +14,11 @@ from http import HTTPStatus
 
 from praks_lib.azure import clock, kubernetes_versions
 from praks_lib.azure.messages import azure_error
-from praks_lib.emulator.platform import arm
-from praks_lib.emulator.platform.arm import ArmError
+from praks_lib.emulator.platform.arm.errors import ArmError
+from praks_lib.emulator.platform.arm.resources import ArmRoutes
 from praks_lib.emulator.platform.router import Call, Response
 
-routes = arm.ArmRoutes()
+routes = ArmRoutes()
 LTS_PLAN = "AKSLongTermSupport"
 
 

@@ -25,9 +25,11 @@ from __future__ import annotations
 from http import HTTPStatus
 from typing import Callable
 
-from praks_lib.emulator.platform import arm
-from praks_lib.emulator.platform.arm import ArmError, ResourceId, ResourceType, bad_request, stable_uuid
+from praks_lib.azure.ids import ResourceId, same_id
+from praks_lib.emulator.platform.arm.errors import ArmError, NotEmulated
+from praks_lib.emulator.platform.arm.resources import ArmRoutes, ResourceType, etag_of, request_body, require
 from praks_lib.emulator.platform.router import Call, Response
+from praks_lib.emulator.platform.stable_ids import stable_uuid
 from praks_lib.emulator.platform.store import Transaction
 from praks_lib.emulator.providers.insights.diagnostic_settings import extension_read_routes, target_of
 from praks_lib.emulator.providers.operationalinsights import WORKSPACE_TYPE
@@ -54,7 +56,7 @@ ENDPOINTS_NOT_EMULATED = ("praks emulator: data collection endpoint associations
                           "data collection rule (dataCollectionRuleId).")
 ASSOCIATION_NOT_FOUND = "Data collection rule association '{name}' was not found."
 
-routes = arm.ArmRoutes()
+routes = ArmRoutes()
 
 AssociationListener = Callable[[Transaction, dict], None]
 _listeners: dict[str, AssociationListener] = {}
@@ -138,7 +140,7 @@ def check_association(tx: Transaction, properties: dict) -> None:
     rule_id = properties.get("dataCollectionRuleId")
     if not rule_id:
         if properties.get("dataCollectionEndpointId"):
-            raise bad_request("NotSupported", ENDPOINTS_NOT_EMULATED)
+            raise NotEmulated(ENDPOINTS_NOT_EMULATED)
         raise invalid(ASSOCIATION_INVALID, [detail("InvalidAssociation", RULE_ID_MISSING,
                                                    "properties.dataCollectionRuleId")])
     try:
@@ -153,7 +155,7 @@ def check_association(tx: Transaction, properties: dict) -> None:
 @routes.put(ASSOCIATIONS + "/{name}")
 def put_association(call: Call) -> Response:
     target = target_of(call)
-    request = arm.request_body(call)
+    request = request_body(call)
     properties = {k: v for k, v in (request.get("properties") or {}).items()
                   if k in ("description", "dataCollectionRuleId", "dataCollectionEndpointId")}
     check_association(call.tx, properties)
@@ -164,7 +166,7 @@ def put_association(call: Call) -> Response:
     existing = call.tx.get(key)
     body = {"id": existing["id"] if existing else key, "name": name, "type": ASSOCIATION_TYPE,
             "properties": {**properties, "provisioningState": "Succeeded"}}
-    body["etag"] = arm.etag_of(body)
+    body["etag"] = etag_of(body)
     call.tx.put(key, body, type=ASSOCIATION_TYPE, scope=target["id"], parent=target["id"])
     listener = _listeners.get(target["type"].lower())
     if listener is not None:
@@ -179,10 +181,10 @@ extension_read_routes(routes, ASSOCIATIONS, ASSOCIATION_TYPE, association_id, AS
 def list_rule_associations(call: Call) -> Response:
     rid = ResourceId(call.params["subscriptionId"], call.params["resourceGroupName"], "Microsoft.Insights",
                      ("dataCollectionRules",), (call.params["name"],))
-    rule = arm.require(call, rid)
+    rule = require(call, rid)
     everywhere = call.tx.list(ASSOCIATION_TYPE, f"/subscriptions/{rid.subscription}")
     return Response(HTTPStatus.OK, {"value": [a for a in everywhere
-                                              if arm.same_id(a["properties"]["dataCollectionRuleId"], rule["id"])]})
+                                              if same_id(a["properties"]["dataCollectionRuleId"], rule["id"])]})
 
 
 # what agents need --------------------------------------------------------------------------
@@ -209,6 +211,6 @@ def log_analytics_destinations(tx: Transaction, resource_id: str, extension_name
             for name in flow.get("destinations") or []:
                 workspace = workspaces.get(name)
                 if workspace and tx.get(workspace) is not None and \
-                        not any(arm.same_id(workspace, seen) for seen in found):
+                        not any(same_id(workspace, seen) for seen in found):
                     found.append(workspace)
     return found

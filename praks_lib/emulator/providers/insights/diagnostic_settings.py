@@ -20,8 +20,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from http import HTTPStatus
 
-from praks_lib.emulator.platform import arm
-from praks_lib.emulator.platform.arm import ArmError, ResourceId, bad_request
+from praks_lib.azure.ids import ResourceId
+from praks_lib.emulator.platform.arm.errors import ArmError, bad_request, not_found
+from praks_lib.emulator.platform.arm.resources import ArmRoutes, request_body, require, require_group
 from praks_lib.emulator.platform.router import Call, Response
 from praks_lib.emulator.platform.store import Transaction
 from praks_lib.emulator.providers.operationalinsights import WORKSPACE_TYPE
@@ -96,7 +97,7 @@ CATEGORIES_BY_TYPE: dict[str, DiagnosticCategories] = {
                      "csi-snapshot-controller")}),
 }
 
-routes = arm.ArmRoutes()
+routes = ArmRoutes()
 
 
 # lookups ---------------------------------------------------------------------------------
@@ -112,8 +113,8 @@ def target_of(call: Call) -> dict:
     if rid.namespace is None:
         raise bad_request("ResourceTypeNotSupported",
                           TYPE_NOT_SUPPORTED.format(type="Microsoft.Resources/resourceGroups"))
-    arm.require_group(call, rid)
-    return arm.require(call, rid)
+    require_group(call, rid)
+    return require(call, rid)
 
 
 def categories_of(target: dict) -> DiagnosticCategories:
@@ -165,7 +166,7 @@ def check_workspace(call: Call, workspace_id: str) -> None:
         raise bad_request("LinkedInvalidPropertyId",
                           INVALID_LINKED_ID.format(id=workspace_id, field="workspaceId"))
     if call.tx.get(str(rid)) is None:
-        raise arm.not_found(rid)
+        raise not_found(rid)
 
 
 def check_destination_type(value: str | None) -> None:
@@ -180,7 +181,7 @@ def check_destination_type(value: str | None) -> None:
 def put_setting(call: Call) -> Response:
     target = target_of(call)
     known = categories_of(target)
-    request = arm.request_body(call)
+    request = request_body(call)
     properties = dict(request.get("properties") or {})
     check_logs(properties.get("logs") or [], known)
     check_metrics(properties.get("metrics") or [], known)

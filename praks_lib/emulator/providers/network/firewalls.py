@@ -1,7 +1,7 @@
 """Microsoft.Network Azure Firewalls (classic rule collections) and Firewall Policies with their
 rule collection groups.
 
-Azure behaviours kept (see the recorded traffic in shared/reference/azure-cli-recordings):
+Azure behaviours kept (see the recorded traffic in tests/fixtures/azure-cli-recordings):
 - Create and update are long-running: the PUT answers ``provisioningState: Updating`` with an
   ``Azure-AsyncOperation`` header; the firewall turns ``Succeeded`` after a few polls. Nested
   IP configurations and rule collections show the firewall's state and etag.
@@ -14,10 +14,7 @@ Azure behaviours kept (see the recorded traffic in shared/reference/azure-cli-re
 - Rule collections are validated with the runbook's own firewall model
   (:class:`praks_lib.firewall.RuleSet`); problems come back as one 400 naming collection and rule.
 
-Error codes and messages: ``InvalidResourceReference`` and ``MissingJsonReferenceId`` are ARM's
-and Microsoft.Network's own; ``AzureFirewallDNSProxyMustBeEnabled`` is Azure's code and text. The
-codes and texts of the subnet name/size, public IP SKU/allocation and rule validation errors are
-reconstructions (Azure's wording was not available to us); each names the resource and the fix.
+The checks, codes and messages are in :mod:`.firewall_validation`.
 """
 
 from __future__ import annotations
@@ -25,21 +22,23 @@ from __future__ import annotations
 import copy
 import json
 
-from azure.mgmt.network import models as sdk_models
-
-from praks_lib.emulator.platform import arm
-from praks_lib.emulator.platform.arm import ArmError, ResourceId, ResourceType, bad_request
-from praks_lib.emulator.providers.network.interfaces import check_public_ip_free, links_of, require_reference
+from praks_lib.azure.ids import ResourceId, same_id
+from praks_lib.emulator.platform.arm.errors import ArmError, bad_request
+from praks_lib.emulator.platform.arm.resources import ArmRoutes, ResourceType
+from praks_lib.emulator.providers.network.firewall_validation import (
+    PUBLIC_IP_MISSING,
+    SUBNET_MISSING_REFERENCE,
+    check_classic_rules,
+    check_firewall_public_ip,
+    check_policy_rules,
+    firewall_subnet_private_ip,
+)
+from praks_lib.emulator.providers.network.interfaces import links_of, require_reference
 from praks_lib.emulator.world import network_state
 from praks_lib.emulator.world.network_state import FIREWALL_TYPE
-from praks_lib.firewall import RuleSet, RuleSetError
 
 POLICY_TYPE = "Microsoft.Network/firewallPolicies"
 RULE_COLLECTION_GROUP_TYPE = "Microsoft.Network/firewallPolicies/ruleCollectionGroups"
-FIREWALL_SUBNET_NAME = "AzureFirewallSubnet"
-LARGEST_FIREWALL_PREFIX = 26
-PRIVATE_IP_OFFSET = 4  # the first address Azure does not reserve: x.x.x.4
-DNS_PROXY_KEY = "Network.DNS.EnableProxy"
 
 # Which lists each classic rule kind echoes (empty when not given), as the recordings show.
 RULE_LISTS = {
@@ -51,68 +50,11 @@ RULE_LISTS = {
                            "destinationPorts"),
 }
 
-SUBNET_MISSING_REFERENCE = "Value for reference id is missing. Path properties.ipConfigurations[{index}].properties.subnet."
-WRONG_SUBNET_NAME = (
-    "Subnet {subnet} used by Azure Firewall {firewall} is named '{name}'. Azure Firewall can only "
-    "be deployed in a subnet named exactly 'AzureFirewallSubnet'."
-)
-SUBNET_TOO_SMALL = (
-    "Subnet {subnet} used by Azure Firewall {firewall} has prefix {prefix}. AzureFirewallSubnet "
-    "must be /26 or larger (a prefix length of 26 or less)."
-)
-PUBLIC_IP_MISSING = (
-    "IP configuration {config} of Azure Firewall {firewall} has no publicIPAddress. Give it a "
-    "Standard SKU, Static public IP address."
-)
-PUBLIC_IP_NOT_STANDARD = (
-    "Public IP address {ip} has SKU {sku}. Azure Firewall {firewall} requires a Standard SKU "
-    "public IP address."
-)
-PUBLIC_IP_NOT_STATIC = (
-    "Public IP address {ip} is allocated {method}. Azure Firewall {firewall} requires a public IP "
-    "address with Static allocation."
-)
-DNS_PROXY_REQUIRED = "DNS Proxy must be enabled in order to use DestinationFqdns in Network Rules"
-INVALID_RULES = "Azure Firewall {firewall} has invalid rules: {problems}"
-INVALID_POLICY_RULES = "Rule collection group {group} has invalid rules: {problems}"
 
-routes = arm.ArmRoutes()
-
-
-def invalid_rules(template: str, name: str, error: RuleSetError) -> ArmError:
-    """A RuleSetError as one 400 naming each collection/rule, with a detail per problem."""
-    problems = [str(p) for p in error.problems]
-    details = [{"code": "InvalidRule", "message": p} for p in problems]
-    key = "group" if "{group}" in template else "firewall"
-    return ArmError(400, "AzureFirewallInvalidRuleCollection",
-                    template.format(**{key: name, "problems": "; ".join(problems)}), details)
+routes = ArmRoutes()
 
 
 # firewalls --------------------------------------------------------------------------------
-
-
-def firewall_subnet_private_ip(call, firewall_rid: ResourceId, config_id: str, subnet: dict) -> str:
-    """Check that the subnet can hold a firewall; its fourth address is the firewall's."""
-    if subnet["name"] != FIREWALL_SUBNET_NAME:
-        raise bad_request("AzureFirewallSubnetMissing", WRONG_SUBNET_NAME.format(
-            subnet=subnet["id"], firewall=firewall_rid, name=subnet["name"]))
-    network = network_state.subnet_networks(subnet)[0]
-    if network.prefixlen > LARGEST_FIREWALL_PREFIX:
-        raise bad_request("AzureFirewallSubnetTooSmall", SUBNET_TOO_SMALL.format(
-            subnet=subnet["id"], firewall=firewall_rid, prefix=network))
-    return str(network[PRIVATE_IP_OFFSET])
-
-
-def check_firewall_public_ip(call, firewall_rid: ResourceId, config_id: str, public_ip: dict) -> None:
-    sku = (public_ip.get("sku") or {}).get("name", "Basic")
-    if sku.lower() != "standard":
-        raise bad_request("AzureFirewallPublicIpSkuNotStandard", PUBLIC_IP_NOT_STANDARD.format(
-            ip=public_ip["id"], sku=sku, firewall=firewall_rid))
-    method = public_ip["properties"].get("publicIPAllocationMethod", "Dynamic")
-    if method.lower() != "static":
-        raise bad_request("AzureFirewallPublicIpNotStatic", PUBLIC_IP_NOT_STATIC.format(
-            ip=public_ip["id"], method=method, firewall=firewall_rid))
-    check_public_ip_free(call, public_ip, config_id, str(firewall_rid))
 
 
 def firewall_ip_configuration(call, firewall_rid: ResourceId, config: dict, index: int) -> dict:
@@ -155,23 +97,8 @@ def rule_collection(firewall_rid: ResourceId, key: str, collection: dict) -> dic
             "properties": properties}
 
 
-def dns_proxy_enabled(properties: dict) -> bool:
-    return str((properties.get("additionalProperties") or {}).get(DNS_PROXY_KEY, "")).lower() == "true"
 
 
-def check_classic_rules(firewall_rid: ResourceId, body: dict) -> None:
-    """Validate the rule collections with the runbook's firewall model."""
-    try:
-        RuleSet.from_sdk(sdk_models.AzureFirewall(copy.deepcopy(body)))
-    except RuleSetError as error:
-        raise invalid_rules(INVALID_RULES, firewall_rid.name, error) from None
-    properties = body["properties"]
-    # Azure accepted FQDN network rules without DNS proxy on a firewall with no IP configuration
-    # (recordings); a deployed firewall refuses them.
-    uses_fqdns = any(rule.get("destinationFqdns") for collection in properties["networkRuleCollections"]
-                     for rule in collection["properties"]["rules"])
-    if uses_fqdns and properties["ipConfigurations"] and not dns_proxy_enabled(properties):
-        raise bad_request("AzureFirewallDNSProxyMustBeEnabled", DNS_PROXY_REQUIRED)
 
 
 class AzureFirewalls(ResourceType):
@@ -243,7 +170,7 @@ class FirewallPolicies(ResourceType):
             {"id": g["id"]} for g in call.tx.children(stored["id"], RULE_COLLECTION_GROUP_TYPE)]
         properties["firewalls"] = [
             {"id": f["id"]} for f in call.tx.list(FIREWALL_TYPE, network_state.EVERYWHERE)
-            if arm.same_id((f["properties"].get("firewallPolicy") or {}).get("id"), stored["id"])]
+            if same_id((f["properties"].get("firewallPolicy") or {}).get("id"), stored["id"])]
         properties["childPolicies"] = []
         properties["size"] = policy_size(stored)
         return body
@@ -257,13 +184,7 @@ class RuleCollectionGroups(ResourceType):
         properties = request.setdefault("properties", {})
         properties.pop("size", None)
         properties.setdefault("ruleCollections", [])
-        group = sdk_models.FirewallPolicyRuleCollectionGroup({"name": rid.name, **copy.deepcopy(request)})
-        try:
-            RuleSet.from_sdk([group])
-        except RuleSetError as error:
-            raise invalid_rules(INVALID_POLICY_RULES, rid.name, error) from None
-        except ValueError:
-            pass  # valid on Azure but beyond the offline engine (web categories, URLs): accepted
+        check_policy_rules(rid, request)
         return request
 
     def view(self, call, stored):

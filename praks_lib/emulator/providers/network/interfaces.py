@@ -21,9 +21,17 @@ import copy
 import ipaddress
 from http import HTTPStatus
 
-from praks_lib.emulator.platform import arm
-from praks_lib.emulator.platform.arm import ArmError, ResourceId, ResourceType, bad_request, stable_uuid
+from praks_lib.azure.ids import ResourceId, same_id
+from praks_lib.emulator.platform.arm.errors import INVALID_RESOURCE_REFERENCE, ArmError, bad_request
+from praks_lib.emulator.platform.arm.operations import (
+    advance_operation,
+    management_url,
+    poll_again_url,
+    record_operation,
+)
+from praks_lib.emulator.platform.arm.resources import ArmRoutes, ResourceType, require
 from praks_lib.emulator.platform.router import Call, Response
+from praks_lib.emulator.platform.stable_ids import stable_uuid
 from praks_lib.emulator.world import network_state
 from praks_lib.emulator.world.network_state import NIC_TYPE, IpConfigurationLink
 
@@ -58,14 +66,14 @@ INVALID_ALLOCATION = "IP configuration {config} has an invalid privateIPAllocati
 # Properties Azure fills in and a client cannot set (kept from the stored NIC).
 NIC_SERVER_OWNED = ("macAddress", "virtualMachine", "hostedWorkloads", "tapConfigurations", "primary")
 
-routes = arm.ArmRoutes()
+routes = ArmRoutes()
 
 
 def require_reference(call: Call, referenced: str | None, referrer: str) -> dict:
     """A resource another one points at, or ARM's InvalidResourceReference."""
     body = call.tx.get(referenced) if referenced else None
     if body is None:
-        raise bad_request("InvalidResourceReference", arm.INVALID_RESOURCE_REFERENCE.format(
+        raise bad_request("InvalidResourceReference", INVALID_RESOURCE_REFERENCE.format(
             referenced=referenced, referrer=referrer))
     return body
 
@@ -82,11 +90,11 @@ def frontend_addresses(tx, subnet_id: str, except_owner: str | None = None) -> d
     out those of ``except_owner``); ``network_state.addresses_in_use`` counts NICs and firewalls."""
     used = {}
     for balancer in tx.list(LOAD_BALANCER_TYPE, network_state.EVERYWHERE):
-        if except_owner and arm.same_id(balancer["id"], except_owner):
+        if except_owner and same_id(balancer["id"], except_owner):
             continue
         for frontend in balancer["properties"].get("frontendIPConfigurations") or []:
             properties = frontend["properties"]
-            if arm.same_id((properties.get("subnet") or {}).get("id"), subnet_id):
+            if same_id((properties.get("subnet") or {}).get("id"), subnet_id):
                 used[properties["privateIPAddress"]] = frontend["id"]
     return used
 
@@ -160,7 +168,7 @@ class NetworkInterfaces(ResourceType):
             raise bad_request("InvalidRequestFormat", INVALID_ALLOCATION.format(
                 config=config_id, value=properties["privateIPAllocationMethod"]))
         kept = None
-        if before and arm.same_id(before["properties"]["subnet"]["id"], subnet["id"]):
+        if before and same_id(before["properties"]["subnet"]["id"], subnet["id"]):
             kept = before["properties"].get("privateIPAddress")
         properties["privateIPAllocationMethod"] = method
         properties["privateIPAddress"] = allocate_private_ip(
@@ -226,25 +234,21 @@ def effective_route_body(call: Call, nic: dict) -> dict:
     return {"value": value}
 
 
-def operation_url(call: Call, nic_id: str, op_id: str) -> str:
-    return f"{arm.ARM_BASE}{nic_id}/operationResults/{op_id}?api-version={call.request.api_version}"
-
-
 @routes.post(NIC_PATH + "/effectiveRouteTable")
 def get_effective_route_table(call: Call) -> Response:
-    nic = arm.require(call, NICS.resource_id(call))
-    op_id = stable_uuid(nic["id"], "effectiveRouteTable", str(call.tx.next_number("operations")))
-    call.tx.add_operation(op_id, "post", nic["id"], EFFECTIVE_ROUTES_POLLS, None)
-    return Response(HTTPStatus.ACCEPTED, None, {"Location": operation_url(call, nic["id"], op_id)})
+    nic = require(call, NICS.resource_id(call))
+    op_id = record_operation(call, "effectiveRouteTable", nic["id"], EFFECTIVE_ROUTES_POLLS)
+    location = management_url(call, f"{nic['id']}/operationResults/{op_id}")
+    return Response(HTTPStatus.ACCEPTED, None, {"Location": location})
 
 
 @routes.get(NIC_PATH + "/operationResults/{operationId}")
 def effective_route_table_result(call: Call) -> Response:
-    op = arm.advance_operation(call, call.params["operationId"])
-    nic = arm.require(call, NICS.resource_id(call))
+    op = advance_operation(call, call.params["operationId"])
+    nic = require(call, NICS.resource_id(call))
     if op["status"] == "InProgress":
         return Response(HTTPStatus.ACCEPTED, None,
-                        {"Location": operation_url(call, nic["id"], call.params["operationId"])})
+                        {"Location": poll_again_url(call)})
     if op["status"] == "Failed":
         raise ArmError(HTTPStatus.BAD_REQUEST, op["error"]["code"], op["error"]["message"])
     return Response(HTTPStatus.OK, effective_route_body(call, nic))

@@ -26,9 +26,11 @@ from __future__ import annotations
 import copy
 from http import HTTPStatus
 
-from praks_lib.emulator.platform import arm
-from praks_lib.emulator.platform.arm import ResourceId, ResourceType, bad_request, stable_uuid
+from praks_lib.azure.ids import ResourceId, same_id
+from praks_lib.emulator.platform.arm.errors import INVALID_RESOURCE_REFERENCE, NotEmulated, bad_request, not_found
+from praks_lib.emulator.platform.arm.resources import ArmRoutes, ResourceType, require, require_group
 from praks_lib.emulator.platform.router import Call, Response
+from praks_lib.emulator.platform.stable_ids import stable_uuid
 from praks_lib.emulator.providers.network.interfaces import allocate_private_ip, check_public_ip_free, require_reference
 from praks_lib.emulator.world import network_state
 from praks_lib.emulator.world.network_state import IpConfigurationLink
@@ -60,7 +62,7 @@ INVALID_VALUE = "{item} has an invalid {field} '{value}' (allowed: {allowed})."
 NOT_EMULATED = ("praks emulator: {collection} of load balancers are not emulated (load balancer {lb}); "
                 "leave it out or empty.")
 
-routes = arm.ArmRoutes()
+routes = ArmRoutes()
 
 
 def _items(properties: dict, collection: str, lb_rid: ResourceId) -> list[tuple[str, str, dict]]:
@@ -101,7 +103,7 @@ def _reference(wanted: dict | None, known: set[str], referrer: str) -> dict | No
     if not referenced:
         return None
     if referenced.lower() not in known:
-        raise bad_request("InvalidResourceReference", arm.INVALID_RESOURCE_REFERENCE.format(
+        raise bad_request("InvalidResourceReference", INVALID_RESOURCE_REFERENCE.format(
             referenced=referenced, referrer=referrer))
     return {"id": referenced}
 
@@ -117,7 +119,7 @@ class LoadBalancers(ResourceType):
         properties = request.setdefault("properties", {})
         for collection in NOT_EMULATED_COLLECTIONS:
             if properties.get(collection):
-                raise bad_request("NotSupported", NOT_EMULATED.format(collection=collection, lb=rid))
+                raise NotEmulated(NOT_EMULATED.format(collection=collection, lb=rid))
             properties[collection] = []
         before_frontends, before_pools = _by_name(existing, FRONTENDS), _by_name(existing, POOLS)
         frontends = [self.frontend(call, rid, name, item_id, props, before_frontends.get(name.lower()))
@@ -159,7 +161,7 @@ class LoadBalancers(ResourceType):
         method = _choice(config_id, "privateIPAllocationMethod", properties.get("privateIPAllocationMethod")
                          or "Dynamic", {"dynamic": "Dynamic", "static": "Static"})
         kept = None
-        if before and arm.same_id((before["properties"].get("subnet") or {}).get("id"), subnet["id"]):
+        if before and same_id((before["properties"].get("subnet") or {}).get("id"), subnet["id"]):
             kept = before["properties"].get("privateIPAddress")
         address = allocate_private_ip(call, subnet, config_id, str(lb_rid), method,
                                       properties.get("privateIPAddress"), kept)
@@ -269,8 +271,8 @@ LOAD_BALANCERS = routes.resource(LoadBalancers())
 
 def _sub_resources(call: Call, collection: str) -> list[dict]:
     rid = LOAD_BALANCERS.resource_id(call)
-    arm.require_group(call, rid)
-    return LOAD_BALANCERS.view(call, arm.require(call, rid))["properties"].get(collection) or []
+    require_group(call, rid)
+    return LOAD_BALANCERS.view(call, require(call, rid))["properties"].get(collection) or []
 
 
 def _register_sub_collection(collection: str) -> None:
@@ -283,7 +285,7 @@ def _register_sub_collection(collection: str) -> None:
         wanted = call.params["childName"].lower()
         found = next((i for i in _sub_resources(call, collection) if i["name"].lower() == wanted), None)
         if found is None:
-            raise arm.not_found(LOAD_BALANCERS.resource_id(call).child(collection, call.params["childName"]))
+            raise not_found(LOAD_BALANCERS.resource_id(call).child(collection, call.params["childName"]))
         return Response(HTTPStatus.OK, found)
 
     routes.add("GET", f"{item}/{collection}", list_items)

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import ipaddress
 
-from praks_lib.emulator.platform import arm
-from praks_lib.emulator.platform.arm import ResourceType, bad_request, stable_uuid
+from praks_lib.emulator.platform.arm.errors import bad_request
+from praks_lib.emulator.platform.arm.resources import ArmRoutes, ResourceType
+from praks_lib.emulator.platform.stable_ids import stable_uuid
 
 PUBLIC_IP_TYPE = "Microsoft.Network/publicIPAddresses"
 IPV4_POOL = [ipaddress.ip_network("203.0.113.0/24"), ipaddress.ip_network("198.51.100.0/24")]
@@ -33,7 +34,7 @@ IN_USE = (
 # Properties Azure fills in and a client cannot set (kept from the stored address).
 SERVER_OWNED = ("ipAddress", "ipConfiguration", "natGateway")
 
-routes = arm.ArmRoutes()
+routes = ArmRoutes()
 
 
 def ipv4_candidates():

@@ -16,9 +16,10 @@ from __future__ import annotations
 import copy
 import ipaddress
 
-from praks_lib.emulator.platform import arm
-from praks_lib.emulator.platform.arm import ResourceType, bad_request, stable_uuid
-from praks_lib.emulator.providers.network.vnets import parse_prefix
+from praks_lib.emulator.platform.arm.errors import bad_request
+from praks_lib.emulator.platform.arm.resources import ArmRoutes, ResourceType
+from praks_lib.emulator.platform.stable_ids import stable_uuid
+from praks_lib.emulator.providers.network.vnet_validation import parse_prefix
 from praks_lib.emulator.world import network_state
 from praks_lib.emulator.world.network_state import ROUTE_TABLE_TYPE, ROUTE_TYPE
 
@@ -45,7 +46,7 @@ INVALID_NEXT_HOP_TYPE = (
 )
 ROUTE_PREFIX_MISSING = "Route {id} has no addressPrefix: give a CIDR prefix such as 0.0.0.0/0."
 
-routes = arm.ArmRoutes()
+routes = ArmRoutes()
 
 
 def check_route(route_id: str, properties: dict) -> None:

@@ -13,48 +13,31 @@ Azure behaviours kept:
 - A peering is ``Initiated`` until the remote network has a peering back, then both sides are
   ``Connected``; deleting one side leaves the other ``Disconnected`` (delete and re-create it, as on
   Azure). Overlapping address spaces cannot be peered (``VnetAddressSpacesOverlap``).
+
+The checks, codes and messages are in :mod:`.vnet_validation`.
 """
 
 from __future__ import annotations
 
 import copy
-import ipaddress
-from itertools import combinations
 
-from praks_lib.emulator.platform import arm
-from praks_lib.emulator.platform.arm import ResourceId, ResourceType, bad_request, stable_uuid
+from praks_lib.azure.ids import ResourceId, same_id
+from praks_lib.emulator.platform.arm.errors import INVALID_RESOURCE_REFERENCE, bad_request
+from praks_lib.emulator.platform.arm.resources import ArmRoutes, ResourceType, etag_of, location_of
 from praks_lib.emulator.platform.router import Call
+from praks_lib.emulator.platform.stable_ids import stable_uuid
+from praks_lib.emulator.providers.network.vnet_validation import (
+    check_peering,
+    check_subnets,
+    parse_prefix,
+    refuse_if_in_use,
+    subnet_prefixes,
+    vnet_prefixes,
+)
 
 VNET_TYPE = "Microsoft.Network/virtualNetworks"
 SUBNET_TYPE = "Microsoft.Network/virtualNetworks/subnets"
 PEERING_TYPE = "Microsoft.Network/virtualNetworks/virtualNetworkPeerings"
-
-INVALID_PREFIX_FORMAT = (
-    "Address prefix {prefix} of resource {id} is not formatted correctly. It should follow CIDR "
-    "notation, for example 10.0.0.0/24."
-)
-INVALID_CIDR = (
-    "The address prefix {prefix} in resource {id} has an invalid CIDR notation. For the given "
-    "prefix length, the address prefix should be {network}."
-)
-INVALID_SUBNET = "Subnet '{subnet}' is not valid in virtual network '{vnet}': it has no address prefix."
-SUBNET_OUTSIDE_VNET = (
-    "Subnet '{subnet}' is not valid because its IP address range is outside the IP address range "
-    "of virtual network '{vnet}'."
-)
-SUBNETS_OVERLAP = (
-    "Subnet '{subnet}' is not valid because its IP address range overlaps with that of an existing "
-    "subnet in virtual network '{vnet}'."
-)
-SUBNET_IN_USE = (
-    "Subnet {subnet} is in use by {user} and cannot be deleted. In order to delete the subnet, "
-    "delete all the resources within the subnet. See aka.ms/deletesubnet."
-)
-PEERING_OVERLAP = (
-    "Cannot create or update peering {peering}. Virtual networks {local} and {remote} cannot be "
-    "peered because their address spaces overlap."
-)
-PEERING_REMOTE_MISSING = "The peering {peering} has no remoteVirtualNetwork.id."
 
 # Subnet properties that Azure fills in and a client cannot set (kept from the stored subnet).
 SUBNET_SERVER_OWNED = (
@@ -68,60 +51,7 @@ PEERING_DEFAULTS = {
     "useRemoteGateways": False,
 }
 
-routes = arm.ArmRoutes()
-
-
-def parse_prefix(prefix: str, resource_id: str, malformed_code: str) -> ipaddress.IPv4Network:
-    """A CIDR prefix as Azure accepts it: well formed, no host bits set."""
-    try:
-        if "/" not in prefix:
-            raise ValueError(prefix)
-        loose = ipaddress.ip_network(prefix, strict=False)
-    except (ValueError, TypeError):
-        message = INVALID_PREFIX_FORMAT.format(prefix=prefix, id=resource_id)
-        raise bad_request(malformed_code, message) from None
-    if loose.network_address != ipaddress.ip_address(prefix.split("/")[0]):
-        raise bad_request("InvalidCIDRNotation",
-                          INVALID_CIDR.format(prefix=prefix, id=resource_id, network=loose))
-    return loose
-
-
-def vnet_prefixes(vnet: dict) -> list[ipaddress.IPv4Network]:
-    space = vnet.get("properties", {}).get("addressSpace") or {}
-    return [ipaddress.ip_network(p) for p in space.get("addressPrefixes") or []]
-
-
-def subnet_prefixes(subnet_properties: dict) -> list[str]:
-    if subnet_properties.get("addressPrefixes"):
-        return list(subnet_properties["addressPrefixes"])
-    prefix = subnet_properties.get("addressPrefix")
-    return [prefix] if prefix else []
-
-
-def check_subnets(vnet_rid: ResourceId, space: list, subnets: dict[str, list[str]]) -> None:
-    """Every subnet inside the address space and no two overlapping (``subnets``: name → prefixes)."""
-    parsed = {}
-    for name, prefixes in subnets.items():
-        subnet_id = str(vnet_rid.child("subnets", name))
-        if not prefixes:
-            raise bad_request("NetcfgInvalidSubnet", INVALID_SUBNET.format(subnet=name,
-                                                                           vnet=vnet_rid.name))
-        parsed[name] = [parse_prefix(p, subnet_id, "NetcfgInvalidSubnet") for p in prefixes]
-        for network in parsed[name]:
-            if not any(network.subnet_of(outer) for outer in space if outer.version == network.version):
-                raise bad_request("NetcfgSubnetRangeOutsideVnet", SUBNET_OUTSIDE_VNET.format(
-                    subnet=name, vnet=vnet_rid.name))
-    for (first, a), (second, b) in combinations(parsed.items(), 2):
-        if any(x.overlaps(y) for x in a for y in b):
-            raise bad_request("NetcfgSubnetRangesOverlap", SUBNETS_OVERLAP.format(
-                subnet=second, vnet=vnet_rid.name))
-
-
-def refuse_if_in_use(subnet: dict) -> None:
-    users = subnet.get("properties", {}).get("ipConfigurations") or []
-    if users:
-        raise bad_request("InUseSubnetCannotBeDeleted", SUBNET_IN_USE.format(
-            subnet=subnet["id"], user=users[0]["id"]))
+routes = ArmRoutes()
 
 
 # virtual networks ------------------------------------------------------------------------
@@ -181,7 +111,7 @@ class VirtualNetworks(ResourceType):
     def after_delete(self, call, rid, stored):
         """Peerings elsewhere that point at this network are left Disconnected."""
         for peering in call.tx.list(PEERING_TYPE, f"/subscriptions/{rid.subscription}"):
-            if arm.same_id(peering["properties"]["remoteVirtualNetwork"]["id"], str(rid)):
+            if same_id(peering["properties"]["remoteVirtualNetwork"]["id"], str(rid)):
                 set_peering_state(call, peering, "Disconnected")
 
 
@@ -227,9 +157,9 @@ def associate_route_table(call: Call, subnet_rid: ResourceId, properties: dict) 
         return
     table_id = reference.get("id") or ""
     table = call.tx.get(table_id) if table_id else None
-    region = arm.location_of(call, subnet_rid).replace(" ", "").lower()
+    region = location_of(call, subnet_rid).replace(" ", "").lower()
     if table is None or table.get("location", "").replace(" ", "").lower() != region:
-        raise bad_request("InvalidResourceReference", arm.INVALID_RESOURCE_REFERENCE.format(
+        raise bad_request("InvalidResourceReference", INVALID_RESOURCE_REFERENCE.format(
             referenced=table_id, referrer=subnet_rid))
     properties["routeTable"] = {"id": table["id"]}
 
@@ -243,7 +173,7 @@ def delegation(subnet_rid: ResourceId, request: dict) -> dict:
         "properties": {**(request.get("properties") or {}), "provisioningState": "Succeeded"},
     }
     body["properties"].setdefault("actions", [])
-    body["etag"] = arm.etag_of(body)
+    body["etag"] = etag_of(body)
     return body
 
 
@@ -258,7 +188,7 @@ def set_peering_state(call: Call, peering: dict, state: str) -> None:
 
 def reverse_peering(call: Call, local_vnet_id: str, remote_vnet_id: str) -> dict | None:
     for peering in call.tx.children(remote_vnet_id, PEERING_TYPE):
-        if arm.same_id(peering["properties"]["remoteVirtualNetwork"]["id"], local_vnet_id):
+        if same_id(peering["properties"]["remoteVirtualNetwork"]["id"], local_vnet_id):
             return peering
     return None
 
@@ -269,17 +199,7 @@ class VirtualNetworkPeerings(ResourceType):
 
     def build(self, call, rid, request, existing):
         properties = request.setdefault("properties", {})
-        remote_id = (properties.get("remoteVirtualNetwork") or {}).get("id")
-        if not remote_id:
-            raise bad_request("InvalidRequestFormat", PEERING_REMOTE_MISSING.format(peering=rid))
-        remote = call.tx.get(remote_id)
-        if remote is None:
-            raise bad_request("InvalidResourceReference", arm.INVALID_RESOURCE_REFERENCE.format(
-                referenced=remote_id, referrer=rid))
-        local = call.tx.get(str(rid.parent))
-        if any(a.overlaps(b) for a in vnet_prefixes(local) for b in vnet_prefixes(remote)):
-            raise bad_request("VnetAddressSpacesOverlap", PEERING_OVERLAP.format(
-                peering=rid.name, local=local["id"], remote=remote["id"]))
+        local, remote = check_peering(call, rid, properties)
         for key, value in PEERING_DEFAULTS.items():
             properties.setdefault(key, value)
         properties["remoteVirtualNetwork"] = {"id": remote["id"]}

@@ -11,7 +11,7 @@ from praks_lib.emulator.world.kubernetes.kubectl import run_kubectl
 from praks_lib.emulator.world.kubernetes.network import Network, Outcome, Resolver
 from praks_lib.emulator.world.kubernetes.objects import ClusterState
 from praks_lib.emulator.world.kubernetes.render import human_age
-from praks_lib.emulator.world.kubernetes.workload import SystemWorkload, system_workload
+from praks_lib.emulator.world.kubernetes.workload import SystemWorkload, network_emulated, system_workload
 
 __all__ = ["ClusterState", "ContextError", "Network", "Outcome", "Resolver", "SystemWorkload", "disable_addon",
-           "enable_addon", "human_age", "invoke", "new_cluster", "run_kubectl", "system_workload", "unpack_context"]
+           "enable_addon", "human_age", "invoke", "network_emulated", "new_cluster", "run_kubectl", "system_workload", "unpack_context"]

@@ -2,20 +2,22 @@
 
 Output is what kubectl prints (stdout and stderr in the order a terminal shows them); errors carry
 kubectl's wording and exit codes. Command lines are what `az aks command invoke` runs through
-bash: kubectl commands, optionally joined with `&&`, `||` or `;`.
+bash: kubectl commands, optionally joined with `&&`, `||` or `;` (split and run by
+:mod:`praks_lib.emulator.world.command_list`).
 """
 from __future__ import annotations
 
-import shlex
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Callable
 
+from praks_lib.emulator.world import command_list
+from praks_lib.emulator.world.command_list import NOT_EMULATED, Result
 from praks_lib.emulator.world.kubernetes import cluster, lifecycle, manifests, render
 from praks_lib.emulator.world.kubernetes.errors import KubectlError, not_found
 from praks_lib.emulator.world.kubernetes.network import Network, Resolver
 from praks_lib.emulator.world.kubernetes.objects import ClusterState, Container, Pod
-from praks_lib.emulator.world.kubernetes.shell import NOT_EMULATED, ExecutableNotFound, PodShell
+from praks_lib.emulator.world.kubernetes.shell import ExecutableNotFound, PodShell
 
 # kubectl's top-level commands (for "unknown command" and its suggestions), and the emulated ones.
 KUBECTL_COMMANDS = (
@@ -486,26 +488,14 @@ class Kubectl:
 
 def run_kubectl(state: ClusterState, command_line: str, *, context_files: dict[str, bytes] | None = None,
                 network: Network, resolve: Resolver, now: datetime) -> tuple[int, str]:
-    """Run a run-command command line; (exit code, combined output). ``state`` changes in place."""
-    try:
-        lexer = shlex.shlex(command_line, posix=True, punctuation_chars=";&|")
-        lexer.whitespace_split = True
-        tokens = list(lexer)
-    except ValueError as error:
-        return 2, f"bash: -c: line 1: syntax error: {error}\n"
-    if "|" in tokens or "&" in tokens:
-        return 2, NOT_EMULATED.format(what="a pipe or background job in the command") + "\n"
+    """Run a run-command command line (bash -c, kubectl its one program); (exit code, combined
+    output). ``state`` changes in place."""
     kubectl = Kubectl(state, context_files=context_files, network=network, resolve=resolve, now=now)
-    output, code, command, operator = "", 0, [], ";"
-    for token in [*tokens, ";"]:
-        if token not in (";", "&&", "||"):
-            command.append(token)
-            continue
-        if command and (operator == ";" or (operator == "&&") == (code == 0)):
-            if command[0] == "kubectl":
-                code, text = kubectl.run(command[1:])
-            else:
-                code, text = 127, f"bash: line 1: {command[0]}: command not found\n"
-            output += text
-        command, operator = [], token
-    return code, output
+
+    def execute(words: list[str]) -> Result:
+        if words[0] != "kubectl":
+            return Result(127, f"bash: line 1: {words[0]}: command not found\n")
+        return Result(*kubectl.run(words[1:]))
+
+    done = command_list.run(command_line, execute, shell="bash: -c: line 1")
+    return done.code, done.stdout + done.stderr

@@ -22,7 +22,7 @@ _REACHED_ACTIONS = ("Allow", "Direct")  # through the firewall, or around it
 
 
 class Outcome(Protocol):
-    """The part of the data plane's answer (praks_lib.emulator.dataplane.Outcome) a pod needs."""
+    """The part of the data plane's answer (praks_lib.emulator.world.dataplane.Outcome) a pod needs."""
 
     action: str  # "Allow" | "Deny" | "Dropped" | "Direct"
     status: int | None  # for a denied plain-HTTP request: the firewall's status (470)

@@ -9,13 +9,14 @@ pod's address, through the injected resolver.
 from __future__ import annotations
 
 import ipaddress
-import shlex
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import format_datetime
 from typing import Callable
 from urllib.parse import urlsplit
 
+from praks_lib.emulator.world import command_list
+from praks_lib.emulator.world.command_list import NOT_EMULATED, Result
 from praks_lib.emulator.world.kubernetes import network as net
 from praks_lib.emulator.world.kubernetes.objects import ClusterState, Pod
 from praks_lib.firewall.addresses import is_ipv4
@@ -23,7 +24,6 @@ from praks_lib.firewall.addresses import is_ipv4
 CLUSTER_DOMAIN = "cluster.local"
 CURL_EXIT = {"resolve": 6, "connect": 7, "timeout": 28, "tls": 35, "http_error": 22, "usage": 2}
 _WELL_KNOWN_PORTS = {22: "ssh", 53: "domain", 80: "http", 123: "ntp", 443: "https", 9000: "cslistener"}
-NOT_EMULATED = "praks emulator: {what} is not emulated"
 
 
 class ExecutableNotFound(Exception):
@@ -59,22 +59,15 @@ class PodShell:
     def _sh(self, args: list[str]) -> tuple[int, str]:
         if len(args) < 2 or args[0] != "-c":
             return 2, NOT_EMULATED.format(what="an interactive shell (use sh -c 'command')") + "\n"
-        lexer = shlex.shlex(args[1], posix=True, punctuation_chars=";&|")
-        lexer.whitespace_split = True
-        tokens = list(lexer)
-        output, code, command, operator = "", 0, [], ";"
-        for token in [*tokens, ";"]:
-            if token not in (";", "&&", "||"):
-                command.append(token)
-                continue
-            if command and (operator == ";" or (operator == "&&") == (code == 0)):
-                try:
-                    code, text = self.run(command)
-                except ExecutableNotFound as missing:
-                    code, text = 127, f"sh: {missing.program}: command not found\n"
-                output += text
-            command, operator = [], token
-        return code, output
+
+        def execute(words: list[str]) -> Result:
+            try:
+                return Result(*self.run(words))
+            except ExecutableNotFound as missing:
+                return Result(127, f"sh: {missing.program}: command not found\n")
+
+        done = command_list.run(args[1], execute, shell="sh: -c: line 1")
+        return done.code, done.stdout + done.stderr
 
     _bash = _sh
 
@@ -301,15 +294,6 @@ class PodShell:
 
 
 # curl 8 ---------------------------------------------------------------------------------------------
-
-@dataclass
-class Result:
-    """What a program did: its exit code and what it wrote on stdout and on stderr."""
-
-    code: int
-    stdout: str = ""
-    stderr: str = ""
-
 
 # lookup(name) -> addresses; [] for NXDOMAIN, None when no DNS server answered
 Lookup = Callable[[str], "list[str] | None"]

@@ -38,6 +38,11 @@ def _minor(version: str) -> str:
     return ".".join(version.split(".")[:2])
 
 
+def network_emulated(network_plugin: str, plugin_mode: str | None) -> bool:
+    """Whether the emulated Kubernetes side covers this network: Azure CNI, flat or overlay."""
+    return network_plugin == "azure" and plugin_mode in (None, "overlay")
+
+
 def system_workload(network_plugin: str, plugin_mode: str | None, k8s_version: str, node_count: int,
                     addons: Iterable[str] = ()) -> list[SystemWorkload]:
     """The kube-system Deployments and DaemonSets for this cluster, in a stable order.
