@@ -6,8 +6,8 @@ from praks_lib.deploy.firewall import ensure_firewall_stage
 from praks_lib.deploy.network import ensure_network
 from praks_lib.deploy.route import ensure_egress_route
 from praks_lib.emulator import Emulator
-from praks_lib.emulator.world import logs
 from praks_lib.emulator.world.dataplane import send
+from praks_lib.emulator.world.logs import wire_format
 from praks_lib.errors import QueryError
 
 
@@ -73,7 +73,7 @@ def test_a_query_azure_refuses_is_a_query_error_naming_the_file_and_azures_reaso
 
 
 def test_a_result_cut_at_the_record_limit_is_a_query_error_not_a_short_table(logged, monkeypatch):
-    monkeypatch.setattr(logs, "MAX_RESULT_RECORDS", 1)  # two rows now exceed the limit
+    monkeypatch.setattr(wire_format, "MAX_RESULT_RECORDS", 1)  # two rows now exceed the limit
     with pytest.raises(QueryError) as partial:
         queries.run(*logged, "traffic_by_source_subnet")
     assert partial.value.message.startswith("the query praks_lib/queries/traffic_by_source_subnet.kql returned only "

@@ -10,13 +10,12 @@ The facts, with their sources and the date they were checked, are in ``data/log-
 from __future__ import annotations
 
 from dataclasses import dataclass
-from importlib import resources
 from types import MappingProxyType
 from typing import Mapping
 
-import yaml
+from praks_lib.azure import facts
 
-DATA_FILE = "data/log-tables.yaml"
+DATA_FILE = "praks_lib/azure/data/log-tables.yaml"
 #: Log Analytics column types (what a query's ``columns[].type`` says).
 COLUMN_TYPES = frozenset({"string", "datetime", "long", "int", "real", "bool", "guid", "timespan", "dynamic"})
 
@@ -33,7 +32,7 @@ class LogTable:
 
 
 def _load() -> tuple[dict[str, LogTable], tuple[str, ...]]:
-    data = yaml.safe_load(resources.files("praks_lib.azure").joinpath(DATA_FILE).read_text(encoding="utf-8"))
+    data = facts.load("log-tables")
     standard = data["standard_columns"]
     tables = {}
     for name, table in data["tables"].items():

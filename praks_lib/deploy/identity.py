@@ -12,12 +12,13 @@ import uuid
 from azure.mgmt.authorization.models import RoleAssignmentCreateParameters
 from azure.mgmt.msi.models import Identity
 
+from praks_lib.azure import roles
 from praks_lib.azure.ids import name_of, resource_id
 from praks_lib.cloud import Clients
 from praks_lib.deploy.converge import Change, converge, require
 from praks_lib.deployment import Deployment
 
-NETWORK_CONTRIBUTOR = "4d97b98b-1d4f-4787-a291-c67834d212e7"
+NETWORK_CONTRIBUTOR = roles.by_name("Network Contributor").id
 
 
 def identity_id(clients: Clients, dep: Deployment) -> str:

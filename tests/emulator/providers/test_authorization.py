@@ -9,10 +9,10 @@ from azure.mgmt.authorization.models import RoleAssignmentCreateParameters
 from azure.mgmt.msi import ManagedServiceIdentityClient
 from azure.mgmt.msi.models import Identity
 
+from praks_lib.azure.roles import BUILT_IN_ROLES
 from praks_lib.emulator.platform.router import compile_template
 from praks_lib.emulator.providers import msi
 from praks_lib.emulator.providers.authorization.permissions import has_permission
-from praks_lib.emulator.providers.authorization.roles import BUILT_IN_ROLES
 from praks_lib.emulator.providers.containerservice.validation import missing_network_permissions
 
 SUB = "/subscriptions/00000000-0000-0000-0000-000000000000"

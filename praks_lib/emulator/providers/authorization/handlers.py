@@ -10,6 +10,7 @@ import uuid
 from http import HTTPStatus
 
 from praks_lib.azure.ids import ResourceId
+from praks_lib.azure.roles import BUILT_IN_ROLES, Role, role_guid
 from praks_lib.emulator.platform.arm.errors import RESOURCE_NOT_FOUND, ArmError, bad_request, not_found
 from praks_lib.emulator.platform.arm.resources import ArmRoutes, request_body, require_group
 from praks_lib.emulator.platform.router import Call, Response
@@ -20,7 +21,6 @@ from praks_lib.emulator.providers.authorization.permissions import (
     subscription_scope,
     within,
 )
-from praks_lib.emulator.providers.authorization.roles import BUILT_IN_ROLES, Role, role_guid
 from praks_lib.emulator.providers.msi import TENANT_ID, principal_exists
 
 DEFINITION_TYPE = "Microsoft.Authorization/roleDefinitions"

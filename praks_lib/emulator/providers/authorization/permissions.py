@@ -11,8 +11,8 @@ import re
 from functools import lru_cache
 from typing import Iterable
 
+from praks_lib.azure.roles import BUILT_IN_ROLES, Role, role_guid
 from praks_lib.emulator.platform.store import Transaction
-from praks_lib.emulator.providers.authorization.roles import BUILT_IN_ROLES, Role, role_guid
 
 ASSIGNMENT_TYPE = "Microsoft.Authorization/roleAssignments"
 

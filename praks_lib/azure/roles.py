@@ -1,17 +1,13 @@
 """Azure's built-in role definitions, as data (``data/built-in-roles.yaml``, with its source).
 
-Only built-in roles exist in the emulator (no custom roles). A role permits ``actions`` minus
-``not_actions`` (how a pattern matches an action: :mod:`.permissions`).
+The runbook assigns roles by name (their GUIDs come from here, not from memory); the emulator's
+permission check matches the same roles' actions. A role permits ``actions`` minus ``not_actions``.
 """
-
 from __future__ import annotations
 
 from dataclasses import dataclass
-from importlib import resources
 
-import yaml
-
-DATA_FILE = "data/built-in-roles.yaml"
+from praks_lib.azure import facts
 
 
 @dataclass(frozen=True)
@@ -27,14 +23,18 @@ class Role:
 
 
 def _load() -> dict[str, Role]:
-    text = resources.files(__package__).joinpath(DATA_FILE).read_text(encoding="utf-8")
     roles = (Role(r["id"], r["name"], r["description"], tuple(r["actions"]), tuple(r.get("not_actions", ())),
-                  tuple(r.get("data_actions", ()))) for r in yaml.safe_load(text)["roles"])
+                  tuple(r.get("data_actions", ()))) for r in facts.load("built-in-roles")["roles"])
     return {role.id: role for role in roles}
 
 
 #: GUID (lower case) -> role.
 BUILT_IN_ROLES: dict[str, Role] = _load()
+
+
+def by_name(name: str) -> Role:
+    """A built-in role by its name (Network Contributor, Private DNS Zone Contributor, …)."""
+    return next(role for role in BUILT_IN_ROLES.values() if role.name == name)
 
 
 def role_guid(role_definition_id: str) -> str:
