@@ -4,6 +4,7 @@ nbval compares the committed outputs with a replay of the notebooks against an e
 so the outputs must come from exactly such a run with default parameters. Run it with the project's
 virtualenv (praks installed); it works on the repository it lives in, from any working directory.
 """
+import importlib.util
 import os
 import sys
 import tempfile
@@ -16,10 +17,19 @@ from praks_lib.project import PROJECT_ENV, notebooks_dir
 from praks_lib.runner import stage_notebooks
 
 
+def _recorded_on() -> str:
+    """The day the committed outputs are recorded for: the date the test session pins (conftest.py)."""
+    spec = importlib.util.spec_from_file_location("praks_conftest", Path(__file__).resolve().parent.parent / "conftest.py")
+    conftest = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(conftest)
+    return conftest.RECORDED_ON
+
+
 def main() -> int:
     # This tool belongs to the repository it sits in: that is the project whose notebooks it refreshes.
     os.environ.setdefault(PROJECT_ENV, str(Path(__file__).resolve().parent.parent))
     os.environ["PRAKS_STATE_DIR"] = tempfile.mkdtemp(prefix="praks-refresh-")
+    os.environ["PRAKS_TODAY"] = _recorded_on()
     only = set(sys.argv[1:])
     for path in stage_notebooks(teardown=True):
         nb = nbformat.read(path, as_version=4)
