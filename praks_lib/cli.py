@@ -3,10 +3,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
+from pathlib import Path
 
 from azure.core.exceptions import ClientAuthenticationError, HttpResponseError
 
-from praks_lib.cloud import connect
+from praks_lib.cloud import connect, fresh_emulator
+from praks_lib.compare import Replayer, cassettes, compare, report
 from praks_lib.errors import StageError
 from praks_lib.params import ParameterError, load_deployment
 from praks_lib.runner import STAGES, run_suite
@@ -24,6 +27,11 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--state-dir", help="emulator state folder (default: $PRAKS_STATE_DIR or .praks/)")
     run.add_argument("--runs-dir", help="where executed notebooks go (default: runs/)")
     run.add_argument("--teardown", metavar="NAME", help="finish with 99_teardown, confirmed by the deployment's name")
+    run.add_argument("--record", metavar="DIR",
+                     help="record every HTTP exchange, scrubbed of secrets, one file per stage (for praks compare)")
+    compare = commands.add_parser("compare", help="replay a recording against a fresh emulator and list the differences")
+    compare.add_argument("recording", help="a recording folder (praks run --record) or one cassette file")
+    compare.add_argument("--state-dir", help="where the fresh emulator keeps its state (default: a temporary folder)")
     down = commands.add_parser("teardown", help="delete what the deployment created (tagged resources only)")
     down.add_argument("-d", "--deployment", help="parameter file (default: parameters/default.yaml)")
     down.add_argument("-b", "--backend", choices=["emulator", "azure"], help="override the file's backend")
@@ -34,11 +42,13 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.command == "teardown":
         return _teardown(args)
+    if args.command == "compare":
+        return _compare(args)
 
     if args.command == "run":
         try:
             result = run_suite(args.deployment, args.backend, args.up_to, args.runs_dir, args.state_dir,
-                               teardown_confirm=args.teardown)
+                               teardown_confirm=args.teardown, record_dir=args.record)
         except ValueError as exc:
             parser.error(str(exc))
         return 0 if result.ok else 1
@@ -62,6 +72,21 @@ def _teardown(args) -> int:
         print(exc, file=sys.stderr)
         return 1
     return 0
+
+
+def _compare(args) -> int:
+    """0 when every recording matches the emulator, 1 when a difference is listed, 2 when none is found."""
+    recordings = cassettes(Path(args.recording))
+    if not recordings or not all(path.is_file() for path in recordings):
+        print(f"no recording at {args.recording} (a folder of .yaml cassettes, or one)", file=sys.stderr)
+        return 2
+    results = []
+    for path in recordings:
+        with tempfile.TemporaryDirectory(prefix="praks-compare-") as scratch:
+            session = fresh_emulator(Path(args.state_dir or scratch) / path.stem)
+            results.append(compare(path, Replayer(session.credential, session.transport_factory())))
+    print(report(results))
+    return 0 if all(r.matches for r in results) else 1
 
 
 if __name__ == "__main__":

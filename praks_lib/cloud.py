@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, Callable, NamedTuple
 
 from praks_lib.deployment import Deployment
+from praks_lib.recording import recording_policies
 
 
 class Session(NamedTuple):
@@ -49,7 +50,11 @@ class Clients:
         return self.session.transport_factory
 
     def _options(self) -> dict[str, Any]:
-        return {"transport": self._transport_factory()} if self._transport_factory else {}
+        options: dict[str, Any] = {"transport": self._transport_factory()} if self._transport_factory else {}
+        recording = recording_policies()  # praks run --record: every exchange, scrubbed, to a cassette
+        if recording:
+            options["per_retry_policies"] = recording
+        return options
 
     def _mgmt(self, client_class):
         return client_class(self.credential, self.subscription_id, **self._options())
@@ -124,6 +129,15 @@ def _emulator_session(state_dir: str | Path | None) -> Session:
     from praks_lib.emulator import Emulator, default_state_dir
 
     emulator = Emulator(state_dir or default_state_dir())
+    return Session(emulator.credential, emulator.subscription_id, emulator.transport)
+
+
+def fresh_emulator(state_dir: str | Path) -> Session:
+    """An empty emulated cloud in ``state_dir`` (for ``praks compare``, which replays a recording on it)."""
+    from praks_lib.emulator import Emulator
+
+    emulator = Emulator(state_dir)
+    emulator.reset()
     return Session(emulator.credential, emulator.subscription_id, emulator.transport)
 
 

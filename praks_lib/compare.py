@@ -184,7 +184,8 @@ def compare(path: Path, replayer: Replayer) -> Comparison:
             if seen and given:
                 urls[_without_query(seen)] = given
             elif seen and not given:
-                result.differences.append(Difference(index, method, short, f"{header} header", seen[:80], "(none)"))
+                result.differences.append(Difference(index, method, short, f"{header} header",
+                                                     urlsplit(seen).path, "(none)"))
         recorded_status, emulated_status = int(recorded["status"]["code"]), response.status_code
         if recorded_status != emulated_status:
             result.differences.append(Difference(index, method, short, "status", str(recorded_status),

@@ -23,6 +23,7 @@ from azure.core.exceptions import AzureError
 from azure.core.pipeline.policies import SansIOHTTPPolicy
 
 RECORD_ENV = "PRAKS_RECORD_DIR"
+RECORD_NAME_ENV = "PRAKS_RECORD_NAME"  # the cassette's name (the stage); default: the process id
 ZERO_GUID = "00000000-0000-0000-0000-000000000000"
 KEPT_HEADERS = frozenset({"content-type", "location", "azure-asyncoperation", "retry-after", "etag",
                           "x-ms-failure-cause", "azure-asyncnotification"})
@@ -137,7 +138,7 @@ def recording_policies() -> list[SansIOHTTPPolicy]:
     folder = os.environ.get(RECORD_ENV)
     if not folder:
         return []
-    name = os.environ.get("PRAKS_RECORD_NAME") or f"process-{os.getpid()}"
+    name = os.environ.get(RECORD_NAME_ENV) or f"process-{os.getpid()}"
     path = Path(folder).expanduser().resolve() / f"{name}.yaml"
     cassette = _cassettes.setdefault(path, Cassette(path))
     return [RecordingPolicy(cassette)]

@@ -15,6 +15,7 @@ from pathlib import Path
 import nbformat
 
 from praks_lib.project import default_parameters, notebooks_dir, project_dir
+from praks_lib.recording import RECORD_ENV, RECORD_NAME_ENV
 
 STAGES = ["00_plan", "01_network", "02_firewall", "03_egress_route", "04_private_aks",
           "05_private_access", "06_monitoring", "07_validate"]
@@ -65,10 +66,13 @@ def _describe_failure(exc: Exception) -> str:
 
 def run_suite(deployment_file: str | Path | None = None, backend: str | None = None, up_to: str | None = None,
               runs_dir: str | Path | None = None, state_dir: str | Path | None = None,
-              teardown_confirm: str | None = None, echo=print) -> SuiteResult:
+              teardown_confirm: str | None = None, record_dir: str | Path | None = None,
+              echo=print) -> SuiteResult:
     """Execute each stage notebook into runs/<timestamp>/ and stop at the first failure.
 
     With `teardown_confirm` (the deployment's name), 99_teardown runs last and deletes what was made.
+    With `record_dir`, every stage's HTTP exchanges are recorded there, scrubbed, one cassette per stage
+    (praks_lib.recording), for `praks compare`.
     """
     import papermill  # heavy: only when the suite runs (not for `praks teardown` or the stage list)
 
@@ -85,7 +89,10 @@ def run_suite(deployment_file: str | Path | None = None, backend: str | None = N
     parameters = {"deployment_file": str(deployment_file)}
     if backend:
         parameters["backend"] = backend
+    if record_dir:
+        os.environ[RECORD_ENV] = str(Path(record_dir).resolve())
     for index, notebook in enumerate(notebooks, 1):
+        os.environ[RECORD_NAME_ENV] = notebook.stem  # each kernel records into its stage's cassette
         output = run_dir / notebook.name
         started = time.perf_counter()
         given = dict(parameters, confirm=teardown_confirm) if notebook.stem == TEARDOWN else parameters

@@ -81,3 +81,17 @@ def test_the_firewall_recordings_match_in_status_error_and_state(tmp_path, name)
 def test_the_2023_cluster_recording_shows_that_its_version_is_out_of_support_today(tmp_path):
     result = compare(RECORDINGS / "test_aks_private_cluster.yaml", replayer(tmp_path))
     assert ("error code", "", "K8sVersionNotSupported") in {(d.what, d.recorded, d.emulated) for d in result.differences}
+
+
+def test_praks_run_records_each_stage_and_the_recording_replays_clean(tmp_path, monkeypatch):
+    from praks_lib.runner import run_suite
+
+    for name in ("PRAKS_RECORD_DIR", "PRAKS_RECORD_NAME", "PRAKS_STATE_DIR"):  # run_suite sets them for its kernels
+        monkeypatch.setenv(name, "")
+    result = run_suite(up_to="01", runs_dir=tmp_path / "runs", state_dir=tmp_path / "state",
+                       record_dir=tmp_path / "recording", echo=lambda line: None)
+    assert result.ok
+    recorded = sorted(p.name for p in (tmp_path / "recording").glob("*.yaml"))
+    assert recorded == ["01_network.yaml"]  # 00_plan asks the cloud nothing
+    comparison = compare(tmp_path / "recording" / "01_network.yaml", replayer(tmp_path))
+    assert comparison.requests > 5 and comparison.matches, report([comparison])
