@@ -295,6 +295,25 @@ def _nslookup_addresses(output: str) -> list[str]:
     return answers
 
 
+# --- no public name for the API server -------------------------------------------------------------
+
+def check_api_server_not_public(clients: Clients, dep: Deployment) -> list[CheckRow]:
+    """A private cluster's API server has no name in public DNS: no ``fqdn`` on the cluster (Azure gives
+    one by default, with an A record on the internet) and the public FQDN disabled, as Azure reports it."""
+    if not dep.aks.private_cluster:
+        return []
+    cluster = clients.containerservice.managed_clusters.get(dep.resource_groups.kube, dep.aks.name)
+    access = cluster.api_server_access_profile
+    public_fqdn = cluster.fqdn or ""
+    evidence = (f"fqdn: {public_fqdn or '(none)'}; privateFQDN: {cluster.private_fqdn}; "
+                f"enablePrivateClusterPublicFQDN: {access.enable_private_cluster_public_fqdn if access else None}")
+    ok = not public_fqdn and bool(access) and access.enable_private_cluster_public_fqdn is False
+    return [_row("API server not in public DNS", dep.aks.name, "no public FQDN",
+                 public_fqdn or ("public FQDN disabled" if ok else "public FQDN not disabled"), evidence, ok,
+                 "04_private_aks: the cluster has a public FQDN (Azure's default for private clusters); re-run 04, "
+                 "which sends enablePrivateClusterPublicFQDN: false (az aks update --disable-public-fqdn)")]
+
+
 # --- no public IPs ---------------------------------------------------------------------------------
 
 def check_public_ips(clients: Clients, dep: Deployment) -> list[CheckRow]:
@@ -354,6 +373,7 @@ def run_checks(clients: Clients, dep: Deployment, echo=print):
     rows += check_egress(results)
     rows += check_firewall_logs(clients, dep, pod_ip, results, echo=echo)
     rows += check_dns_from_jumpbox(clients, dep)
+    rows += check_api_server_not_public(clients, dep)
     rows += check_public_ips(clients, dep)
     rows += check_routing(clients, dep)
     return pd.DataFrame([asdict(r) for r in rows]), results, pod_ip

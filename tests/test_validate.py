@@ -46,7 +46,8 @@ def test_default_deployment_passes_with_evidence(world):
     assert set(table["result"]) == {"PASS"}, table[table["result"] == "FAIL"].to_dict("records")
     assert validation_verdict(table).startswith("PASS")
     assert set(table["check"]) == {"system pods", "egress from test pod", "firewall log evidence",
-                                   "private DNS from hub", "no public IPs", "routing"}
+                                   "private DNS from hub", "API server not in public DNS", "no public IPs",
+                                   "routing"}
     pods = table[table["check"] == "system pods"]
     assert len(pods) >= 20 and all("pod IP 10.0.5." in e for e in pods["evidence"])
     deny = table[(table["check"] == "firewall log evidence") & (table["target"] == "http://batman.com")].iloc[0]
@@ -130,3 +131,16 @@ def test_extra_public_ip_in_the_spoke(world):
     assert "remove this public IP" in extra["hint"]
     firewall_ip = table[(table["check"] == "no public IPs") & (table["result"] == "PASS")]
     assert list(firewall_ip["target"]) == [f"{group}/dzpraks1"]
+
+
+def test_a_cluster_with_a_public_fqdn_fails_with_the_parameter_to_fix(world):
+    clients, dep = world
+    clusters = clients.containerservice.managed_clusters
+    cluster = clusters.get(dep.resource_groups.kube, dep.aks.name)
+    cluster.api_server_access_profile.enable_private_cluster_public_fqdn = True  # Azure's default
+    clusters.begin_create_or_update(dep.resource_groups.kube, dep.aks.name, cluster).result()
+    table, _, _ = run_checks(clients, dep, echo=lambda _: None)
+    [row] = failed(table, "API server not in public DNS")
+    assert row["observed"].endswith(".hcp.westeurope.azmk8s.io")
+    assert "enablePrivateClusterPublicFQDN: True" in row["evidence"]
+    assert row["hint"].startswith("04_private_aks: the cluster has a public FQDN")

@@ -256,3 +256,14 @@ def test_an_overlay_pool_too_big_for_its_subnet_is_refused(world, dep):
                                              networkProfile={"networkPluginMode": "overlay"}))
     assert error.error.code == "InsufficientSubnetSize"
     assert error.error.message.startswith("Pre-allocated IPs 301 exceeds IPs available")
+
+
+def test_a_private_cluster_gets_a_public_fqdn_unless_the_request_disables_it(world, dep):
+    # Azure's default (recorded: a create with only enablePrivateCluster answers true and an hcp fqdn)
+    cluster = create(world, dep, cluster_body(world, dep))
+    assert cluster.api_server_access_profile.enable_private_cluster_public_fqdn is True
+    assert cluster.fqdn.endswith(".hcp.westeurope.azmk8s.io") and cluster.private_fqdn
+    cluster.api_server_access_profile.enable_private_cluster_public_fqdn = False
+    updated = world.containerservice.managed_clusters.begin_create_or_update(
+        dep.resource_groups.kube, dep.aks.name, cluster).result()
+    assert updated.fqdn is None and updated.private_fqdn == cluster.private_fqdn  # disabling removes the name

@@ -14,7 +14,8 @@ Azure behaviours kept:
   delete`` or a new PUT after fixing the firewall cleans up or reconciles. A PUT on a Failed
   cluster provisions again.
 - A private cluster gets ``privateFQDN`` in the zone ``<guid>.privatelink.<region>.azmk8s.io`` of
-  its node group, linked to its VNet; ``fqdn`` only with ``enablePrivateClusterPublicFQDN``.
+  its node group, linked to its VNet; and, unless the request says ``enablePrivateClusterPublicFQDN:
+  false`` (Azure's default is true), a public ``fqdn`` too. Disabling it later removes ``fqdn``.
 - ``POST …/runCommand`` answers 202 with ``Location: …/commandResults/<id>``; that answers 202
   ``Running`` once, then 200 with exitCode, startedAt, finishedAt and logs. The command runs
   against the cluster's Kubernetes state (``kube.py``); pods' traffic goes through the data plane.
@@ -33,6 +34,7 @@ import base64
 import copy
 from http import HTTPStatus
 
+from praks_lib.azure import facts
 from praks_lib.azure.ids import ResourceId
 from praks_lib.emulator.platform.arm.errors import LOCATION_REQUIRED, ArmError, NotEmulated, bad_request
 from praks_lib.emulator.platform.arm.operations import management_url, start_operation
@@ -72,6 +74,7 @@ KUBERNETES_NOT_EMULATED = ("praks emulator: the Kubernetes side of a '{plugin}' 
                            "clusters are); the cluster resource itself behaves as on Azure.")
 COMMAND_NOT_FOUND = "Command result {id} was not found."
 
+PRIVATE_CLUSTER = facts.load("aks")["private_cluster"]
 routes = ArmRoutes()
 
 
@@ -192,11 +195,14 @@ class ManagedClusters(ResourceType):
             per_node = 1 if overlay else system["maxPods"] + 1  # classic CNI: the node and its pods
             validation.check_subnet_capacity(subnet, system["count"] * per_node + 1,
                                              len(addresses_in_use(call.tx, subnet["id"])))
-        access = dict(asked.get("apiServerAccessProfile") or kept.get("apiServerAccessProfile") or {})
+        kept_access = kept.get("apiServerAccessProfile") or {}
+        access = dict(asked.get("apiServerAccessProfile") or kept_access)
         private = bool(access.get("enablePrivateCluster"))
         if private:
             access.setdefault("privateDNSZone", "system")
-            access.setdefault("enablePrivateClusterPublicFQDN", False)
+            # Azure's default: a private cluster also gets a public FQDN (an A record in public DNS).
+            access.setdefault("enablePrivateClusterPublicFQDN",
+                              kept_access.get("enablePrivateClusterPublicFQDN", PRIVATE_CLUSTER["public_fqdn_default"]))
         properties = {
             "powerState": {"code": "Running"}, "kubernetesVersion": version, "currentKubernetesVersion": current,
             "dnsPrefix": dns_prefix, "agentPoolProfiles": pools,
@@ -221,8 +227,9 @@ class ManagedClusters(ResourceType):
             body.pop("tags")
         body = self.with_arm_fields(rid, body, existing)
         body["type"] = "Microsoft.ContainerService/ManagedClusters"
+        public_name = not private or access.get("enablePrivateClusterPublicFQDN")
         for key in ("privateFQDN", "fqdn", "azurePortalFQDN", "identityProfile", "privateLinkResources"):
-            if key in kept:
+            if key in kept and (key != "fqdn" or public_name):  # disabling the public FQDN removes it
                 properties[key] = kept[key]
         plan = {"subnet": subnet, "private": private, "existing": existing}
         return body, plan
