@@ -67,6 +67,7 @@ def ensure_private_cluster(clients: Clients, dep: Deployment) -> Change:
             pool = ManagedClusterAgentPoolProfile(name=aks.node_pool.name)
             pools.append(pool)
         pool.count, pool.vm_size, pool.os_sku = aks.node_pool.count, aks.node_pool.vm_size, aks.node_pool.os_sku
+        pool.node_image_version = None  # read back from a GET, but sending it triggers a rollback (API 2026-08-01)
         pool.mode, pool.os_type, pool.type = "System", "Linux", "VirtualMachineScaleSets"
         pool.vnet_subnet_id = aks_subnet_id(clients, dep)
         cluster.agent_pool_profiles = pools

@@ -39,6 +39,11 @@ CREATE TABLE IF NOT EXISTS operations (
     polls_left  INTEGER NOT NULL,  -- InProgress answers still to give
     error       TEXT               -- JSON {"code","message"} when the operation ends Failed
 );
+CREATE TABLE IF NOT EXISTS operation_times (
+    id          TEXT PRIMARY KEY,  -- the operation's id
+    started     TEXT NOT NULL,     -- ISO 8601 UTC, as Azure's operation status writes startTime
+    ended       TEXT               -- set when the operation ends
+);
 CREATE TABLE IF NOT EXISTS faults (
     id          INTEGER PRIMARY KEY AUTOINCREMENT,
     kind        TEXT NOT NULL,     -- response | operation
@@ -89,7 +94,7 @@ class Store:
     def reset(self) -> None:
         """Empty the cloud: no resources, operations or faults."""
         with self.transaction() as tx:
-            for table in ("resources", "operations", "faults", "counters"):
+            for table in ("resources", "operations", "operation_times", "faults", "counters"):
                 tx.conn.execute(f"DELETE FROM {table}")
 
 
@@ -169,26 +174,35 @@ class Transaction:
 
     # operations --------------------------------------------------------------------------
 
-    def add_operation(self, op_id: str, kind: str, resource_id: str, polls: int, error: dict | None):
+    def add_operation(self, op_id: str, kind: str, resource_id: str, polls: int, error: dict | None,
+                      started: str):
         self.conn.execute(
             "INSERT INTO operations (id, kind, resource_id, polls_left, error) VALUES (?, ?, ?, ?, ?)",
             (op_id, kind, resource_id.lower(), polls, json.dumps(error) if error else None),
         )
+        self.conn.execute("INSERT OR REPLACE INTO operation_times (id, started) VALUES (?, ?)", (op_id, started))
 
     def get_operation(self, op_id: str) -> dict | None:
         row = self.conn.execute(
-            "SELECT kind, resource_id, polls_left, error FROM operations WHERE id = ?", (op_id,)
+            "SELECT kind, resource_id, polls_left, error, started, ended FROM operations "
+            "LEFT JOIN operation_times USING (id) WHERE id = ?", (op_id,)
         ).fetchone()
         if row is None:
             return None
-        kind, resource_id, polls_left, error = row
+        kind, resource_id, polls_left, error, started, ended = row
         return {
             "id": op_id,
             "kind": kind,
             "resource_id": resource_id,
             "polls_left": polls_left,
             "error": json.loads(error) if error else None,
+            "started": started,
+            "ended": ended,
         }
+
+    def end_operation(self, op_id: str, ended: str) -> None:
+        """The time an operation ended (its first terminal answer; later polls repeat it)."""
+        self.conn.execute("UPDATE operation_times SET ended = ? WHERE id = ? AND ended IS NULL", (ended, op_id))
 
     def set_operation_polls(self, op_id: str, polls_left: int) -> None:
         self.conn.execute("UPDATE operations SET polls_left = ? WHERE id = ?", (polls_left, op_id))

@@ -22,10 +22,18 @@ from praks_lib.emulator.providers import (
     resources,
 )
 from praks_lib.emulator.providers.authorization import handlers as authorization
-from praks_lib.emulator.providers.compute import run_command, virtual_machines
+from praks_lib.emulator.providers.compute import run_command, scale_sets, virtual_machines
 from praks_lib.emulator.providers.containerservice import clusters, versions
 from praks_lib.emulator.providers.insights import data_collection, diagnostic_settings
-from praks_lib.emulator.providers.network import firewalls, interfaces, load_balancers, public_ips, route_tables, vnets
+from praks_lib.emulator.providers.network import (
+    firewalls,
+    interfaces,
+    load_balancers,
+    private_endpoints,
+    public_ips,
+    route_tables,
+    vnets,
+)
 
 PROVIDERS = [
     resources.routes,
@@ -35,6 +43,7 @@ PROVIDERS = [
     interfaces.routes,
     firewalls.routes,
     load_balancers.routes,
+    private_endpoints.routes,
     operationalinsights.routes,
     diagnostic_settings.routes,
     data_collection.routes,
@@ -44,6 +53,7 @@ PROVIDERS = [
     privatedns.routes,
     virtual_machines.routes,
     run_command.routes,
+    scale_sets.routes,
     clusters.routes,
     versions.routes,
     operation_routes(),

@@ -15,13 +15,9 @@ from http import HTTPStatus
 
 from praks_lib.azure.ids import ResourceId
 from praks_lib.emulator.platform.arm.errors import LOCATION_REQUIRED, ArmError, bad_request
-from praks_lib.emulator.platform.arm.operations import advance_operation, management_url, poll_again_url
-from praks_lib.emulator.platform.arm.resources import (
-    ArmRoutes,
-    request_body,
-    require_group,
-    resource_type_of,
-)
+from praks_lib.emulator.platform.arm.operations import advance_operation, management_url, poll_again_url, utc_timestamp
+from praks_lib.emulator.platform.arm.registry import resource_type_of
+from praks_lib.emulator.platform.arm.resources import ArmRoutes, request_body, require_group
 from praks_lib.emulator.platform.faults import take_operation_fault
 from praks_lib.emulator.platform.router import Call, Response
 
@@ -110,7 +106,7 @@ def delete_group(call: Call) -> Response:
     number = call.tx.next_number("operations")
     job = f"RESOURCEGROUPDELETIONJOB-{group['name'].upper()}-{group['location'].upper()}-{number}"
     job_id = base64.urlsafe_b64encode(job.encode()).decode().rstrip("=")
-    call.tx.add_operation(job_id, "delete", rid.group_id, 0, take_operation_fault(call))
+    call.tx.add_operation(job_id, "delete", rid.group_id, 0, take_operation_fault(call), started=utc_timestamp())
     location = management_url(call, f"/subscriptions/{call.params['subscriptionId']}/operationresults/{job_id}")
     return Response(HTTPStatus.ACCEPTED, None, {"Location": location})
 

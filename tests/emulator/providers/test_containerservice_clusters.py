@@ -267,3 +267,39 @@ def test_a_private_cluster_gets_a_public_fqdn_unless_the_request_disables_it(wor
     updated = world.containerservice.managed_clusters.begin_create_or_update(
         dep.resource_groups.kube, dep.aks.name, cluster).result()
     assert updated.fqdn is None and updated.private_fqdn == cluster.private_fqdn  # disabling removes the name
+
+
+def test_operation_status_names_the_operation_and_its_times_as_aks_does(world, dep):
+    session = world.session.transport_factory().session
+    token = {"Authorization": "Bearer " + world.credential.get_token("x").token}
+
+    def arm_call(method, path, json=None, api_version=None):
+        return session.request(method, "https://management.azure.com" + path, params={"api-version": api_version},
+                               headers=token, json=json)
+
+    body = cluster_body(world, dep)
+    path = (f"/subscriptions/{world.subscription_id}/resourceGroups/{dep.resource_groups.kube}/providers/"
+            f"Microsoft.ContainerService/managedClusters/{dep.aks.name}")
+    created = arm_call("PUT", path, json=body, api_version="2026-08-01")
+    status_url = created.headers["Azure-AsyncOperation"].split("management.azure.com", 1)[1].split("?")[0]
+    op_id = status_url.rsplit("/", 1)[1]
+    first = arm_call("GET", status_url, api_version="2016-03-30").json()
+    assert set(first) == {"name", "status", "startTime"} and first["status"] == "InProgress"
+    assert first["name"][:8] == "".join(reversed([op_id[i:i + 2] for i in range(0, 8, 2)]))  # bytes reversed
+    assert first["name"][19:] == op_id[19:]
+    while (last := arm_call("GET", status_url, api_version="2016-03-30").json())["status"] == "InProgress":
+        pass
+    assert last["status"] == "Succeeded" and last["endTime"] >= last["startTime"] == first["startTime"]
+    cluster = arm_call("GET", path, api_version="2026-08-01").json()
+    assert cluster["eTag"].startswith('W/"') and "etag" not in cluster
+    assert cluster["properties"]["agentPoolProfiles"][0]["nodeImageVersion"].startswith("AKSUbuntu-2404gen2")
+
+
+def test_sending_another_node_image_version_is_refused_as_a_rollback(world, dep):
+    cluster = create(world, dep, cluster_body(world, dep))
+    cluster.agent_pool_profiles[0].node_image_version = "AKSUbuntu-2204gen2containerd-202401.01.0"
+    with pytest.raises(HttpResponseError) as caught:
+        world.containerservice.managed_clusters.begin_create_or_update(
+            dep.resource_groups.kube, dep.aks.name, cluster).result()
+    assert caught.value.error.code == "InvalidParameter" and "triggers an agent pool rollback" in \
+        caught.value.error.message

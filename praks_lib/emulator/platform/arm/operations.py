@@ -9,11 +9,14 @@ Polls never carry ``Retry-After``: the SDK polls at once, and the emulator answe
 
 from __future__ import annotations
 
+import uuid
+from datetime import datetime, timezone
 from http import HTTPStatus
 from typing import Any
 
 from praks_lib.azure.ids import ResourceId
 from praks_lib.emulator.platform.arm.errors import OPERATION_NOT_FOUND, ArmError
+from praks_lib.emulator.platform.arm.registry import resource_type_of
 from praks_lib.emulator.platform.router import ARM_HOST, Call, Response, Routes
 from praks_lib.emulator.platform.stable_ids import stable_uuid
 
@@ -46,7 +49,7 @@ def record_operation(call: Call, kind: str, resource_id: str, polls: int, error:
     """Store a new operation on ``resource_id``; its id, stable per resource, kind and count."""
     number = call.tx.next_number("operations")
     op_id = stable_uuid(resource_id, kind, str(number))
-    call.tx.add_operation(op_id, kind, resource_id, polls, error)
+    call.tx.add_operation(op_id, kind, resource_id, polls, error, started=utc_timestamp())
     return op_id
 
 
@@ -63,7 +66,8 @@ def start_operation(call: Call, kind: str, rid: ResourceId, polls: int, namespac
 
 
 def advance_operation(call: Call, op_id: str) -> dict:
-    """Count one poll; on the last one, settle the resource's provisioningState."""
+    """Count one poll; on the last one, settle the resource: a PUT's provisioningState, a delete's
+    removal (until then the resource shows ``Deleting``, as Azure keeps it)."""
     op = call.tx.get_operation(op_id)
     if op is None:
         raise ArmError(HTTPStatus.NOT_FOUND, "OperationNotFound", OPERATION_NOT_FOUND.format(id=op_id))
@@ -72,9 +76,15 @@ def advance_operation(call: Call, op_id: str) -> dict:
         op["status"] = "InProgress"
         return op
     op["status"] = "Failed" if op["error"] else "Succeeded"
-    if op["kind"] == "put":
-        body = call.tx.get(op["resource_id"])
-        props = (body or {}).get("properties")
+    call.tx.end_operation(op_id, utc_timestamp())
+    op["ended"] = op["ended"] or utc_timestamp()
+    body = call.tx.get(op["resource_id"])
+    if op["kind"] == "delete" and body is not None and op["status"] == "Succeeded":
+        resource_type = resource_type_of(body["type"])
+        if resource_type is not None:
+            resource_type.finish_delete(call, ResourceId.parse(body["id"]), body)
+    elif body is not None:  # a PUT settles; a failed delete leaves the resource Failed
+        props = body.get("properties")
         if props is not None and props.get("provisioningState") != op["status"]:
             props["provisioningState"] = op["status"]
             rid = ResourceId.parse(body["id"])
@@ -83,9 +93,33 @@ def advance_operation(call: Call, op_id: str) -> dict:
     return op
 
 
+def utc_timestamp() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def little_endian_guid(op_id: str) -> str:
+    """An operation id as AKS's status body names it: the first three groups' bytes reversed
+    (``06f621c4-6642-45b6-…`` → ``c421f606-4266-b645-…``), as the recordings show."""
+    return str(uuid.UUID(bytes_le=uuid.UUID(op_id).bytes))
+
+
+# What an operation status body says besides its status, per resource provider (recorded):
+# Microsoft.Network only the status; AKS its name and times.
+STATUS_DETAILS = {"microsoft.containerservice": ("name", "startTime", "endTime")}
+
+
 def operation_status(call: Call) -> Response:
     op = advance_operation(call, call.params["operationId"])
-    body: dict[str, Any] = {"status": op["status"]}
+    namespace = call.request.path.split("/providers/", 1)[1].split("/", 1)[0]
+    details = STATUS_DETAILS.get(namespace.lower(), ())
+    body: dict[str, Any] = {}
+    if "name" in details:
+        body["name"] = little_endian_guid(op["id"])
+    body["status"] = op["status"]
+    if "startTime" in details and op["started"]:
+        body["startTime"] = op["started"]
+    if "endTime" in details and op["status"] != "InProgress":
+        body["endTime"] = op["ended"]
     if op["status"] == "Failed":
         body["error"] = op["error"]
     return Response(HTTPStatus.OK, body)

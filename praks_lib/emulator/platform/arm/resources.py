@@ -21,6 +21,7 @@ from praks_lib.emulator.platform.arm.errors import (
     not_found,
 )
 from praks_lib.emulator.platform.arm.operations import start_operation
+from praks_lib.emulator.platform.arm.registry import register
 from praks_lib.emulator.platform.faults import take_operation_fault
 from praks_lib.emulator.platform.router import Call, Response, Routes
 from praks_lib.emulator.platform.stable_ids import stable_uuid
@@ -46,7 +47,7 @@ def require(call: Call, rid: ResourceId) -> dict:
 
 def etag_of(body: dict) -> str:
     """A weak etag that changes exactly when the resource's content changes."""
-    content = {k: v for k, v in body.items() if k != "etag"}
+    content = {k: v for k, v in body.items() if k not in ("etag", "eTag")}
     props = dict(content.get("properties") or {})
     props.pop("provisioningState", None)
     content["properties"] = props
@@ -86,6 +87,7 @@ class ResourceType:
     polls: int = 0                      # InProgress answers before the operation succeeds
     in_progress_state: str = "Updating"
     has_etag: bool = True
+    etag_key: str = "etag"  # Microsoft.Network spells it etag; AKS's managed clusters eTag
 
     # hooks -------------------------------------------------------------------------------
 
@@ -156,7 +158,7 @@ class ResourceType:
             changed = existing is None or _content(existing) != _content(body)
             fault = take_operation_fault(call)
             polls = self.polls if changed else 0
-            if polls or fault:
+            if changed or fault:  # as recorded: the PUT answers Updating, a poll then says Succeeded
                 body["properties"]["provisioningState"] = self.in_progress_state
             location = body.get("location") or location_of(call, rid)
             headers = start_operation(call, "put", rid, polls, self.namespace, location, fault)
@@ -178,12 +180,12 @@ class ResourceType:
         if self.location_required:
             resource["location"] = body.pop("location")
         for key, value in body.items():
-            if key not in ("id", "name", "type", "etag"):
+            if key not in ("id", "name", "type", "etag", "eTag"):
                 resource[key] = value
         properties = resource.setdefault("properties", {})
         properties["provisioningState"] = "Succeeded"
         if self.has_etag:
-            resource["etag"] = etag_of(resource)
+            resource[self.etag_key] = etag_of(resource)
         return resource
 
     def handle_get(self, call: Call) -> Response:
@@ -213,14 +215,20 @@ class ResourceType:
         if stored is None:
             return Response(HTTPStatus.NO_CONTENT)
         self.before_delete(call, rid, stored)
-        location = stored.get("location") or location_of(call, rid)
-        call.tx.delete_tree(str(rid))
-        self.after_delete(call, rid, stored)
         if not self.long_running:
+            self.finish_delete(call, rid, stored)
             return Response(HTTPStatus.OK)
+        location = stored.get("location") or location_of(call, rid)
+        stored.setdefault("properties", {})["provisioningState"] = "Deleting"  # until the operation ends
+        self.store(call, rid, stored)
         headers = start_operation(call, "delete", rid, self.polls, self.namespace, location,
                                   take_operation_fault(call))
         return Response(HTTPStatus.ACCEPTED, None, headers)
+
+    def finish_delete(self, call: Call, rid: ResourceId, stored: dict) -> None:
+        """The resource and everything below it go; resources that referred to it are told."""
+        call.tx.delete_tree(str(rid))
+        self.after_delete(call, rid, stored)
 
 
 def _content(body: dict) -> dict:
@@ -229,21 +237,13 @@ def _content(body: dict) -> dict:
     return content
 
 
-RESOURCE_TYPES: dict[str, ResourceType] = {}
-
-
-def resource_type_of(type: str) -> ResourceType | None:
-    """The registered :class:`ResourceType` for a full type name (any casing)."""
-    return RESOURCE_TYPES.get(type.lower())
-
-
 class ArmRoutes(Routes):
     """Routes for ARM (management.azure.com), plus :meth:`resource` for a whole resource type."""
 
     def resource(self, resource_type: ResourceType, *, creatable: bool = True) -> ResourceType:
         """Register the type and route its PUT, GET, DELETE and LISTs. ``creatable=False``: a type
         that only other resources create (no PUT), such as a VM's OS disk."""
-        RESOURCE_TYPES[resource_type.type.lower()] = resource_type
+        register(resource_type)
         item, collection, subscription_list = resource_type.templates()
         if creatable:
             self.add("PUT", item, resource_type.handle_put)

@@ -10,7 +10,8 @@ from http import HTTPStatus
 
 from praks_lib.azure.ids import ResourceId
 from praks_lib.emulator.platform.arm.errors import ArmError
-from praks_lib.emulator.platform.arm.resources import ArmRoutes, ResourceType, etag_of, resource_type_of
+from praks_lib.emulator.platform.arm.registry import resource_type_of
+from praks_lib.emulator.platform.arm.resources import ArmRoutes, ResourceType, etag_of
 from praks_lib.emulator.platform.router import Call
 from praks_lib.emulator.platform.stable_ids import stable_uuid
 from praks_lib.emulator.providers.compute.validation import (

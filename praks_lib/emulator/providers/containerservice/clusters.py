@@ -58,7 +58,7 @@ from praks_lib.emulator.world.network_state import addresses_in_use
 CLUSTER_TYPE = "Microsoft.ContainerService/managedClusters"
 CLUSTER = ("/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/"
            "Microsoft.ContainerService/managedClusters/{name0}")
-NODE_IMAGE = "AKSUbuntu-2204gen2containerd-202511.07.0"
+NODE_IMAGE_RELEASE = "202511.07.0"  # representative AKS node image release
 RESULT_POLLS = 1  # commandResults answers 202 Running this often before the result
 FAKE_TOKEN = "praks-emulator-placeholder-token-not-a-secret"  # noqa: S105 - deliberately fake
 FAKE_CA = base64.b64encode(b"praks emulator: no real cluster CA").decode()
@@ -72,6 +72,10 @@ NOT_RUNNING = ("The cluster {name} is in provisioning state {state}; run command
 CONTEXT_INVALID = "The command context is invalid: {detail}"
 KUBERNETES_NOT_EMULATED = ("praks emulator: the Kubernetes side of a '{plugin}' cluster is not emulated (Azure CNI "
                            "clusters are); the cluster resource itself behaves as on Azure.")
+# Reconstructed (the 2026-08-01 API: setting nodeImageVersion rolls the pool back to that image).
+NODE_IMAGE_ROLLBACK = ("Agent pool {pool}: nodeImageVersion {version} cannot be set; setting it triggers an agent pool "
+                       "rollback and only values from recentlyUsedVersions are allowed. Leave nodeImageVersion out of "
+                       "the request to keep the pool's image.")
 COMMAND_NOT_FOUND = "Command result {id} was not found."
 
 PRIVATE_CLUSTER = facts.load("aks")["private_cluster"]
@@ -99,7 +103,21 @@ def _network_profile(requested: dict | None) -> dict:
     return profile
 
 
-def _agent_pool(asked: dict, version: str, current: str, network: dict) -> dict:
+def node_image_version(os_sku: str, version: str) -> str:
+    """The node image AKS puts on a pool: Ubuntu 24.04 from Kubernetes 1.34 (the node OS the cluster's
+    Kubernetes side reports), 22.04 before."""
+    if os_sku == "AzureLinux":
+        return f"AKSAzureLinux-V3gen2-{NODE_IMAGE_RELEASE}"
+    ubuntu = "2404" if tuple(map(int, version.split(".")[:2])) >= (1, 34) else "2204"
+    return f"AKSUbuntu-{ubuntu}gen2containerd-{NODE_IMAGE_RELEASE}"
+
+
+def _agent_pool(asked: dict, version: str, current: str, network: dict, before: dict | None) -> dict:
+    """A pool as AKS fills it in; ``before`` is the pool as it was (on an update)."""
+    image = before["nodeImageVersion"] if before else node_image_version(asked.get("osSKU") or "Ubuntu", current)
+    if before and asked.get("nodeImageVersion") not in (None, image):
+        raise bad_request("InvalidParameter", NODE_IMAGE_ROLLBACK.format(pool=before["name"],
+                                                                         version=asked["nodeImageVersion"]))
     pool = {
         "name": asked.get("name") or "nodepool1", "count": asked.get("count") or 3,
         "vmSize": asked.get("vmSize") or "Standard_D2s_v5", "osDiskSizeGB": asked.get("osDiskSizeGB") or 128,
@@ -109,7 +127,7 @@ def _agent_pool(asked: dict, version: str, current: str, network: dict) -> dict:
         "powerState": {"code": "Running"}, "orchestratorVersion": asked.get("orchestratorVersion") or version,
         "currentOrchestratorVersion": current, "enableNodePublicIP": False, "mode": asked.get("mode") or "System",
         "enableEncryptionAtHost": False, "enableUltraSSD": False, "osType": asked.get("osType") or "Linux",
-        "osSKU": asked.get("osSKU") or "Ubuntu", "nodeImageVersion": NODE_IMAGE,
+        "osSKU": asked.get("osSKU") or "Ubuntu", "nodeImageVersion": image,
         "upgradeSettings": {"maxSurge": "10%"}, "enableFIPS": False,
     }
     if asked.get("vnetSubnetID"):
@@ -137,6 +155,7 @@ def _identity(call: Call, requested: dict | None, rid: ResourceId, existing: dic
 class ManagedClusters(ResourceType):
     type = CLUSTER_TYPE
     polls = 3
+    etag_key = "eTag"  # as the spec and Microsoft's examples spell it
 
     def handle_put(self, call: Call) -> Response:
         rid = self.resource_id(call)
@@ -176,7 +195,8 @@ class ManagedClusters(ResourceType):
             version, current = versions.resolve(asked.get("kubernetesVersion"), cluster=rid.name,
                                                 support_plan=asked.get("supportPlan"))
         network = _network_profile(asked.get("networkProfile") or kept.get("networkProfile"))
-        pools = [_agent_pool(p, version, current, network)
+        before = {p["name"]: p for p in kept.get("agentPoolProfiles") or []}
+        pools = [_agent_pool(p, version, current, network, before.get(p.get("name") or "nodepool1"))
                  for p in (asked.get("agentPoolProfiles") or kept.get("agentPoolProfiles") or [{}])]
         system = pools[0]
         subnet = validation.require_subnet(call.tx, system["vnetSubnetID"], system["name"]) \
@@ -239,6 +259,7 @@ class ManagedClusters(ResourceType):
         state = body["properties"].get("provisioningState")
         for pool in body["properties"].get("agentPoolProfiles") or []:
             pool["provisioningState"] = state
+            pool["eTag"] = body.get(self.etag_key)
         return body
 
     def after_delete(self, call, rid, stored):
@@ -254,7 +275,7 @@ def node_group_name(rid: ResourceId, location: str) -> str:
 
 def _content(body: dict) -> dict:
     content = copy.deepcopy(body)
-    content.pop("etag", None)
+    content.pop("eTag", None)
     content["properties"].pop("provisioningState", None)
     return content
 

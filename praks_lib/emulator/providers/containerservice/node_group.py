@@ -21,16 +21,17 @@ from __future__ import annotations
 import hashlib
 
 from praks_lib.azure.ids import ResourceId
-from praks_lib.emulator.platform.arm.resources import etag_of, resource_type_of
+from praks_lib.emulator.platform.arm.registry import resource_type_of
+from praks_lib.emulator.platform.arm.resources import etag_of
 from praks_lib.emulator.platform.router import Call
 from praks_lib.emulator.platform.stable_ids import stable_uuid
 from praks_lib.emulator.providers import msi, privatedns
+from praks_lib.emulator.providers.compute.scale_sets import VMSS_TYPE
+from praks_lib.emulator.providers.network.private_endpoints import PRIVATE_ENDPOINT_TYPE
 from praks_lib.emulator.providers.resources import GROUP_TYPE
 from praks_lib.emulator.world import network_state
 from praks_lib.emulator.world.network_state import IpConfigurationLink
 
-VMSS_TYPE = "Microsoft.Compute/virtualMachineScaleSets"
-PRIVATE_ENDPOINT_TYPE = "Microsoft.Network/privateEndpoints"
 NIC_TYPE = network_state.NIC_TYPE
 PUBLIC_IP_TYPE = network_state.PUBLIC_IP_TYPE
 BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 from praks_lib.azure.ids import ResourceId
 from praks_lib.emulator.platform.arm.errors import ArmError
-from praks_lib.emulator.platform.arm.resources import etag_of, resource_type_of
+from praks_lib.emulator.platform.arm.registry import resource_type_of
+from praks_lib.emulator.platform.arm.resources import etag_of
 from praks_lib.emulator.platform.router import Call
 from praks_lib.emulator.providers.network.load_balancers import LOAD_BALANCER_TYPE, LOAD_BALANCERS
 from praks_lib.emulator.world.kubernetes import ClusterState

@@ -50,7 +50,7 @@ def _full_version(version: str) -> str:
     return version
 
 
-def _vmss_instance(index: int) -> str:
+def vmss_instance(index: int) -> str:
     """VMSS computer-name suffix: six base-36 digits (vmss000000, …, vmss00000a)."""
     digits = "0123456789abcdefghijklmnopqrstuvwxyz"
     out = ""
@@ -117,7 +117,7 @@ def _add_nodes(state, cluster_id, pool, vm_size, os_sku, location, node_resource
     os_image, kernel, runtime = _NODE_OS[(os_sku, tuple(map(int, state.kubernetes_version.split(".")[:2])) >= (1, 34))]
     overlay_blocks = (ipaddress.IPv4Network(state.pod_cidr).subnets(new_prefix=24) if state.overlay else None)
     for index, address in enumerate(addresses):
-        name = f"aks-{pool}-{number}-vmss{_vmss_instance(index)}"
+        name = f"aks-{pool}-{number}-vmss{vmss_instance(index)}"
         state.nodes.append(Node(
             name=name, uid=stable_uid(cluster_id, "node", name), internal_ip=address,
             created=state.created + NODES_READY_AFTER, kubelet_version=f"v{state.kubernetes_version}",
