@@ -25,6 +25,12 @@ def aks_subnet_id(clients: Clients, dep: Deployment) -> str:
                        "Microsoft.Network/virtualNetworks/subnets", spoke.name, spoke.aks_subnet.name)
 
 
+# What the parameters decide even when they leave it empty (a cleared value must be cleared on Azure).
+CLUSTER_OWNED = ("network_profile.network_plugin_mode", "network_profile.pod_cidr",
+                 "api_server_access_profile.enable_private_cluster",
+                 "api_server_access_profile.enable_private_cluster_public_fqdn")
+
+
 def kubernetes_version(clients: Clients, dep: Deployment) -> str:
     """The pinned version, or Azure's default for new clusters in the region today (what the 2020
     walkthrough asked with az aks get-versions --query "orchestrators[?default == `true`]")."""
@@ -87,4 +93,4 @@ def ensure_private_cluster(clients: Clients, dep: Deployment) -> Change:
 
     return converge("AKS cluster", aks.name, lambda: clusters.get(group, aks.name), desired,
                     lambda model: wait_for(clusters.begin_create_or_update(group, aks.name, model),
-                                           f"cluster {aks.name}"))
+                                           f"cluster {aks.name}"), owned=CLUSTER_OWNED)

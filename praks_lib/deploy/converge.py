@@ -42,16 +42,19 @@ def require(read: Callable[[], Any], what: str, stage: str) -> Any:
 
 
 def converge(kind: str, name: str, read: Callable[[], Any], desired: Callable[[Any], Any],
-             write: Callable[[Any], Any]) -> Change:
+             write: Callable[[Any], Any], owned: tuple[str, ...] = ()) -> Change:
     """Read the resource, compute its desired form from it, and write only if that differs.
 
     `desired(current)` gets the current SDK model (or None) and returns the model to write, built
     from the current one so properties owned by later stages (route tables on a subnet, links)
-    survive a re-run of an earlier stage.
+    survive a re-run of an earlier stage. `owned` names the attributes (dotted, e.g.
+    "network_profile.network_plugin_mode") the runbook sets even to nothing: a value the parameters
+    clear must be cleared on Azure too, which comparing only the values written cannot see.
     """
     current = read_or_none(read)
     wanted = desired(current)
-    if current is not None and _same(current, wanted):
+    if current is not None and _same(current, wanted) and all(
+            _attribute(current, path) == _attribute(wanted, path) for path in owned):
         return Change(kind, name, "unchanged")
     try:
         write(wanted)
@@ -59,6 +62,15 @@ def converge(kind: str, name: str, read: Callable[[], Any], desired: Callable[[A
         raise StageError(f"Azure refused to {'create' if current is None else 'update'} {kind} {name}: "
                          f"{error.message}") from error
     return Change(kind, name, "created" if current is None else "updated")
+
+
+def _attribute(model: Any, path: str) -> Any:
+    """A dotted attribute of an SDK model, None where any step is missing."""
+    for part in path.split("."):
+        model = getattr(model, part, None)
+        if model is None:
+            return None
+    return model
 
 
 def _same(current: Any, wanted: Any) -> bool:
