@@ -337,6 +337,22 @@ class Deployment(StrictModel):
         return rule_set_file(self.firewall.rules, self._source_dir)
 
     @property
+    def dns_through_firewall(self) -> bool:
+        """The VNets' DNS servers are the firewall's DNS proxy (so FQDN network rules match what the
+        clients resolve, as Microsoft documents for them)."""
+        return self.firewall.enabled and self.firewall.dns_proxy
+
+    @property
+    def api_server_dns_zone(self) -> str | None:
+        """The private DNS zone praks brings for a private API server when DNS goes through the
+        firewall: the firewall resolves from the hub, so the zone must be linked to the hub before the
+        nodes boot (AKS's own zone is linked to the cluster's VNet only). None: AKS's system zone."""
+        if not (self.aks.private_cluster and self.dns_through_firewall):
+            return None
+        kind = "private" if self.aks.api_server == "vnet_integration" else "privatelink"
+        return f"{kind}.{self.location}.azmk8s.io"
+
+    @property
     def rule_set_values(self) -> dict[str, str]:
         """What a rule set's placeholders stand for in this deployment's address plan."""
         net = self.network

@@ -24,6 +24,7 @@ _ORDER = [
     "Microsoft.Network/networkInterfaces",
     "Microsoft.Network/azureFirewalls",
     "Microsoft.Network/publicIPAddresses",
+    "Microsoft.Network/privateDnsZones",  # before the VNets it is linked to
     "Microsoft.Network/virtualNetworks",  # before the route table its subnet uses
     "Microsoft.Network/routeTables",
     "Microsoft.Insights/dataCollectionRules",  # before the workspace it sends to
@@ -40,12 +41,21 @@ def _deleter(clients: Clients, resource_type: str):
         "microsoft.network/networkinterfaces": clients.network.network_interfaces.begin_delete,
         "microsoft.network/azurefirewalls": clients.network.azure_firewalls.begin_delete,
         "microsoft.network/publicipaddresses": clients.network.public_ip_addresses.begin_delete,
+        "microsoft.network/privatednszones": lambda group, zone: _delete_zone(clients, group, zone),
         "microsoft.network/routetables": clients.network.route_tables.begin_delete,
         "microsoft.network/virtualnetworks": clients.network.virtual_networks.begin_delete,
         "microsoft.insights/datacollectionrules": clients.monitor.data_collection_rules.delete,
         "microsoft.operationalinsights/workspaces": clients.loganalytics.workspaces.begin_delete,
         "microsoft.managedidentity/userassignedidentities": clients.msi.user_assigned_identities.delete,
     }.get(resource_type.lower())
+
+
+def _delete_zone(clients: Clients, group: str, zone: str):
+    """A private DNS zone goes after its VNet links (Azure keeps a zone that still has links)."""
+    links = clients.privatedns.virtual_network_links
+    for link in list(links.list(group, zone)):
+        wait_for(links.begin_delete(group, zone, link.name), f"delete link {link.name}")
+    return clients.privatedns.private_zones.begin_delete(group, zone)
 
 
 @dataclass(frozen=True)

@@ -131,8 +131,8 @@ def _classify(exit_code: int, output: str, status: str = "") -> tuple[str, str]:
         return "Deny", "TLS handshake reset (the firewall denies HTTPS without a page)"
     if exit_code in (7, 28):
         return "Deny", "connection failed or timed out"
-    if exit_code == 6:
-        return "Deny", "name could not be resolved"
+    if exit_code == 6:  # DNS, not the firewall: its DNS proxy answers for any name, allowed or not
+        return "Unresolved", "name could not be resolved"
     if exit_code == 0 and status not in ("", "000"):
         return "Allow", f"HTTP {status} from the server"
     return "Error", f"curl exit code {exit_code}"
@@ -175,10 +175,14 @@ def check_egress(results: list[EgressResult]) -> list[CheckRow]:
     rows = []
     for r in results:
         _, how = _classify(r.exit_code, r.output, r.status)
-        hint = ("02_firewall: add an application rule for this host to the rule set (firewall.rules)"
-                if r.expected == "Allow" else
-                "02_firewall: a rule allows this host; narrow it in the rule set (firewall.rules), "
-                "and check 03_egress_route sends the AKS subnet through the firewall")
+        if r.observed == "Unresolved":
+            hint = ("02_firewall: the pod's DNS gave no answer: re-run 02_firewall, which points the VNets' DNS "
+                    "servers at the firewall's DNS proxy (firewall.dns_proxy) or back at Azure DNS")
+        elif r.expected == "Allow":
+            hint = "02_firewall: add an application rule for this host to the rule set (firewall.rules)"
+        else:
+            hint = ("02_firewall: a rule allows this host; narrow it in the rule set (firewall.rules), "
+                    "and check 03_egress_route sends the AKS subnet through the firewall")
         first_line = r.output.splitlines()[0][:160] if r.output else ""
         rows.append(_row("egress from test pod", r.url, r.expected, f"{r.observed} ({how})",
                          f"curl exit {r.exit_code}, HTTP {r.status}: {first_line}", r.observed == r.expected, hint))

@@ -20,6 +20,7 @@ def test_firewall_stage_creates_then_changes_nothing(network, dep):
     first = ensure_firewall_stage(network, dep)
     assert [(c.kind, c.action) for c in first] == [
         ("public IP", "created"), ("firewall", "created"),
+        ("VNet DNS servers", "updated"), ("VNet DNS servers", "updated"),
         ("log analytics workspace", "created"), ("diagnostic setting", "created")]
     assert {c.action for c in ensure_firewall_stage(network, dep)} == {"unchanged"}
     assert firewall_private_ip(network, dep) == "10.0.0.4"

@@ -5,7 +5,8 @@ import pytest
 from azure.mgmt.containerservice.models import ManagedClusterAddonProfile
 
 from praks_lib import queries
-from praks_lib.deploy.access import ensure_hub_dns_link, ensure_jumpbox
+from praks_lib.deploy.access import ensure_jumpbox
+from praks_lib.deploy.api_server_dns import ensure_hub_dns_link, ensure_own_zone
 from praks_lib.deploy.cluster import ensure_private_cluster
 from praks_lib.deploy.converge import wait_for
 from praks_lib.deploy.firewall import ensure_firewall_stage
@@ -27,6 +28,7 @@ def world(clients, dep):
     ensure_network(clients, dep)
     ensure_firewall_stage(clients, dep)
     ensure_egress_route(clients, dep)
+    ensure_own_zone(clients, dep)
     ensure_cluster_identity(clients, dep)
     ensure_role_assignments(clients, dep)
     ensure_private_cluster(clients, dep)

@@ -163,7 +163,7 @@ ERRORS += [
     (deep_merge(BASIC, {"firewall": {"dns_proxy": True}}), "FirewallPolicyHigherTierOnlyProperties",
      "firewall.dns_proxy", "Firewall Policy dzpraks1-policy contains higher tier only properties - DNS Proxy and "
      "Custom DNS", "set firewall.dns_proxy to false"),
-    (BASIC, "AzureFirewallDnsProxyRequiredForNetworkRuleFqdns", "firewall.rules",
+    (BASIC, "AzureFirewallDNSProxyMustBeEnabled", "firewall.rules",
      "In order to use DestinationFqdns in Network Rules, DNS Proxy must be enabled", "turn on firewall.dns_proxy"),
     ({"firewall": {"sku_tier": "Premium", "rules_as": "classic"}}, "AzureFirewallPremiumRequiresPolicy",
      "firewall.rules_as", "Azure Firewall dzpraks1 of tier Premium cannot use classic rule collections",
@@ -192,7 +192,7 @@ NO_VALUE = {"PraksDuplicateName:network.spoke.aks_subnet.name", "PraksPodCidrWit
             "InvalidParameter:jumpbox.ssh_public_key", "PraksValidationExpectationWrong:validation.denied_urls",
             "PraksValidationExpectationWrong:validation.allowed_urls",
             "AzureFirewallManagementIpConfigRequiresSubnetAndPublicIp:network.hub.firewall_management_subnet",
-            "AzureFirewallDnsProxyRequiredForNetworkRuleFqdns:firewall.rules",
+            "AzureFirewallDNSProxyMustBeEnabled:firewall.rules",
             "PraksApiServerSubnetMissing:network.spoke.apiserver_subnet",
             "PraksIsolatedClusterReachesNothing:validation.allowed_urls"}
 
@@ -274,7 +274,7 @@ def test_each_scenario_has_no_findings(scenario):
 def test_a_basic_firewall_with_its_management_subnet_and_no_fqdn_rules_is_clean():
     findings = plan(deep_merge(BASIC, {"network": {"hub": {"firewall_management_subnet": {
         "name": "AzureFirewallManagementSubnet", "prefix": "10.0.2.0/26"}}}}))
-    assert [f.code for f in findings] == ["AzureFirewallDnsProxyRequiredForNetworkRuleFqdns"]  # the ntp rule
+    assert [f.code for f in findings] == ["AzureFirewallDNSProxyMustBeEnabled"]  # the ntp rule
 
 
 def test_burstable_system_pool_is_a_warning():

@@ -3,11 +3,11 @@ break scenario makes the right check fail with a hint naming the stage and param
 import shutil
 
 import pytest
-from azure.mgmt.network.models import PublicIPAddress, PublicIPAddressSku
+from azure.mgmt.network.models import DhcpOptions, PublicIPAddress, PublicIPAddressSku
 
 from praks_lib.cloud import connect
-from praks_lib.deploy.access import HUB_LINK, cluster_dns_zone
 from praks_lib.deploy.all_stages import deploy_all
+from praks_lib.deploy.api_server_dns import HUB_LINK, cluster_dns_zone
 from praks_lib.deploy.monitoring import DIAGNOSTIC_SETTING
 from praks_lib.errors import StageError
 from praks_lib.params import load_deployment
@@ -85,13 +85,29 @@ def test_ubuntu_rule_removed(world):
 
 def test_hub_dns_link_missing(world):
     clients, dep = world
-    zone = cluster_dns_zone(clients, dep)
-    clients.privatedns.virtual_network_links.begin_delete(dep.node_resource_group, zone, HUB_LINK).result()
+    group, zone = cluster_dns_zone(clients, dep)
+    clients.privatedns.virtual_network_links.begin_delete(group, zone, HUB_LINK).result()
     table, _, _ = run_checks(clients, dep, echo=lambda _: None)
     [dns] = failed(table, "private DNS from hub")
     assert dns["observed"] == "no answer" and "NXDOMAIN" in dns["evidence"]
     assert dns["hint"].startswith("05_private_access: link the cluster's private DNS zone to the hub VNet")
     assert len(table[table["result"] == "FAIL"]) == 1
+
+
+def test_spoke_dns_pointed_at_a_server_that_does_not_answer(world):
+    clients, dep = world
+    group, spoke = dep.resource_groups.network, dep.network.spoke.name
+    vnet = clients.network.virtual_networks.get(group, spoke)
+    vnet.dhcp_options = DhcpOptions(dns_servers=["10.0.1.250"])
+    clients.network.virtual_networks.begin_create_or_update(group, spoke, vnet).result()
+    table, _, _ = run_checks(clients, dep, echo=lambda _: None)
+    unresolved = failed(table, "egress from test pod")
+    # every host, allowed or denied: a name that does not resolve proves nothing about the firewall
+    assert {r["observed"] for r in unresolved} == {"Unresolved (name could not be resolved)"}
+    assert len(unresolved) == len(table[table["check"] == "egress from test pod"])
+    assert "Could not resolve host" in unresolved[0]["evidence"]
+    assert unresolved[0]["hint"].startswith("02_firewall: the pod's DNS gave no answer")
+    assert not failed(table, "private DNS from hub")  # the hub still resolves through the firewall
 
 
 def test_diagnostic_settings_absent(world):

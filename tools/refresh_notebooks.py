@@ -8,6 +8,7 @@ import importlib.util
 import os
 import sys
 import tempfile
+import uuid
 from pathlib import Path
 
 import nbformat
@@ -25,6 +26,19 @@ def _recorded_on() -> str:
     return conftest.RECORDED_ON
 
 
+def _without_run_noise(nb, name: str):
+    """Drop what changes from one identical run to the next, so a re-record diffs only real changes:
+    the kernel's execution timestamps, and the random ids of widget models (renumbered in the order
+    the run made them, everywhere they appear: views, saved state, references between models)."""
+    for cell in nb.cells:
+        cell.metadata.pop("execution", None)
+    state = nb.metadata.get("widgets", {}).get("application/vnd.jupyter.widget-state+json", {}).get("state", {})
+    text = nbformat.writes(nb)
+    for number, model_id in enumerate(list(state)):
+        text = text.replace(model_id, uuid.uuid5(uuid.NAMESPACE_URL, f"praks:{name}:{number}").hex)
+    return nbformat.reads(text, as_version=4)
+
+
 def main() -> int:
     # This tool belongs to the repository it sits in: that is the project whose notebooks it refreshes.
     os.environ.setdefault(PROJECT_ENV, str(Path(__file__).resolve().parent.parent))
@@ -36,7 +50,7 @@ def main() -> int:
         ExecutePreprocessor(timeout=600, kernel_name="python3").preprocess(
             nb, {"metadata": {"path": str(notebooks_dir())}})
         if not only or path.stem[:2] in only or path.stem in only:
-            nbformat.write(nb, path)
+            nbformat.write(_without_run_noise(nb, path.stem), path)
             print(f"refreshed {path.name}")
     return 0
 

@@ -1,7 +1,5 @@
-"""Stage 05: reach the private API server from the hub — DNS link, and a jumpbox without public IP.
-
-The cluster's private DNS zone is linked only to the cluster's VNet; the hub cannot resolve the API
-server's name until the zone is linked to the hub VNet too (the step the walkthrough adds last).
+"""Stage 05: reach the private API server from the hub — a jumpbox without public IP (the DNS link that
+lets the hub resolve the API server is deploy.api_server_dns.ensure_hub_dns_link).
 """
 from __future__ import annotations
 
@@ -22,47 +20,15 @@ from azure.mgmt.compute.models import (
     VirtualMachine,
 )
 from azure.mgmt.network.models import NetworkInterface, NetworkInterfaceIPConfiguration, Subnet
-from azure.mgmt.privatedns.models import SubResource as DnsSubResource
-from azure.mgmt.privatedns.models import VirtualNetworkLink
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from praks_lib.azure.ids import resource_id
 from praks_lib.cloud import Clients
-from praks_lib.deploy.converge import Change, converge, require, wait_for
+from praks_lib.deploy.converge import Change, converge, wait_for
 from praks_lib.deployment import Deployment
-from praks_lib.errors import StageError
 
-HUB_LINK = "hubnetdnsconfig"  # the walkthrough's link name
 UBUNTU = ImageReference(publisher="Canonical", offer="ubuntu-24_04-lts", sku="server", version="latest")
-
-
-def cluster_dns_zone(clients: Clients, dep: Deployment) -> str:
-    """The private DNS zone AKS created for the API server, in the node resource group."""
-    zones = list(require(lambda: list(clients.privatedns.private_zones.list_by_resource_group(dep.node_resource_group)),
-                         f"node resource group {dep.node_resource_group}", "04_private_aks"))
-    if not zones:
-        raise StageError(f"no private DNS zone in {dep.node_resource_group}: is aks.private_cluster true? "
-                         "Re-run 04_private_aks.")
-    return zones[0].name
-
-
-def ensure_hub_dns_link(clients: Clients, dep: Deployment) -> Change:
-    group, zone = dep.node_resource_group, cluster_dns_zone(clients, dep)
-    hub_id = resource_id(clients.subscription_id, dep.resource_groups.network, "Microsoft.Network/virtualNetworks",
-                         dep.network.hub.name)
-    links = clients.privatedns.virtual_network_links
-
-    def desired(current):
-        link = copy.deepcopy(current) if current else VirtualNetworkLink(location="global")
-        link.tags = {**(link.tags or {}), **dep.tags}
-        link.virtual_network = DnsSubResource(id=hub_id)
-        link.registration_enabled = False
-        return link
-
-    return converge("private DNS link", f"{zone}/{HUB_LINK}", lambda: links.get(group, zone, HUB_LINK), desired,
-                    lambda model: wait_for(links.begin_create_or_update(group, zone, HUB_LINK, model),
-                                           f"link {HUB_LINK}"))
 
 
 def _nic_name(dep: Deployment) -> str:

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from praks_lib.cloud import Clients
-from praks_lib.deploy.access import ensure_hub_dns_link, ensure_jumpbox
+from praks_lib.deploy.access import ensure_jumpbox
+from praks_lib.deploy.api_server_dns import ensure_hub_dns_link, ensure_own_zone
 from praks_lib.deploy.cluster import ensure_private_cluster
 from praks_lib.deploy.converge import Change
 from praks_lib.deploy.firewall import ensure_firewall_stage
@@ -18,6 +19,7 @@ def deploy_all(clients: Clients, dep: Deployment) -> list[Change]:
     changes = ensure_network(clients, dep)
     changes += ensure_firewall_stage(clients, dep)
     changes += ensure_egress_route(clients, dep)
+    changes += ensure_own_zone(clients, dep)
     changes += [ensure_cluster_identity(clients, dep)] + ensure_role_assignments(clients, dep)
     changes.append(ensure_private_cluster(clients, dep))
     changes += ensure_jumpbox(clients, dep)

@@ -13,6 +13,7 @@ from azure.mgmt.containerservice.models import (
 
 from praks_lib.azure.ids import resource_id
 from praks_lib.cloud import Clients
+from praks_lib.deploy.api_server_dns import own_zone_id
 from praks_lib.deploy.converge import Change, converge, require, wait_for
 from praks_lib.deploy.identity import identity_id
 from praks_lib.deployment import Deployment
@@ -88,6 +89,9 @@ def ensure_private_cluster(clients: Clients, dep: Deployment) -> Change:
         access.enable_private_cluster = aks.private_cluster
         # Azure's default is a public FQDN (an A record in public DNS) even for a private cluster.
         access.enable_private_cluster_public_fqdn = False if aks.private_cluster else None
+        zone = own_zone_id(clients, dep)
+        if zone is not None and (access.private_dns_zone or "").lower() != zone.lower():
+            access.private_dns_zone = zone  # fixed at creation: Azure refuses to move the name later
         cluster.api_server_access_profile = access
         return cluster
 

@@ -7,18 +7,20 @@ from azure.mgmt.network.models import (
     AzureFirewall,
     AzureFirewallIPConfiguration,
     AzureFirewallSku,
+    DhcpOptions,
     PublicIPAddress,
     PublicIPAddressSku,
     SubResource,
 )
 
+from praks_lib.azure import facts
 from praks_lib.azure.ids import resource_id, state_text
 from praks_lib.cloud import Clients
 from praks_lib.deploy.converge import Change, converge, require, wait_for
 from praks_lib.deployment import Deployment
 from praks_lib.errors import StageError
 
-DNS_PROXY_KEY = "Network.DNS.EnableProxy"
+DNS_PROXY_KEY = facts.load("network")["firewall"]["dns_proxy_property"]
 
 
 def ensure_firewall_public_ip(clients: Clients, dep: Deployment) -> Change:
@@ -87,6 +89,28 @@ def ensure_firewall_stage(clients: Clients, dep: Deployment) -> list[Change]:
     from praks_lib.deploy.monitoring import ensure_firewall_diagnostics, ensure_log_analytics
 
     changes = [ensure_firewall_public_ip(clients, dep), ensure_firewall(clients, dep)]
+    changes += [ensure_vnet_dns(clients, dep, vnet) for vnet in (dep.network.hub, dep.network.spoke)]
     changes.append(ensure_log_analytics(clients, dep, dep.monitoring.firewall_workspace))
     changes.append(ensure_firewall_diagnostics(clients, dep))
     return changes
+
+
+def ensure_vnet_dns(clients: Clients, dep: Deployment, planned) -> Change:
+    """Point a VNet's DNS servers at the firewall's DNS proxy (or back at Azure DNS without one).
+
+    Microsoft documents this for FQDNs in network rules: the firewall matches them by its own DNS
+    answers, so clients must resolve through it, or they may connect to an address it never saw.
+    """
+    group, vnets = dep.resource_groups.network, clients.network.virtual_networks
+    servers = [firewall_private_ip(clients, dep)] if dep.dns_through_firewall else []
+
+    def desired(current):
+        vnet = copy.deepcopy(current)
+        vnet.dhcp_options = DhcpOptions(dns_servers=servers)
+        return vnet
+
+    return converge("VNet DNS servers", f"{planned.name} → {', '.join(servers) or 'Azure DNS'}",
+                    lambda: require(lambda: vnets.get(group, planned.name), f"virtual network {planned.name}",
+                                    "01_network"),
+                    desired, lambda model: vnets.begin_create_or_update(group, planned.name, model).result(),
+                    owned=("dhcp_options.dns_servers",))

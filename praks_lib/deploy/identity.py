@@ -2,7 +2,8 @@
 
 The walkthrough gave the identity Virtual Machine Contributor on the whole network group; AKS needs
 only Network Contributor on the subnet it joins and on the route table it reads (outbound type
-userDefinedRouting), so that is all it gets.
+userDefinedRouting), and Private DNS Zone Contributor on the API server's zone when praks brings it
+(deploy.api_server_dns), so that is all it gets.
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from azure.mgmt.msi.models import Identity
 from praks_lib.azure import roles
 from praks_lib.azure.ids import name_of, resource_id
 from praks_lib.cloud import Clients
+from praks_lib.deploy.api_server_dns import own_zone_id
 from praks_lib.deploy.converge import Change, converge, require
 from praks_lib.deployment import Deployment
 
@@ -39,36 +41,41 @@ def ensure_cluster_identity(clients: Clients, dep: Deployment) -> Change:
                     lambda model: identities.create_or_update(group, name, model))
 
 
-def role_scopes(clients: Clients, dep: Deployment) -> dict[str, str]:
-    """What the cluster identity may change: the AKS subnet and the route table, nothing more."""
+def role_grants(clients: Clients, dep: Deployment) -> list[tuple[str, str, str]]:
+    """(role name, what, scope) the cluster identity needs: Network Contributor on the AKS subnet and
+    the route table; Private DNS Zone Contributor on praks's API server zone when it brings one."""
     group, spoke = dep.resource_groups.network, dep.network.spoke
-    return {
-        "AKS subnet": resource_id(clients.subscription_id, group, "Microsoft.Network/virtualNetworks/subnets",
-                                  spoke.name, spoke.aks_subnet.name),
-        "route table": resource_id(clients.subscription_id, group, "Microsoft.Network/routeTables",
-                                   dep.route.table_name),
-    }
+    grants = [
+        ("Network Contributor", "AKS subnet", resource_id(
+            clients.subscription_id, group, "Microsoft.Network/virtualNetworks/subnets", spoke.name,
+            spoke.aks_subnet.name)),
+        ("Network Contributor", "route table", resource_id(
+            clients.subscription_id, group, "Microsoft.Network/routeTables", dep.route.table_name)),
+    ]
+    zone = own_zone_id(clients, dep)
+    if zone is not None:
+        grants.append(("Private DNS Zone Contributor", "private DNS zone", zone))
+    return grants
 
 
 def ensure_role_assignments(clients: Clients, dep: Deployment) -> list[Change]:
-    """Network Contributor for the cluster identity on each scope; assignments are immutable."""
+    """The cluster identity's role on each scope of role_grants; assignments are immutable."""
     identity = require(lambda: clients.msi.user_assigned_identities.get(dep.resource_groups.kube,
                                                                         dep.aks.identity.name),
                        f"managed identity {dep.aks.identity.name}", "04_private_aks (ensure_cluster_identity)")
-    role = f"/subscriptions/{clients.subscription_id}/providers/Microsoft.Authorization/roleDefinitions/" \
-           f"{NETWORK_CONTRIBUTOR}"
     assignments = clients.authorization.role_assignments
     changes = []
-    for label, scope in role_scopes(clients, dep).items():
-        what = f"Network Contributor on {label} {name_of(scope)}"
+    for role_name, label, scope in role_grants(clients, dep):
+        guid = roles.by_name(role_name).id
+        what = f"{role_name} on {label} {name_of(scope)}"
         # Already granted (by praks, az or the portal, under any name): Azure refuses a duplicate.
         existing = assignments.list_for_scope(scope, filter=f"principalId eq '{identity.principal_id}'")
-        if any(a.role_definition_id.lower().endswith(NETWORK_CONTRIBUTOR) and a.scope.lower() == scope.lower()
-               for a in existing):
+        if any(a.role_definition_id.lower().endswith(guid) and a.scope.lower() == scope.lower() for a in existing):
             changes.append(Change("role assignment", what, "unchanged"))
             continue
         # A stable name: the same principal, role and scope always get the same assignment name.
-        name = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{scope.lower()}|{NETWORK_CONTRIBUTOR}|{identity.principal_id}"))
+        name = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{scope.lower()}|{guid}|{identity.principal_id}"))
+        role = f"/subscriptions/{clients.subscription_id}/providers/Microsoft.Authorization/roleDefinitions/{guid}"
         assignments.create(scope, name, RoleAssignmentCreateParameters(
             role_definition_id=role, principal_id=identity.principal_id, principal_type="ServicePrincipal"))
         changes.append(Change("role assignment", what, "created"))

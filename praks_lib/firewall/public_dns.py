@@ -12,6 +12,7 @@ import ipaddress
 import re
 from functools import lru_cache
 
+from praks_lib.firewall.addresses import is_ipv4
 from praks_lib.firewall.servicetags import REGIONS, all_shipped_intervals, service_tag_prefixes
 
 # (pattern, service tag). Patterns use application-rule wildcard syntax; first match wins.
@@ -37,6 +38,10 @@ WELL_KNOWN = (
     ("data.policy.core.windows.net", "AzureCloud"),
     ("store.policy.core.windows.net", "AzureCloud"),
 )
+# Names served by a pool of hosts: each resolver is given one of them (DNS round robin), so two
+# resolvers asking at the same time can get different addresses. The firewall's own answer (what an
+# FQDN network rule matches, and what its DNS proxy hands on) is the first; the size is how many.
+POOLS = {"ntp.ubuntu.com": 4, "pool.ntp.org": 4, "time.windows.com": 2}
 _HCP = re.compile(r"^[a-z0-9-]+\.hcp\.([a-z0-9]+)\.azmk8s\.io$")
 _FQDN = re.compile(r"^(?=.{1,253}$)([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 
@@ -93,8 +98,21 @@ def tag_for(name: str) -> str | None:
 
 
 def resolve(fqdn: str) -> list[str]:
-    """The IPv4 addresses an FQDN resolves to offline (one address, always the same)."""
+    """The IPv4 addresses an FQDN resolves to offline, as the firewall resolves it (one address,
+    always the same)."""
     return [_resolve(fqdn.strip().rstrip(".").lower())]
+
+
+def resolve_for(fqdn: str, resolver: str) -> list[str]:
+    """What another resolver (``resolver``: e.g. the virtual network whose Azure DNS asks) is given:
+    the firewall's answer, except for a pool name, where it is another member of the pool (praks
+    makes it always another one, so that the failure the docs describe shows every time)."""
+    name = fqdn.strip().rstrip(".").lower()
+    size = POOLS.get(name, 1)
+    if size == 1:
+        return resolve(name)
+    member = 1 + int.from_bytes(hashlib.sha256(resolver.lower().encode()).digest()[:4], "big") % (size - 1)
+    return [_outside_azure(f"{name}#pool{member}")]
 
 
 @lru_cache(maxsize=65536)
@@ -105,3 +123,11 @@ def _resolve(name: str) -> str:
     if tag is None:
         return _outside_azure(name)
     return _pick(name, service_tag_prefixes(tag))
+
+
+def firewall_destination(host: str, address: str) -> str:
+    """What a connection to ``host``, resolved by the client to ``address``, shows a firewall: the name
+    (for application rules, which match the Host header or SNI) when the client got the answer the
+    firewall gets itself, else the address — a client that resolved elsewhere (not through the
+    firewall's DNS proxy) may have been given another address, which FQDN network rules do not match."""
+    return host if not is_ipv4(host) and address in resolve(host) else address

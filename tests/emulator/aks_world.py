@@ -1,6 +1,7 @@
 """The runbook's own stages 01-04 on a fresh emulator, for the managed-cluster tests.
 
-The world is built by praks_lib.deploy (network, firewall, route, identity, roles), which also proves
+The world is built by praks_lib.deploy (network, firewall, route, the API server's DNS zone, identity,
+roles), which also proves
 those functions work against the emulator. ``cluster_body`` is the REST body ensure_private_cluster
 sends, for tests that change one field and send it with the SDK.
 """
@@ -10,6 +11,7 @@ import copy
 
 from azure.mgmt.containerservice.models import ManagedCluster
 
+from praks_lib.deploy.api_server_dns import ensure_own_zone, own_zone_id
 from praks_lib.deploy.cluster import aks_subnet_id
 from praks_lib.deploy.firewall import ensure_firewall_stage
 from praks_lib.deploy.identity import ensure_cluster_identity, ensure_role_assignments, identity_id
@@ -22,6 +24,7 @@ def build_world(clients, dep, *, route=True, roles=True):
     ensure_firewall_stage(clients, dep)
     if route:
         ensure_egress_route(clients, dep)
+    ensure_own_zone(clients, dep)
     ensure_cluster_identity(clients, dep)
     if roles:
         ensure_role_assignments(clients, dep)
@@ -44,7 +47,8 @@ def cluster_body(clients, dep, **properties) -> dict:
             "networkProfile": {"networkPlugin": "azure", "serviceCidr": aks.service_cidr,
                                "dnsServiceIP": aks.dns_service_ip, "outboundType": aks.outbound_type,
                                "loadBalancerSku": "standard"},
-            "apiServerAccessProfile": {"enablePrivateCluster": True},
+            "apiServerAccessProfile": {"enablePrivateCluster": True,
+                                       "privateDNSZone": own_zone_id(clients, dep) or "system"},
         },
     }
     merged = copy.deepcopy(body)

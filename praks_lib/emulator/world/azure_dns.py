@@ -13,20 +13,25 @@ server's private address. This module decides that from the emulated cloud's sta
    same deterministic answers the firewall uses). A private cluster's name
    (``….privatelink.<region>.azmk8s.io``) does not exist in public DNS.
 
-Custom DNS servers on a virtual network (``dhcpOptions.dnsServers``) are not followed: pass the
-virtual network whose Azure DNS view you want. :func:`nslookup` renders what the ``nslookup`` tool
-prints on an Ubuntu VM for the same query.
+A virtual network's own DNS servers (``dhcpOptions.dnsServers``) are followed, as a VM's resolver
+follows them: the first server answers. When it is an Azure Firewall's private IP with DNS proxy on,
+the firewall forwards the query to Azure DNS *from its own virtual network* — so a private zone the
+answer needs must be linked to the firewall's VNet (the hub), the well-known failure of private
+clusters behind custom DNS (Azure/AKS#1508, #1686). Any other server does not answer here (the
+emulator runs no DNS servers of its own): no answer at all, as a query to an unreachable server.
+:func:`nslookup` renders what the ``nslookup`` tool prints on an Ubuntu VM for the same query.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from praks_lib.azure.ids import ResourceId, same_id
 from praks_lib.emulator.providers.privatedns import LINK_TYPE
+from praks_lib.emulator.world import network_state
 from praks_lib.firewall import resolve as public_resolve
-from praks_lib.firewall.public_dns import is_valid_fqdn
+from praks_lib.firewall.public_dns import is_valid_fqdn, resolve_for
 
 AZURE_DNS = "168.63.129.16"
 MAX_CNAME_CHAIN = 8
@@ -36,11 +41,13 @@ PRIVATE_CLUSTER_NAME = re.compile(r"(^|\.)privatelink\.[a-z0-9]+\.azmk8s\.io$")
 @dataclass(frozen=True)
 class Answer:
     """What a query returned: CNAME steps ``(alias, canonical name)`` and the final addresses
-    (none: NXDOMAIN)."""
+    (none: NXDOMAIN), from which server; ``answered`` is False when the server never replied."""
 
     query: str
     aliases: tuple[tuple[str, str], ...] = ()
     addresses: tuple[str, ...] = ()
+    server: str = AZURE_DNS
+    answered: bool = True
 
     @property
     def name(self) -> str:
@@ -89,40 +96,61 @@ def _private_records(tx, zone: _LinkedZone, name: str) -> tuple[str | None, list
     return None, [r["ipv4Address"] for r in (a_set or {}).get("properties", {}).get("aRecords", [])]
 
 
-def _public(name: str) -> list[str]:
+def _public(name: str, resolver: str | None) -> list[str]:
+    """Public DNS's answer to Azure DNS in a virtual network (``resolver``), or to the firewall's DNS
+    proxy (None: the firewall's own answer)."""
     if not is_valid_fqdn(name) or PRIVATE_CLUSTER_NAME.search(name):
         return []
-    return public_resolve(name)
+    return public_resolve(name) if resolver is None else resolve_for(name, resolver)
 
 
 def lookup(tx, name: str, from_vnet_id: str) -> Answer:
-    """Resolve ``name`` (A records) as Azure DNS does for a VM in ``from_vnet_id``."""
+    """Resolve ``name`` (A records) as a VM in ``from_vnet_id`` does: through its virtual network's
+    DNS servers when it has any (an Azure Firewall's DNS proxy forwards to Azure DNS in its own
+    virtual network), else through Azure DNS."""
     query = name.strip().rstrip(".")
-    zones = _linked_zones(tx, _vnet_id(from_vnet_id))
+    servers = network_state.dns_servers_of(tx, _vnet_id(from_vnet_id))
+    if not servers:
+        return _azure_dns(tx, query, _vnet_id(from_vnet_id), resolver=_vnet_id(from_vnet_id))
+    proxy_vnet = network_state.dns_proxy_vnet(tx, servers[0])
+    if proxy_vnet is None:
+        return Answer(query, server=servers[0], answered=False)
+    return replace(_azure_dns(tx, query, proxy_vnet, resolver=None), server=servers[0])
+
+
+def _azure_dns(tx, query: str, vnet_id: str, resolver: str | None) -> Answer:
+    """Azure DNS (168.63.129.16) as it answers in ``vnet_id``: linked private zones, then public DNS
+    (asked by ``resolver``, see :func:`_public`)."""
+    zones = _linked_zones(tx, vnet_id)
     current, aliases = query.lower(), []
     for _ in range(MAX_CNAME_CHAIN):
         zone = _zone_for(zones, current)
         if zone is None:
-            return Answer(query, tuple(aliases), tuple(_public(current)))
+            return Answer(query, tuple(aliases), tuple(_public(current, resolver)))
         target, addresses = _private_records(tx, zone, current)
         if target is not None:
             aliases.append((current, target))
             current = target
             continue
         if not addresses and zone.redirects_nxdomain:
-            addresses = _public(current)
+            addresses = _public(current, resolver)
         return Answer(query, tuple(aliases), tuple(addresses))
     return Answer(query, tuple(aliases))
 
 
 def resolve(tx, name: str, from_vnet_id: str) -> list[str] | None:
-    """The IPv4 addresses ``name`` resolves to from ``from_vnet_id``, or None (NXDOMAIN)."""
-    return list(lookup(tx, name, from_vnet_id).addresses) or None
+    """The IPv4 addresses ``name`` resolves to from ``from_vnet_id``: [] for NXDOMAIN, None when no
+    DNS server answered."""
+    answer = lookup(tx, name, from_vnet_id)
+    return list(answer.addresses) if answer.answered else None
 
 
 def render_nslookup(answer: Answer) -> str:
-    """The output of ``nslookup <name>`` on an Azure VM using Azure DNS, for ``answer``."""
-    lines = [f"Server:\t\t{AZURE_DNS}", f"Address:\t{AZURE_DNS}#53", ""]
+    """The output of ``nslookup <name>`` on an Ubuntu VM for ``answer`` (from the server that answered)."""
+    if not answer.answered:
+        return ";; communications error to {0}#53: timed out\n;; no servers could be reached\n\n".format(
+            answer.server)
+    lines = [f"Server:\t\t{answer.server}", f"Address:\t{answer.server}#53", ""]
     if not answer.addresses:
         lines.append(f"** server can't find {answer.query}: NXDOMAIN")
     else:

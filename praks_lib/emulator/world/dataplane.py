@@ -36,10 +36,11 @@ from praks_lib.azure.routing import EffectiveRoute, next_hop
 from praks_lib.emulator.platform.store import Transaction
 from praks_lib.emulator.providers.insights.diagnostic_settings import LogDestination, log_destinations
 from praks_lib.emulator.providers.operationalinsights import log_store
-from praks_lib.emulator.world import network_state
+from praks_lib.emulator.world import azure_dns, network_state
 from praks_lib.emulator.world.logs.store import LogStore
 from praks_lib.firewall import Flow, RuleSet, Verdict, evaluate, log_rows, resolve
 from praks_lib.firewall.addresses import is_ipv4
+from praks_lib.firewall.public_dns import firewall_destination
 
 POLICY_GROUP_TYPE = "Microsoft.Network/firewallPolicies/ruleCollectionGroups"
 
@@ -105,18 +106,31 @@ def send(tx_or_emulator: Any, source_ip: str, destination: str, port: int, proto
     :class:`Outcome`; firewall log rows are appended to the workspaces its diagnostic settings
     name. ``tx_or_emulator``: an open store transaction, or an Emulator (then the cloud is read
     in a transaction of its own and the rows are written after it ends)."""
-    flow = Flow(source=source_ip, destination=destination, port=port, protocol=protocol, sni=sni)
     moment = _utc(time)
     if isinstance(tx_or_emulator, Transaction):
-        outcome, pending = _route(tx_or_emulator, flow, moment)
+        outcome, pending = _route(tx_or_emulator, _flow(tx_or_emulator, source_ip, destination, port, protocol, sni),
+                                  moment)
         store = log_store(tx_or_emulator)
     else:
         with tx_or_emulator.store.transaction() as tx:
-            outcome, pending = _route(tx, flow, moment)
+            outcome, pending = _route(tx, _flow(tx, source_ip, destination, port, protocol, sni), moment)
         store = LogStore(tx_or_emulator.state_dir)
     _append(store, pending)
     outcome.rows = pending
     return outcome
+
+
+def _flow(tx: Transaction, source_ip: str, destination: str, port: int, protocol: str, sni: bool | None) -> Flow:
+    """The flow as the firewall sees it: a name is resolved as the client resolves it (its virtual
+    network's DNS: the firewall's DNS proxy, or Azure DNS), and the firewall sees the name only when
+    the client got the firewall's own answer; else the address it connects to."""
+    if not is_ipv4(destination):
+        sni = True if sni is None else sni  # a client names the host it asked for, whatever address it got
+        subnet = network_state.subnet_of(tx, source_ip)
+        answer = azure_dns.resolve(tx, destination, subnet["id"]) if subnet else None
+        if answer:
+            destination = firewall_destination(destination, answer[0])
+    return Flow(source=source_ip, destination=destination, port=port, protocol=protocol, sni=sni)
 
 
 def _route(tx: Transaction, flow: Flow, moment: datetime) -> tuple[Outcome, list[LoggedRow]]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import ipaddress
 from typing import Iterable, NamedTuple
 
+from praks_lib.azure import facts
 from praks_lib.azure.ids import ResourceId, same_id
 from praks_lib.azure.routing import EffectiveRoute, effective_routes
 from praks_lib.emulator.platform.arm.resources import etag_of
@@ -30,6 +31,7 @@ ROUTE_TABLE_TYPE = "Microsoft.Network/routeTables"
 ROUTE_TYPE = "Microsoft.Network/routeTables/routes"
 FIREWALL_TYPE = "Microsoft.Network/azureFirewalls"
 NIC_TYPE = "Microsoft.Network/networkInterfaces"
+DNS_PROXY_KEY = facts.load("network")["firewall"]["dns_proxy_property"]  # a classic firewall's switch
 EVERYWHERE = "/subscriptions"  # scope prefix matching every subscription's resources
 
 # Azure keeps the network address, the next three (gateway, two DNS) and the broadcast address.
@@ -71,6 +73,38 @@ def firewall_by_private_ip(tx: Transaction, ip: str) -> dict | None:
             if config["properties"].get("privateIPAddress") == ip:
                 return firewall
     return None
+
+
+def dns_servers_of(tx: Transaction, vnet_id: str) -> list[str]:
+    """A virtual network's own DNS servers (``dhcpOptions.dnsServers``); none: Azure DNS."""
+    vnet = tx.get(vnet_id) or {}
+    return list((vnet.get("properties", {}).get("dhcpOptions") or {}).get("dnsServers") or [])
+
+
+def dns_proxy_on(tx: Transaction, firewall: dict) -> bool:
+    """Whether a firewall proxies DNS: its Firewall Policy's ``dnsSettings.enableProxy``, or on classic
+    rules its ``Network.DNS.EnableProxy`` additional property."""
+    properties = firewall["properties"]
+    policy_id = (properties.get("firewallPolicy") or {}).get("id")
+    if policy_id:
+        policy = tx.get(policy_id) or {}
+        return bool((policy.get("properties", {}).get("dnsSettings") or {}).get("enableProxy"))
+    return classic_dns_proxy(properties)
+
+
+def classic_dns_proxy(properties: dict) -> bool:
+    """A classic firewall's DNS proxy switch, from its properties."""
+    return str((properties.get("additionalProperties") or {}).get(DNS_PROXY_KEY, "")).lower() == "true"
+
+
+def dns_proxy_vnet(tx: Transaction, server_ip: str) -> str | None:
+    """The virtual network a DNS query to ``server_ip`` is resolved in, when that address is an Azure
+    Firewall with DNS proxy on (it forwards to Azure DNS from its own network); else None."""
+    firewall = firewall_by_private_ip(tx, server_ip)
+    if firewall is None or not dns_proxy_on(tx, firewall):
+        return None
+    subnet_id = firewall["properties"]["ipConfigurations"][0]["properties"]["subnet"]["id"]
+    return str(ResourceId.parse(subnet_id).top)
 
 
 def routes_of_table(tx: Transaction, table_id: str) -> list[dict]:

@@ -29,7 +29,6 @@ from praks_lib.emulator.platform.store import Transaction
 from praks_lib.emulator.world import azure_dns, command_list, dataplane, network_state
 from praks_lib.emulator.world.command_list import NOT_EMULATED, Result
 from praks_lib.emulator.world.kubernetes.shell import curl
-from praks_lib.firewall import resolve as public_resolve
 from praks_lib.firewall.addresses import is_ipv4
 
 SCRIPT_PATH = "/var/lib/waagent/run-command/download/{sequence}/script.sh"
@@ -63,10 +62,8 @@ class VmShell:
         return list(azure_dns.lookup(self.tx, name, self.subnet_id).addresses)
 
     def _flow(self, host: str, address: str, port: int, protocol: str, sni: bool | None):
-        """The data plane's outcome for one connection from the VM. The flow carries the name
-        (for the firewall's application rules) when it resolved publicly, else the address."""
-        public = not is_ipv4(host) and address in public_resolve(host)
-        return dataplane.send(self.tx, self.address, host if public else address, port, protocol, sni=sni)
+        """The data plane's outcome for one connection from the VM to the address it resolved."""
+        return dataplane.send(self.tx, self.address, host, port, protocol, sni=sni)
 
     # programs ---------------------------------------------------------------------------------
     def run(self, argv: list[str]) -> Result | None:

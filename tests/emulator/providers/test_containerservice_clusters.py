@@ -6,9 +6,12 @@ import pytest
 from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 from azure.mgmt.network.models import NetworkInterface, NetworkInterfaceIPConfiguration, Route, Subnet
 
+from praks_lib.azure.ids import group_of, name_of
+from praks_lib.deploy.api_server_dns import HUB_LINK, own_zone_id
 from praks_lib.deploy.cluster import aks_subnet_id, ensure_private_cluster
 from praks_lib.deploy.identity import NETWORK_CONTRIBUTOR, identity_id
 from praks_lib.errors import StageError
+from praks_lib.params import load_deployment
 
 from ..aks_world import build_world, cluster_body, create
 
@@ -51,24 +54,51 @@ def test_private_cluster_has_its_node_group_zone_link_and_record(world, dep):
 
     group = world.resource.resource_groups.get(dep.node_resource_group)
     assert group.managed_by == cluster.id and group.tags["aks-managed-cluster-name"] == "dzpraks1"
-    zones = list(world.privatedns.private_zones.list_by_resource_group(dep.node_resource_group))
-    assert [z.name for z in zones] == [cluster.private_fqdn.split(".", 1)[1]]
-    assert zones[0].name.endswith(".privatelink.westeurope.azmk8s.io")
-    links = list(world.privatedns.virtual_network_links.list(dep.node_resource_group, zones[0].name))
-    assert [link.virtual_network.id.rsplit("/", 1)[1] for link in links] == ["spoke1-kubenvnet"]
-    record = world.privatedns.record_sets.get(dep.node_resource_group, zones[0].name, "A",
-                                              cluster.private_fqdn.split(".", 1)[0])
+    # DNS goes through the firewall: the API server's name is in praks's zone, linked to hub and spoke
+    zone_id = own_zone_id(world, dep)
+    assert cluster.api_server_access_profile.private_dns_zone == zone_id
+    zone_group, zone = group_of(zone_id), name_of(zone_id)
+    assert cluster.private_fqdn.split(".", 1)[1] == zone == "privatelink.westeurope.azmk8s.io"
+    assert not list(world.privatedns.private_zones.list_by_resource_group(dep.node_resource_group))
+    links = list(world.privatedns.virtual_network_links.list(zone_group, zone))
+    assert sorted(link.virtual_network.id.rsplit("/", 1)[1] for link in links) == ["hub1-firewallvnet",
+                                                                                    "spoke1-kubenvnet"]
+    record = world.privatedns.record_sets.get(zone_group, zone, "A", cluster.private_fqdn.split(".", 1)[0])
     api_server_ip = record.a_records[0].ipv4_address
     assert ipaddress.ip_address(api_server_ip) in AKS_SUBNET
 
     kinds = [r.type for r in world.resource.resources.list_by_resource_group(dep.node_resource_group)]
     assert "Microsoft.Network/publicIPAddresses" not in kinds
     assert {"Microsoft.Compute/virtualMachineScaleSets", "Microsoft.Network/privateEndpoints",
-            "Microsoft.Network/privateDnsZones"} <= set(kinds)
+            } <= set(kinds)
     subnet = world.network.subnets.get(dep.resource_groups.network, "spoke1-kubenvnet", "aks-2-subnet")
     vmss_configs = [c.id for c in subnet.ip_configurations if "/virtualMachineScaleSets/" in c.id]
     assert len(vmss_configs) == 3 * 31  # classic Azure CNI: node + 30 pod addresses per node
     assert ensure_private_cluster(world, dep).action == "unchanged"
+
+
+def test_without_the_dns_proxy_aks_brings_its_zone_linked_to_the_spoke(clients):
+    dep = load_deployment(overrides={"firewall": {"dns_proxy": False, "rules": "seed-2020"}})
+    world = build_world(clients, dep)
+    ensure_private_cluster(world, dep)
+    cluster = world.containerservice.managed_clusters.get(dep.resource_groups.kube, dep.aks.name)
+    assert cluster.api_server_access_profile.private_dns_zone == "system"
+    zones = list(world.privatedns.private_zones.list_by_resource_group(dep.node_resource_group))
+    assert [z.name for z in zones] == [cluster.private_fqdn.split(".", 1)[1]]
+    assert zones[0].name.endswith(".privatelink.westeurope.azmk8s.io")
+    links = list(world.privatedns.virtual_network_links.list(dep.node_resource_group, zones[0].name))
+    assert [link.virtual_network.id.rsplit("/", 1)[1] for link in links] == ["spoke1-kubenvnet"]
+
+
+def test_nodes_that_resolve_through_the_hub_need_the_zone_linked_there(world, dep):
+    """DNS goes through the firewall's proxy in the hub: without the zone's hub link the nodes cannot
+    find the API server, and AKS fails the create as it does on Azure (Azure/AKS#1508)."""
+    zone_id = own_zone_id(world, dep)
+    world.privatedns.virtual_network_links.begin_delete(group_of(zone_id), name_of(zone_id), HUB_LINK).result()
+    with pytest.raises(StageError, match="K8SAPIServerDNSLookupFailVMExtensionError"):
+        ensure_private_cluster(world, dep)
+    cluster = world.containerservice.managed_clusters.get(dep.resource_groups.kube, dep.aks.name)
+    assert cluster.provisioning_state == "Failed"
 
 
 def test_addresses_the_nodes_hold_are_not_given_to_a_new_nic(world, dep):

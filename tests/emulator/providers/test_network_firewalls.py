@@ -187,7 +187,9 @@ def test_fqdn_network_rules_need_dns_proxy_on_a_deployed_firewall(hub):
     code, message = error_of(lambda: hub.azure_firewalls.begin_create_or_update("rg", "fw", firewall(
         network_rule_collections=[network_collection("time", [rule])])).result())
     assert (code, message) == ("AzureFirewallDNSProxyMustBeEnabled",
-                               "DNS Proxy must be enabled in order to use DestinationFqdns in Network Rules")
+                               "In order to use DestinationFqdns in Network Rules, DNS Proxy must be enabled, or "
+                               "RequireProxyForNetworkRules must be set to 'false'. See rule ntp in network rule "
+                               "collection time")
     hub.azure_firewalls.begin_create_or_update("rg", "fw", firewall(
         additional_properties={"Network.DNS.EnableProxy": "true"},
         network_rule_collections=[network_collection("time", [rule])])).result()

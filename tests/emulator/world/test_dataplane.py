@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 
 import pytest
 from azure.mgmt.monitor.models import LogSettings
+from azure.mgmt.network.models import DhcpOptions
 from azure.monitor.query import LogsQueryClient, LogsQueryStatus
 
 from praks_lib.emulator import Emulator
@@ -15,10 +16,13 @@ from praks_lib.firewall import DENIED_HTTP_BODY, DENIED_HTTP_STATUS, Flow
 
 from ..monitoring_world import (
     AKS_NODE,
+    FIREWALL_IP,
+    GROUP,
     INGRESS_VM,
     build_networks,
     build_world,
     classic_rules,
+    clients,
     create_workspace,
     diagnose,
     firewall_id,
@@ -169,6 +173,24 @@ def test_fqdn_network_rules_need_the_dns_proxy(emu):
     rules["additionalProperties"] = {"Network.DNS.EnableProxy": "true"}
     put_firewall(emu, rules)
     assert send(emu, AKS_NODE, "git.example.com", 22, "TCP").action == "Allow"
+
+
+def test_an_fqdn_network_rule_matches_only_clients_that_resolve_through_the_firewall(emu):
+    """A name served by a pool (ntp.ubuntu.com): a client asking Azure DNS gets another member than
+    the firewall does, so the rule misses its connection; through the DNS proxy it matches."""
+    rules = classic_rules(dns_proxy=True)
+    rules["networkRuleCollections"][0]["properties"]["rules"] = [
+        {"name": "ntp", "sourceAddresses": ["10.2.0.0/16"], "protocols": ["UDP"],
+         "destinationFqdns": ["ntp.ubuntu.com"], "destinationPorts": ["123"]}]
+    build_networks(emu)
+    put_firewall(emu, rules)
+    assert send(emu, AKS_NODE, "ntp.ubuntu.com", 123, "UDP").action == "Deny"
+    network = clients(emu)[1]
+    spoke = network.virtual_networks.get(GROUP, "spoke")
+    spoke.dhcp_options = DhcpOptions(dns_servers=[FIREWALL_IP])
+    network.virtual_networks.begin_create_or_update(GROUP, "spoke", spoke).result()
+    outcome = send(emu, AKS_NODE, "ntp.ubuntu.com", 123, "UDP")
+    assert (outcome.action, outcome.verdict.rule) == ("Allow", "ntp")
 
 
 def test_a_firewall_policy_is_evaluated_with_its_name_in_the_log(emu, world):

@@ -13,12 +13,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from praks_lib.azure.messages import azure_error
 from praks_lib.emulator.world import azure_dns, dataplane, network_state
 from praks_lib.firewall import ClusterShape, required_flows
 
-OUTBOUND_FAILED = ("Unable to establish outbound connection from agents, please see "
-                   "https://aka.ms/aks-required-ports-and-addresses for more information. (exit status 50)")
-DNS_FAILED = "Agents are unable to resolve Kubernetes API server name. (exit status 52)"
 NODE_NEEDS = ("core", "public cluster")
 MONITORING = "monitoring"
 
@@ -27,6 +25,11 @@ MONITORING = "monitoring"
 class Failure:
     code: str
     message: str
+
+    @classmethod
+    def of(cls, key: str) -> "Failure":
+        error = azure_error(key)
+        return cls(error.code, error.message)
 
     def as_error(self) -> dict:
         return {"code": self.code, "message": self.message}
@@ -57,9 +60,9 @@ def provision_nodes(tx, node_ips: list[str], subnet_prefix: str, *, name: str, l
     flows = [f for f in catalog(name=name, location=location, subnet_prefix=subnet_prefix, private=private,
                                 dns_prefix=dns_prefix, monitoring=False) if f.needed_for in NODE_NEEDS]
     if not _send_all(tx, node_ips, flows):
-        return Failure("OutboundConnFailVMExtensionError", OUTBOUND_FAILED)
+        return Failure.of("outbound_connection_failed")
     if api_server_name and not azure_dns.resolve(tx, api_server_name, vnet_id):
-        return Failure("K8SAPIServerDNSLookupFailVMExtensionError", DNS_FAILED)
+        return Failure.of("api_server_dns_lookup_failed")
     return None
 
 

@@ -218,8 +218,12 @@ class ManagedClusters(ResourceType):
         kept_access = kept.get("apiServerAccessProfile") or {}
         access = dict(asked.get("apiServerAccessProfile") or kept_access)
         private = bool(access.get("enablePrivateCluster"))
+        dns_zone = None
         if private:
             access.setdefault("privateDNSZone", "system")
+            if access["privateDNSZone"].lower() not in ("system", "none"):
+                dns_zone = validation.check_private_dns_zone(call.tx, access["privateDNSZone"], location, principal,
+                                                             identity["type"])
             # Azure's default: a private cluster also gets a public FQDN (an A record in public DNS).
             access.setdefault("enablePrivateClusterPublicFQDN",
                               kept_access.get("enablePrivateClusterPublicFQDN", PRIVATE_CLUSTER["public_fqdn_default"]))
@@ -251,7 +255,7 @@ class ManagedClusters(ResourceType):
         for key in ("privateFQDN", "fqdn", "azurePortalFQDN", "identityProfile", "privateLinkResources"):
             if key in kept and (key != "fqdn" or public_name):  # disabling the public FQDN removes it
                 properties[key] = kept[key]
-        plan = {"subnet": subnet, "private": private, "existing": existing}
+        plan = {"subnet": subnet, "private": private, "existing": existing, "dns_zone": dns_zone}
         return body, plan
 
     def view(self, call, stored):
@@ -325,7 +329,12 @@ def provision(call: Call, rid: ResourceId, body: dict, plan: dict, *, bootstrap_
         zone, record = node_group.private_dns_names(cluster_id, properties["dnsPrefix"], location)
         address = node_group.private_endpoint(call, group_id, location, subnet["id"], cluster_id, tags)
         link = f"{properties['dnsPrefix'].lower()}-{stable_uuid(cluster_id, 'link')[:6]}-{stable_uuid(vnet_id)[:8]}"
-        node_group.private_dns(call, group_id, zone, record, address, vnet_id, link, tags)
+        if plan["dns_zone"] is not None:  # a custom zone: the record goes there, the zone stays the owner's
+            zone_id = plan["dns_zone"]["id"]
+            zone = ResourceId.parse(zone_id).name
+            node_group.private_dns_record(call, zone_id, record, address, vnet_id, link)
+        else:
+            node_group.private_dns(call, group_id, zone, record, address, vnet_id, link, tags)
         properties["privateFQDN"] = f"{record}.{zone}"
         properties["privateLinkResources"] = [{
             "id": f"{cluster_id}/privateLinkResources/management", "name": "management",

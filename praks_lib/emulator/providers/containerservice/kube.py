@@ -120,7 +120,7 @@ def resolver_for(tx):
         vnet = vnet_of(tx, from_ip)
         if vnet is None:
             return None
-        return azure_dns.resolve(tx, name, vnet) or []
+        return azure_dns.resolve(tx, name, vnet)
     return resolve
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import hashlib
 
-from praks_lib.azure.ids import ResourceId
+from praks_lib.azure.ids import ResourceId, same_id
 from praks_lib.emulator.platform.arm.registry import resource_type_of
 from praks_lib.emulator.platform.arm.resources import etag_of
 from praks_lib.emulator.platform.router import Call
@@ -171,6 +171,17 @@ def private_dns(call: Call, group_id: str, zone_name: str, record: str, address:
     privatedns.ensure_zone(call, zone, tags)
     privatedns.set_a_record(call, zone, record, [address])
     if not call.tx.children(str(zone), privatedns.LINK_TYPE):
+        privatedns.link_virtual_network(call, zone, link_name, vnet_id)
+
+
+def private_dns_record(call: Call, zone_id: str, record: str, address: str, vnet_id: str, link_name: str) -> None:
+    """A custom private DNS zone: AKS writes the API server's A record there and links the zone to the
+    cluster's VNet when no link to it exists yet (the zone itself belongs to whoever made it)."""
+    zone = ResourceId.parse(zone_id)
+    privatedns.set_a_record(call, zone, record, [address])
+    linked = any(same_id(link["properties"]["virtualNetwork"]["id"], vnet_id)
+                 for link in call.tx.children(str(zone), privatedns.LINK_TYPE))
+    if not linked:
         privatedns.link_virtual_network(call, zone, link_name, vnet_id)
 
 

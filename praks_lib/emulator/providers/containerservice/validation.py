@@ -9,16 +9,19 @@ from __future__ import annotations
 import ipaddress
 import re
 
+from praks_lib.azure import facts
 from praks_lib.azure.ids import ResourceId, same_id
+from praks_lib.azure.messages import azure_error
 from praks_lib.emulator.platform.arm.errors import ArmError, bad_request
 from praks_lib.emulator.providers.authorization.permissions import missing_permissions
 from praks_lib.emulator.world import network_state
 
 NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?$")
 DNS_PREFIX = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,52}[A-Za-z0-9])?$")
-NODE_GROUP_MAX = 80
+_AKS = facts.load("aks")
+NODE_GROUP_MAX = _AKS["names"]["node_resource_group_max"]
 # Ranges AKS keeps for itself (service CIDR must avoid them).
-RESERVED_SERVICE_RANGES = ("169.254.0.0/16", "172.30.0.0/16", "172.31.0.0/16", "192.0.2.0/24")
+RESERVED_SERVICE_RANGES = tuple(_AKS["network_profile"]["reserved_ranges"])
 UDR_NEXT_HOPS = ("VirtualAppliance", "VirtualNetworkGateway")
 # What AKS does with a bring-your-own subnet and route table (Network Contributor grants all).
 SUBNET_ACTIONS = ("Microsoft.Network/virtualNetworks/subnets/join/action",
@@ -34,17 +37,7 @@ NAME_RULE = ("The name can contain only letters, numbers, underscores and hyphen
 DNS_PREFIX_RULE = ("The DNS prefix can contain only letters, numbers and hyphens, must start and end with a "
                    "letter or number, and must be 1-54 characters long.")
 # Reconstructed.
-NODE_GROUP_TOO_LONG = ("The node resource group name '{name}' is {length} characters long; it must be at most "
-                       "80 characters. Choose a shorter cluster or resource group name, or set nodeResourceGroup.")
-SERVICE_CIDR_OVERLAP = "The specified service CIDR {cidr} is conflicted with an existing subnet CIDR {subnet}"
-# Reconstructed.
 SERVICE_CIDR_RESERVED = "The specified service CIDR {cidr} overlaps {reserved}, a range reserved by AKS."
-DNS_IP_OUTSIDE = "The DNS service IP {ip} is out of the range defined by service CIDR {cidr}."
-ROUTE_TABLE_NOT_ASSOCIATED = ("An existing route table has not been associated with subnet {subnet}. Please update "
-                              "the route table association")
-DEFAULT_ROUTE_MISSING = "Default route 0.0.0.0/0 missing from route table"
-DEFAULT_ROUTE_INTERNET = ("Default route 0.0.0.0/0 has a next hop of Internet but only next hops of VirtualAppliance "
-                          "or VirtualNetworkGateway are allowed")
 # Azure's code and text (seen in real 400 answers).
 ROUTE_TABLE_PERMISSION = ("Managed identity or service principle must be given permission to read and write to custom "
                           "route table {table}. Please see https://aka.ms/aks/customrt for more information")
@@ -54,8 +47,6 @@ SUBNET_PERMISSION = ("The cluster identity with object id '{principal}' does not
                      "'{action}' on the linked scope(s) '{subnet}'. Assign it Network Contributor on the subnet "
                      "(https://aka.ms/aks/byo-vnet) and retry.")
 SUBNET_NOT_FOUND = "Subnet {subnet} referenced by agent pool {pool} was not found."  # reconstructed
-INSUFFICIENT_SUBNET = ("Pre-allocated IPs {needed} exceeds IPs available {available} in Subnet Cidr {cidr}, "
-                       "Subnet Name {name}. http://aka.ms/aks-insufficient-subnet-size")
 PROPERTY_CHANGE = "Changing property '{name}' is not allowed."
 IDENTITY_NOT_FOUND = ("Reading managed identity {id} failed: the identity was not found. Create it first or fix "
                       "identity.userAssignedIdentities.")  # reconstructed
@@ -67,7 +58,8 @@ def check_names(name: str, dns_prefix: str, node_group: str) -> None:
     if not DNS_PREFIX.match(dns_prefix):
         raise bad_request("InvalidParameter", INVALID_PARAMETER.format(name="dnsPrefix", rule=DNS_PREFIX_RULE))
     if len(node_group) > NODE_GROUP_MAX:
-        raise bad_request("InvalidParameter", NODE_GROUP_TOO_LONG.format(name=node_group, length=len(node_group)))
+        raise refusal("node_resource_group_too_long", max_length=NODE_GROUP_MAX, length=len(node_group),
+                      name=node_group)
 
 
 def check_service_network(tx, network: dict, subnet: dict | None) -> None:
@@ -83,12 +75,10 @@ def check_service_network(tx, network: dict, subnet: dict | None) -> None:
         for other in tx.children(vnet_id, network_state.SUBNET_TYPE):
             for prefix in network_state.subnet_networks(other):
                 if prefix.version == cidr.version and prefix.overlaps(cidr):
-                    raise bad_request("ServiceCidrOverlapExistingSubnetsCidr", SERVICE_CIDR_OVERLAP.format(
-                        cidr=network["serviceCidr"], subnet=str(prefix)))
+                    raise refusal("service_cidr_overlaps_subnet", cidr=network["serviceCidr"], subnet=str(prefix))
     dns_ip = ipaddress.ip_address(network["dnsServiceIP"])
     if dns_ip not in cidr:
-        raise bad_request("DnsServiceIpOutOfServiceCidr", DNS_IP_OUTSIDE.format(
-            ip=network["dnsServiceIP"], cidr=network["serviceCidr"]))
+        raise refusal("dns_service_ip_outside", ip=network["dnsServiceIP"], cidr=network["serviceCidr"])
 
 
 def check_user_defined_routing(tx, subnet: dict) -> dict:
@@ -96,13 +86,13 @@ def check_user_defined_routing(tx, subnet: dict) -> dict:
     or a gateway. Returns the route table."""
     table = network_state.route_table_of(tx, subnet)
     if table is None:
-        raise bad_request("ExistingRouteTableNotAssociatedWithSubnet",
-                          ROUTE_TABLE_NOT_ASSOCIATED.format(subnet=subnet["id"]))
+        raise refusal("route_table_not_associated", subnet=subnet["id"])
     default = [r for r in table["properties"]["routes"] if r["properties"].get("addressPrefix") == "0.0.0.0/0"]
     if not default:
-        raise bad_request("RouteTableMissingDefaultRouteError", DEFAULT_ROUTE_MISSING)
-    if default[0]["properties"].get("nextHopType") not in UDR_NEXT_HOPS:
-        raise bad_request("RouteTableInvalidNextHop", DEFAULT_ROUTE_INTERNET)
+        raise refusal("default_route_missing")
+    next_hop = default[0]["properties"].get("nextHopType")
+    if next_hop not in UDR_NEXT_HOPS:
+        raise refusal("default_route_invalid_next_hop", next_hop=next_hop)
     return table
 
 
@@ -127,13 +117,42 @@ def check_identity_permissions(tx, principal_id: str, subnet: dict, route_table:
             principal=principal_id, action=missing[0][0], subnet=subnet["id"]))
 
 
+PRIVATE_ZONE_NAME = r"(?:[a-zA-Z0-9-]{{1,32}}\.)?(?:private|privatelink)\.{region}\.azmk8s\.io"
+ZONE_ACTIONS = ("Microsoft.Network/privateDnsZones/read", "Microsoft.Network/privateDnsZones/write")
+
+
+def check_private_dns_zone(tx, zone_id: str, location: str, principal_id: str, identity_type: str) -> dict:
+    """A custom private DNS zone for the API server: it exists, is named as AKS requires, the cluster
+    has a user-assigned identity, and that identity may read and write the zone. Returns the zone."""
+    region = location.replace(" ", "").lower()
+    try:
+        rid = ResourceId.parse(zone_id)
+    except ValueError:
+        rid = None
+    zone = tx.get(zone_id) if rid else None
+    named = rid is not None and re.fullmatch(PRIVATE_ZONE_NAME.format(region=re.escape(region)), rid.name, re.I)
+    if zone is None or not named:
+        raise refusal("private_dns_zone_name_invalid", region=region)
+    if identity_type != "UserAssigned":
+        raise refusal("private_dns_zone_needs_user_assigned_identity", zone=zone_id)
+    if missing_permissions(tx, principal_id, [(action, zone_id) for action in ZONE_ACTIONS]):
+        raise refusal("private_dns_zone_permission", zone=zone_id)
+    return zone
+
+
+def refusal(key: str, **values) -> ArmError:
+    """AKS's answer for an Azure error of the shared catalog (praks_lib/azure/data/errors.yaml)."""
+    error = azure_error(key, **values)
+    return ArmError(error.status, error.code, error.message)
+
+
 def check_subnet_capacity(subnet: dict, addresses_needed: int, in_use: int) -> None:
     """Azure CNI pre-allocates every node's pod addresses in the subnet when the pool is created."""
     network = network_state.subnet_networks(subnet)[0]
     available = len(network_state.usable_hosts(network)) - in_use
     if addresses_needed > available:
-        raise bad_request("InsufficientSubnetSize", INSUFFICIENT_SUBNET.format(
-            needed=addresses_needed, available=available, cidr=str(network), name=subnet["name"]))
+        raise refusal("insufficient_subnet_size", needed=addresses_needed, available=available, cidr=str(network),
+                      name=subnet["name"])
 
 
 def require_subnet(tx, subnet_id: str, pool: str) -> dict:

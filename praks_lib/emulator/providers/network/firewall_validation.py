@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 
 from praks_lib.azure.ids import ResourceId
+from praks_lib.azure.messages import azure_error
 from praks_lib.emulator.platform.arm.errors import ArmError, bad_request
 from praks_lib.emulator.providers.network.interfaces import check_public_ip_free
 from praks_lib.emulator.world import network_state
@@ -20,7 +21,6 @@ from praks_lib.firewall import RuleSet, RuleSetError
 FIREWALL_SUBNET_NAME = "AzureFirewallSubnet"
 LARGEST_FIREWALL_PREFIX = 26
 PRIVATE_IP_OFFSET = 4  # the first address Azure does not reserve: x.x.x.4
-DNS_PROXY_KEY = "Network.DNS.EnableProxy"
 
 SUBNET_MISSING_REFERENCE = "Value for reference id is missing. Path properties.ipConfigurations[{index}].properties.subnet."
 WRONG_SUBNET_NAME = (
@@ -43,7 +43,6 @@ PUBLIC_IP_NOT_STATIC = (
     "Public IP address {ip} is allocated {method}. Azure Firewall {firewall} requires a public IP "
     "address with Static allocation."
 )
-DNS_PROXY_REQUIRED = "DNS Proxy must be enabled in order to use DestinationFqdns in Network Rules"
 INVALID_RULES = "Azure Firewall {firewall} has invalid rules: {problems}"
 INVALID_POLICY_RULES = "Rule collection group {group} has invalid rules: {problems}"
 
@@ -81,10 +80,6 @@ def check_firewall_public_ip(call, firewall_rid: ResourceId, config_id: str, pub
     check_public_ip_free(call, public_ip, config_id, str(firewall_rid))
 
 
-def dns_proxy_enabled(properties: dict) -> bool:
-    return str((properties.get("additionalProperties") or {}).get(DNS_PROXY_KEY, "")).lower() == "true"
-
-
 def check_classic_rules(firewall_rid: ResourceId, body: dict) -> None:
     """Validate the rule collections with the runbook's firewall model."""
     from azure.mgmt.network.models import AzureFirewall  # ~0.2 s: imported by the first firewall PUT
@@ -96,10 +91,12 @@ def check_classic_rules(firewall_rid: ResourceId, body: dict) -> None:
     properties = body["properties"]
     # Azure accepted FQDN network rules without DNS proxy on a firewall with no IP configuration
     # (recordings); a deployed firewall refuses them.
-    uses_fqdns = any(rule.get("destinationFqdns") for collection in properties["networkRuleCollections"]
-                     for rule in collection["properties"]["rules"])
-    if uses_fqdns and properties["ipConfigurations"] and not dns_proxy_enabled(properties):
-        raise bad_request("AzureFirewallDNSProxyMustBeEnabled", DNS_PROXY_REQUIRED)
+    with_fqdns = [(collection["name"], rule["name"]) for collection in properties["networkRuleCollections"]
+                  for rule in collection["properties"]["rules"] if rule.get("destinationFqdns")]
+    if with_fqdns and properties["ipConfigurations"] and not network_state.classic_dns_proxy(properties):
+        collection, rule = with_fqdns[0]
+        error = azure_error("firewall_dns_proxy_for_fqdns", rule=rule, collection=collection)
+        raise ArmError(error.status, error.code, error.message)
 
 
 def check_policy_rules(group_rid: ResourceId, request: dict) -> None:
