@@ -26,6 +26,7 @@ from pydantic import (
     model_validator,
 )
 
+from praks_lib.azure import linux_vms, regions
 from praks_lib.firewall import RuleSet, load_rule_set
 from praks_lib.firewall.egress import ClusterShape
 from praks_lib.project import rule_set_file
@@ -267,7 +268,7 @@ class Jumpbox(StrictModel):
     @field_validator("admin_username")
     @classmethod
     def _not_reserved(cls, value: str) -> str:
-        if value in {"admin", "administrator", "root", "guest", "user", "test"}:
+        if linux_vms.is_reserved_user_name(value):
             raise ValueError(f"'{value}' is a reserved user name on Azure VMs; choose another")
         return value
 
@@ -335,6 +336,13 @@ class Deployment(StrictModel):
     def rule_set_file(self) -> Path:
         """The file of the firewall rule set the parameters name (see Firewall.rules)."""
         return rule_set_file(self.firewall.rules, self._source_dir)
+
+    @field_validator("location")
+    @classmethod
+    def _programmatic_location(cls, value: str) -> str:
+        """A display name ("West Europe") becomes the name ARM stores ("westeurope"), as Azure reads
+        it: names built from the region (the node group, the API server's zone) use that one."""
+        return regions.canonical(value) or value
 
     @property
     def dns_through_firewall(self) -> bool:

@@ -7,18 +7,16 @@ values filled in, so a reader meets the real error here first. praks's own codes
 """
 from __future__ import annotations
 
-import difflib
 import itertools
 import math
-import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv4Network
 from urllib.parse import urlparse
 
-from praks_lib.azure import clock, facts, kubernetes_versions, ssh_keys, vm_sizes
+from praks_lib.azure import clock, cni, facts, kubernetes_versions, regions, ssh_keys, vm_sizes
 from praks_lib.azure.ids import resource_id
 from praks_lib.azure.messages import azure_error
+from praks_lib.azure.names import NAME_RULES
 from praks_lib.deployment import Deployment, Subnet, VirtualNetwork
 from praks_lib.errors import Finding, RuleSetError
 from praks_lib.firewall import Flow, evaluate
@@ -36,83 +34,12 @@ FIREWALL_SUBNET_NAME = _NETWORK["firewall"]["subnet_name"]
 FIREWALL_SUBNET_LARGEST_PREFIX = _NETWORK["firewall"]["largest_subnet_prefix"]
 # Names Azure gives special meaning; a subnet for anything else must not use them.
 SPECIAL_SUBNET_NAMES = tuple(_NETWORK["subnet"]["special_names"])
-AZURE_CNI_MAX_PODS = _PROFILE["max_pods"]["azure"]  # AKS's default max pods per node with Azure CNI (flat)
-OVERLAY_NODE_BLOCK = 2 ** (32 - _PROFILE["overlay_node_block_prefix"])  # each node's block of the pod CIDR
+AZURE_CNI_MAX_PODS = cni.MAX_PODS["azure"]  # AKS's default max pods per node with Azure CNI (flat)
 DEFAULT_POD_CIDR = IPv4Network(_PROFILE["pod_cidr"])  # AKS's own default for overlay
 NODE_RESOURCE_GROUP_MAX = _AKS["names"]["node_resource_group_max"]
 SERVICE_CIDR_LARGEST_PREFIX = _PROFILE["service_cidr_smaller_than_prefix"]  # the service CIDR must be smaller
-AZURE_REGIONS = frozenset(_NETWORK["regions"])
 # Offline (or before a subscription is chosen) a planned resource's id has this in place of the subscription.
 SUBSCRIPTION_PLACEHOLDER = "<subscription-id>"
-
-
-@dataclass(frozen=True)
-class NameRule:
-    """Azure's naming rule for one kind of resource."""
-
-    kind: str
-    min_length: int
-    max_length: int
-    pattern: str  # the whole name must match
-    allowed_chars: str  # one character class: what a name may contain
-    described: str  # the rule in words
-    azure_code: str | None = None  # the code Azure answers with, when known
-
-    def problem(self, value: str) -> str | None:
-        """What is wrong with `value`, or None when Azure accepts it."""
-        if not self.min_length <= len(value) <= self.max_length or not re.fullmatch(self.pattern, value):
-            if self.azure_code == "InvalidResourceName":
-                return azure_error("invalid_resource_name", name=value, max_length=self.max_length).message
-            noun = self.kind if self.kind.endswith("prefix") else f"{self.kind} name"
-            return (f"The {noun} '{value}' is invalid ({len(value)} characters): it must be "
-                    f"{self.min_length} to {self.max_length} characters of {self.described}.")
-        return None
-
-    def suggest(self, value: str) -> str | None:
-        """A valid name close to `value`, or None when none can be made from it."""
-        kept = "".join(c for c in value if re.fullmatch(self.allowed_chars, c))[: self.max_length]
-        candidate = kept.strip("._-()")
-        return candidate if candidate != value and self.problem(candidate) is None else None
-
-
-_NETWORK_CHARS = r"[A-Za-z0-9_.-]"
-_NETWORK_PATTERN = r"[A-Za-z0-9]([A-Za-z0-9_.-]*[A-Za-z0-9_])?"
-_NETWORK_WORDS = "letters, digits, '_', '.' and '-', starting with a letter or digit and ending with a letter, digit or '_'"
-_ALNUM_ENDS = r"[A-Za-z0-9]([{chars}]*[A-Za-z0-9])?"
-
-
-def _lengths(kind: str, names: dict) -> tuple[int, int]:
-    entry = names[kind]
-    return entry["min"], entry["max"]
-
-
-def _network_rule(kind: str, key: str) -> NameRule:
-    return NameRule(kind, *_lengths(key, _NETWORK["names"]), _NETWORK_PATTERN, _NETWORK_CHARS, _NETWORK_WORDS,
-                    "InvalidResourceName")
-
-
-NAME_RULES = {
-    "resource group": NameRule("resource group", *_lengths("resource_group", _NETWORK["names"]), r"[\w().-]*[\w()-]",
-                               r"[\w().-]", "letters, digits, '_', '(', ')', '-' and '.', not ending in '.'"),
-    "virtual network": _network_rule("virtual network", "virtual_network"),
-    "subnet": _network_rule("subnet", "subnet"),
-    "virtual network peering": _network_rule("virtual network peering", "virtual_network_peering"),
-    "public IP address": _network_rule("public IP address", "public_ip_address"),
-    "route table": _network_rule("route table", "route_table"),
-    "route": _network_rule("route", "route"),
-    "firewall": _network_rule("firewall", "firewall"),
-    "managed cluster": NameRule("managed cluster", *_lengths("cluster", _AKS["names"]),
-                                _ALNUM_ENDS.format(chars="A-Za-z0-9_-"), r"[A-Za-z0-9_-]",
-                                "letters, digits, '_' and '-', starting and ending with a letter or digit"),
-    "DNS prefix": NameRule("DNS prefix", *_lengths("dns_prefix", _AKS["names"]), _ALNUM_ENDS.format(chars="A-Za-z0-9-"),
-                           r"[A-Za-z0-9-]", "letters, digits and '-', starting and ending with a letter or digit"),
-    "user-assigned identity": NameRule("user-assigned identity", *_lengths("user_assigned_identity", _NETWORK["names"]),
-                                       r"[A-Za-z0-9][A-Za-z0-9_-]*", r"[A-Za-z0-9_-]",
-                                       "letters, digits, '_' and '-', starting with a letter or digit"),
-    "Log Analytics workspace": NameRule("Log Analytics workspace", *_lengths("log_analytics_workspace", _NETWORK["names"]),
-                                        _ALNUM_ENDS.format(chars="A-Za-z0-9-"), r"[A-Za-z0-9-]",
-                                        "letters, digits and '-', starting and ending with a letter or digit"),
-}
 
 
 # --- helpers ---------------------------------------------------------------------------------------
@@ -183,12 +110,11 @@ def _free_subnet_fix(field: str, vnet_path: str, vnet: VirtualNetwork, subnet: S
 # --- checks ----------------------------------------------------------------------------------------
 
 def _check_location(d: Deployment) -> Iterator[Finding]:
-    if d.location in AZURE_REGIONS:
+    if regions.canonical(d.location):
         return
-    normalized = re.sub(r"[^a-z0-9]", "", d.location.lower())
-    close = [normalized] if normalized in AZURE_REGIONS else difflib.get_close_matches(normalized, AZURE_REGIONS, n=1)
-    suggestion = f"set location to '{close[0]}'" if close else "set location to a region's programmatic name"
-    error = azure_error("location_not_available", location=d.location, regions=",".join(sorted(AZURE_REGIONS)))
+    close = regions.closest(d.location)
+    suggestion = f"set location to '{close}'" if close else "set location to a region's programmatic name"
+    error = regions.not_available(d.location)
     yield Finding("error", error.code, "location", error.message,
                   f"{suggestion} (az account list-locations --query [].name -o tsv)")
 
@@ -270,11 +196,12 @@ def _check_firewall_subnet(d: Deployment) -> Iterator[Finding]:
     field = "network.hub.firewall_subnet"
     subnet_id = planned_id(d, d.resource_groups.network, "Microsoft.Network/virtualNetworks/subnets", hub.name,
                            subnet.name)
+    firewall_id = planned_id(d, d.resource_groups.network, "Microsoft.Network/azureFirewalls", d.firewall.name)
     if subnet.name != FIREWALL_SUBNET_NAME:
-        error = azure_error("firewall_subnet_name", subnet=subnet_id, firewall=d.firewall.name, name=subnet.name)
+        error = azure_error("firewall_subnet_name", subnet=subnet_id, firewall=firewall_id, name=subnet.name)
         yield Finding("error", error.code, f"{field}.name", error.message, f"set {field}.name to {FIREWALL_SUBNET_NAME}")
     if subnet.network.prefixlen > FIREWALL_SUBNET_LARGEST_PREFIX:
-        error = azure_error("firewall_subnet_too_small", subnet=subnet_id, firewall=d.firewall.name,
+        error = azure_error("firewall_subnet_too_small", subnet=subnet_id, firewall=firewall_id,
                             prefix=subnet.prefix)
         yield Finding("error", error.code, f"{field}.prefix", error.message,
                       _free_subnet_fix(f"{field}.prefix", "network.hub", hub, subnet, FIREWALL_SUBNET_LARGEST_PREFIX,
@@ -336,8 +263,11 @@ def _check_vnet_overlap(d: Deployment) -> Iterator[Finding]:
     found = _free_private_prefix(spoke.network.prefixlen, taken)
     fix = (f"set network.spoke.address_space to {found} and move the spoke's subnets into it" if found
            else "give network.spoke.address_space a range that does not overlap the hub")
-    error = azure_error("peering_address_spaces_overlap", peering=d.network.hub_to_spoke_peering, local=hub.name,
-                        remote=spoke.name)
+    vnets = d.resource_groups.network, "Microsoft.Network/virtualNetworks"
+    error = azure_error("peering_address_spaces_overlap",
+                        peering=planned_id(d, *vnets, hub.name) + f"/virtualNetworkPeerings/{d.network.hub_to_spoke_peering}",
+                        local=planned_id(d, *vnets, hub.name), remote=planned_id(d, *vnets, spoke.name),
+                        prefixes=f"{hub.address_space}, {spoke.address_space}")
     yield Finding("error", error.code, "network.spoke.address_space", error.message,
                   f"{hub.address_space} and {spoke.address_space} overlap: {fix}")
 
@@ -409,15 +339,10 @@ def _check_dns_service_ip(d: Deployment) -> Iterator[Finding]:
                       "gives to the kubernetes.default service.", fix)
 
 
-def _nodes_with_surge(d: Deployment) -> int:
-    """Nodes that may hold addresses at once: the pool plus one surge node during upgrades."""
-    return d.aks.node_pool.count + 1
-
-
 def _check_pod_cidr(d: Deployment) -> Iterator[Finding]:
     aks, pods = d.aks, _pod_cidr(d)
-    nodes = _nodes_with_surge(d)
-    needed_len = 32 - math.ceil(math.log2(nodes * OVERLAY_NODE_BLOCK))
+    needed = cni.pod_cidr_addresses(aks.node_pool.count)
+    needed_len = 32 - math.ceil(math.log2(needed))
     taken = [vnet.network for _, vnet in _vnets(d)] + [IPv4Network(aks.service_cidr)]
     if aks.network_plugin_mode != "overlay":
         if pods is not None:
@@ -442,8 +367,8 @@ def _check_pod_cidr(d: Deployment) -> Iterator[Finding]:
                       f"The pod CIDR {pods} overlaps {', '.join(clashes)}; pod traffic to those addresses would "
                       "never leave the node.",
                       f"set aks.pod_cidr to {suggestion}")
-    if nodes * OVERLAY_NODE_BLOCK > pods.num_addresses:
-        error = azure_error("insufficient_subnet_size", needed=nodes * OVERLAY_NODE_BLOCK, available=pods.num_addresses,
+    if needed > pods.num_addresses:
+        error = azure_error("insufficient_subnet_size", needed=needed, available=pods.num_addresses,
                             cidr=pods, name="networkProfile.podCIDR")
         yield Finding("error", error.code, "aks.pod_cidr", error.message,
                       f"use a pod CIDR of /{needed_len} or larger for aks.pod_cidr (each node takes a /24)")
@@ -451,14 +376,15 @@ def _check_pod_cidr(d: Deployment) -> Iterator[Finding]:
 
 def _check_aks_subnet_capacity(d: Deployment) -> Iterator[Finding]:
     """Azure CNI (flat) reserves max-pods + 1 addresses per node in the AKS subnet up front."""
-    subnet = d.network.spoke.aks_subnet
-    nodes = _nodes_with_surge(d)
-    per_node = 1 if d.aks.network_plugin_mode == "overlay" else AZURE_CNI_MAX_PODS + 1
-    needed, available = nodes * per_node, subnet.network.num_addresses - AZURE_RESERVED_PER_SUBNET
+    subnet, overlay = d.network.spoke.aks_subnet, d.aks.network_plugin_mode == "overlay"
+    nodes = d.aks.node_pool.count + cni.SURGE_NODES
+    per_node = 1 if overlay else AZURE_CNI_MAX_PODS + 1
+    needed = cni.subnet_addresses(d.aks.node_pool.count, AZURE_CNI_MAX_PODS, overlay)
+    available = subnet.network.num_addresses - AZURE_RESERVED_PER_SUBNET
     if needed <= available:
         return
     needed_len = 32 - math.ceil(math.log2(needed + AZURE_RESERVED_PER_SUBNET))
-    overlay = "" if d.aks.network_plugin_mode == "overlay" else (
+    overlay = "" if overlay else (
         f", or set aks.network_plugin_mode: overlay with aks.pod_cidr {DEFAULT_POD_CIDR} (pods then take no "
         "subnet addresses)")
     error = azure_error("insufficient_subnet_size", needed=needed, available=available, cidr=subnet.prefix,

@@ -4,8 +4,9 @@ from ipaddress import IPv4Network
 
 import pytest
 
+from praks_lib.azure.names import NAME_RULES
 from praks_lib.params import deep_merge, load_deployment
-from praks_lib.plan import NAME_RULES, Finding, check_plan, free_prefix
+from praks_lib.plan import Finding, check_plan, free_prefix
 
 
 def plan(overrides: dict) -> list[Finding]:
@@ -36,12 +37,17 @@ ERRORS = [
      "in virtual network 'hub1-firewallvnet'.", "set network.hub.jumpbox_subnet.prefix to 10.0.1.0/25"),
     (spoke(space="10.0.2.0/23", ingress="10.0.2.0/24", aks="10.0.3.0/24"), "VnetAddressSpacesOverlap",
      "network.spoke.address_space",
-     "Cannot create or update peering HubToSpoke1. Virtual networks hub1-firewallvnet and spoke1-kubenvnet cannot "
-     "be peered because their address spaces overlap.", "set network.spoke.address_space to 10.0.4.0/23"),
+     "Cannot create or update peering /subscriptions/<subscription-id>/resourceGroups/dzpraks1_networks/providers/"
+     "Microsoft.Network/virtualNetworks/hub1-firewallvnet/virtualNetworkPeerings/HubToSpoke1. Virtual networks "
+     "/subscriptions/<subscription-id>/resourceGroups/dzpraks1_networks/providers/Microsoft.Network/virtualNetworks/"
+     "hub1-firewallvnet and /subscriptions/<subscription-id>/resourceGroups/dzpraks1_networks/providers/"
+     "Microsoft.Network/virtualNetworks/spoke1-kubenvnet cannot be peered because their address spaces overlap. "
+     "Overlapping address prefixes: 10.0.0.0/22, 10.0.2.0/23", "set network.spoke.address_space to 10.0.4.0/23"),
     ({"network": {"hub": {"firewall_subnet": {"name": "FirewallSubnet"}}}}, "AzureFirewallSubnetMissing",
      "network.hub.firewall_subnet.name",
      "Subnet /subscriptions/<subscription-id>/resourceGroups/dzpraks1_networks/providers/Microsoft.Network/"
-     "virtualNetworks/hub1-firewallvnet/subnets/FirewallSubnet used by Azure Firewall dzpraks1 is named "
+     "virtualNetworks/hub1-firewallvnet/subnets/FirewallSubnet used by Azure Firewall /subscriptions/<subscription-id>/"
+     "resourceGroups/dzpraks1_networks/providers/Microsoft.Network/azureFirewalls/dzpraks1 is named "
      "'FirewallSubnet'. Azure Firewall can only be deployed in a subnet named exactly 'AzureFirewallSubnet'.",
      "set network.hub.firewall_subnet.name to AzureFirewallSubnet"),
     ({"network": {"hub": {"firewall_subnet": {"prefix": "10.0.0.0/27"}}}}, "AzureFirewallSubnetTooSmall",
@@ -73,8 +79,6 @@ ERRORS = [
      "is the first address of service CIDR 10.2.0.0/24", "set aks.dns_service_ip to 10.2.0.10"),
     ({"aks": {"dns_service_ip": "10.2.0.0"}}, "PraksDnsServiceIpReserved", "aks.dns_service_ip",
      "is the network address of service CIDR 10.2.0.0/24", "set aks.dns_service_ip to 10.2.0.10"),
-    ({"location": "West Europe"}, "LocationNotAvailableForResourceGroup", "location",
-     "The provided location 'West Europe' is not available for resource group.", "set location to 'westeurope'"),
     ({"location": "westeuropa"}, "LocationNotAvailableForResourceGroup", "location",
      "The provided location 'westeuropa'", "set location to 'westeurope'"),
     ({"firewall": {"name": "f" * 57}}, "InvalidResourceName", "firewall.name",
@@ -275,6 +279,11 @@ def test_a_basic_firewall_with_its_management_subnet_and_no_fqdn_rules_is_clean(
     findings = plan(deep_merge(BASIC, {"network": {"hub": {"firewall_management_subnet": {
         "name": "AzureFirewallManagementSubnet", "prefix": "10.0.2.0/26"}}}}))
     assert [f.code for f in findings] == ["AzureFirewallDNSProxyMustBeEnabled"]  # the ntp rule
+
+
+def test_a_region_s_display_name_is_read_as_arm_reads_it():
+    dep = load_deployment(overrides={"location": "West Europe"})
+    assert dep.location == "westeurope" and dep.node_resource_group.endswith("_westeurope")
 
 
 def test_burstable_system_pool_is_a_warning():

@@ -13,8 +13,9 @@ import base64
 import re
 from http import HTTPStatus
 
+from praks_lib.azure import regions
 from praks_lib.azure.ids import ResourceId
-from praks_lib.emulator.platform.arm.errors import LOCATION_REQUIRED, ArmError, bad_request
+from praks_lib.emulator.platform.arm.errors import LOCATION_REQUIRED, ArmError, answer, bad_request
 from praks_lib.emulator.platform.arm.operations import advance_operation, management_url, poll_again_url, utc_timestamp
 from praks_lib.emulator.platform.arm.registry import resource_type_of
 from praks_lib.emulator.platform.arm.resources import ArmRoutes, request_body, require_group
@@ -54,8 +55,11 @@ def create_or_update_group(call: Call) -> Response:
     request = request_body(call)
     if not request.get("location"):
         raise bad_request("LocationRequired", LOCATION_REQUIRED)
+    location = regions.canonical(request["location"])
+    if location is None:
+        raise answer(regions.not_available(request["location"]))
     existing = call.tx.get(rid.group_id)
-    if existing and existing["location"].lower() != request["location"].lower():
+    if existing and existing["location"] != location:
         raise ArmError(HTTPStatus.CONFLICT, "InvalidResourceGroupLocation",
                        INVALID_GROUP_LOCATION.format(new=request["location"],
                                                      old=existing["location"]))
@@ -63,7 +67,7 @@ def create_or_update_group(call: Call) -> Response:
         "id": existing["id"] if existing else rid.group_id,
         "name": existing["name"] if existing else rid.resource_group,
         "type": GROUP_TYPE,
-        "location": request["location"],
+        "location": location,  # a display name is stored as the programmatic name
         "properties": {"provisioningState": "Succeeded"},
     }
     for optional in ("tags", "managedBy"):

@@ -18,6 +18,8 @@ from praks_lib.emulator.world import dataplane
 from praks_lib.runcommand import on_vm
 from praks_lib.validate import _nslookup_addresses
 
+ED25519 = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGb1d4nAkTWvqNePcjp2NHTFOOwRR/kfsQGXa5kJmxvo me@laptop"
+
 SCRIPT = "/var/lib/waagent/run-command/download/{n}/script.sh"
 
 
@@ -61,7 +63,7 @@ def vm_body(clients, dep, **changes):
                                       "managedDisk": {"storageAccountType": "StandardSSD_LRS"}}},
         "osProfile": {"computerName": "vm2", "adminUsername": "azureuser", "linuxConfiguration": {
             "disablePasswordAuthentication": True,
-            "ssh": {"publicKeys": [{"path": "/home/azureuser/.ssh/authorized_keys", "keyData": "ssh-rsa AAAA"}]}}},
+            "ssh": {"publicKeys": [{"path": "/home/azureuser/.ssh/authorized_keys", "keyData": ED25519}]}}},
         "networkProfile": {"networkInterfaces": [{"id": nic_id}]}}}
     for path, value in changes.items():
         *parents, leaf = path.split("__")

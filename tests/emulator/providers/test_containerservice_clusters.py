@@ -225,7 +225,7 @@ def test_a_subnet_too_small_for_azure_cni_is_refused(world, dep):
     body["properties"]["agentPoolProfiles"][0]["count"] = 10
     error = refused(world, dep, body)
     assert error.error.code == "InsufficientSubnetSize"
-    assert error.error.message.startswith("Pre-allocated IPs 311 exceeds IPs available 251 in Subnet Cidr 10.0.5.0/24")
+    assert error.error.message.startswith("Pre-allocated IPs 341 exceeds IPs available 251 in Subnet Cidr 10.0.5.0/24")
 
 
 # --- egress decided by the data plane --------------------------------------------------------------

@@ -205,10 +205,11 @@ def test_overlapping_networks_cannot_be_peered(network, group):
     create_vnet(network, "spoke", ["10.0.128.0/17"])
     error = error_of(lambda: peer(network, "spoke", "spoke-to-hub", hub.id))
     assert error.error.code == "VnetAddressSpacesOverlap"
+    spoke_id = network.virtual_networks.get('rg', 'spoke').id
     assert error.error.message == (
-        f"Cannot create or update peering spoke-to-hub. Virtual networks "
-        f"{network.virtual_networks.get('rg', 'spoke').id} and {hub.id} cannot be peered because "
-        f"their address spaces overlap.")
+        f"Cannot create or update peering {spoke_id}/virtualNetworkPeerings/spoke-to-hub. Virtual networks "
+        f"{spoke_id} and {hub.id} cannot be peered because their address spaces overlap. "
+        f"Overlapping address prefixes: 10.0.128.0/17, 10.0.0.0/16")
 
 
 def test_peering_to_a_missing_network_is_refused(network, group):

@@ -1,7 +1,8 @@
 """ARM's error responses: the exception handlers raise, and ARM's own codes and messages.
 
 Resource providers keep their own messages in their modules; these are the ones ARM itself sends,
-whatever the provider.
+whatever the provider. An error the runbook's plan checks predict comes from the shared catalog
+(praks_lib/azure/data/errors.yaml) through :func:`catalog_error`, so both say the same words.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from http import HTTPStatus
 from typing import Any
 
 from praks_lib.azure.ids import ResourceId
+from praks_lib.azure.messages import AzureError, azure_error
 from praks_lib.emulator.platform.router import Response
 
 RESOURCE_GROUP_NOT_FOUND = "Resource group '{name}' could not be found."
@@ -56,6 +58,16 @@ class NotEmulated(ArmError):
 
 def bad_request(code: str, message: str) -> ArmError:
     return ArmError(HTTPStatus.BAD_REQUEST, code, message)
+
+
+def catalog_error(key: str, **values: object) -> ArmError:
+    """Azure's answer for an error of the shared catalog, with its status, code and message."""
+    return answer(azure_error(key, **values))
+
+
+def answer(error: AzureError) -> ArmError:
+    """An error of the shared catalog, filled in (praks_lib.azure.messages), as ARM answers it."""
+    return ArmError(error.status, error.code, error.message)
 
 
 def group_not_found(rid: ResourceId) -> ArmError:

@@ -12,6 +12,7 @@ import copy
 import json
 from http import HTTPStatus
 
+from praks_lib.azure import names
 from praks_lib.azure.ids import ResourceId
 from praks_lib.emulator.platform.arm.errors import (
     INVALID_REQUEST_CONTENT,
@@ -52,6 +53,14 @@ def etag_of(body: dict) -> str:
     props.pop("provisioningState", None)
     content["properties"] = props
     return f'W/"{stable_uuid(json.dumps(content, sort_keys=True))}"'
+
+
+def check_name(resource_type: str, name: str) -> None:
+    """The provider's naming rule for the type (praks_lib.azure.names), with Azure's code and words."""
+    rule = names.rule_for_type(resource_type)
+    problem = rule.problem(name) if rule else None
+    if problem is not None:
+        raise bad_request(rule.azure_code or "InvalidResourceName", problem)
 
 
 def request_body(call: Call) -> dict:
@@ -146,6 +155,7 @@ class ResourceType:
     def handle_put(self, call: Call) -> Response:
         rid = self.resource_id(call)
         require_group(call, rid)
+        check_name(self.type, rid.name)
         if rid.parent is not None and call.tx.get(str(rid.parent)) is None:
             raise not_found(rid.parent)
         request = request_body(call)

@@ -9,45 +9,16 @@ from __future__ import annotations
 import copy
 from http import HTTPStatus
 
+from praks_lib.azure import linux_vms, ssh_keys, vm_sizes
 from praks_lib.azure.ids import ResourceId, same_id
-from praks_lib.emulator.platform.arm.errors import ArmError, bad_request
+from praks_lib.emulator.platform.arm.errors import ArmError, bad_request, catalog_error
 from praks_lib.emulator.platform.router import Call
 from praks_lib.emulator.platform.stable_ids import stable_uuid
 
 DISK_TYPE = "Microsoft.Compute/disks"
 OS_DISK_SIZE_GB = 30
 
-# Sizes offered in the emulated regions (a small, common subset; Azure's list is region-specific).
-VM_SIZES = (
-    "Standard_B1s", "Standard_B1ms", "Standard_B2s", "Standard_B2ms", "Standard_B2s_v2",
-    "Standard_B2ats_v2", "Standard_D1_v2", "Standard_D2_v2", "Standard_DS1_v2", "Standard_DS2_v2",
-    "Standard_DS3_v2", "Standard_D2s_v3", "Standard_D4s_v3", "Standard_D2s_v5", "Standard_D4s_v5",
-    "Standard_D2as_v5", "Standard_D2ds_v5", "Standard_F2s_v2",
-)
-# Platform images (publisher, offer, sku) → Hyper-V generation; version "latest" or the one listed.
-PLATFORM_IMAGES = {
-    ("canonical", "ubuntu-24_04-lts", "server"): "V2",
-    ("canonical", "ubuntu-24_04-lts", "server-gen1"): "V1",
-    ("canonical", "ubuntu-24_04-lts", "minimal"): "V2",
-    ("canonical", "0001-com-ubuntu-server-jammy", "22_04-lts-gen2"): "V2",
-    ("canonical", "0001-com-ubuntu-server-jammy", "22_04-lts"): "V1",
-    ("canonical", "ubuntuserver", "18.04-lts"): "V1",
-    ("canonical", "ubuntuserver", "16.04-lts"): "V1",
-}
-IMAGE_VERSION = "24.04.202501140"  # what "latest" resolves to (exactVersion)
-# Azure's disallowed admin user names (documented list).
-RESERVED_USER_NAMES = frozenset({
-    "administrator", "admin", "user", "user1", "test", "user2", "test1", "user3", "admin1", "1",
-    "123", "a", "actuser", "adm", "admin2", "aspnet", "backup", "console", "david", "guest", "john",
-    "owner", "root", "server", "sql", "support", "support_388945a0", "sys", "test2", "test3",
-    "user4", "user5",
-})
-
 # Codes are Azure's; texts as Azure and users' reports show them (no recording in the reference).
-INVALID_SIZE = (
-    "The value {size} provided for the VM size is not valid. The valid sizes in the current region "
-    "are: {sizes}."
-)
 IMAGE_NOT_FOUND = (
     "The platform image '{publisher}:{offer}:{sku}:{version}' is not available. Verify that all "
     "fields in the storage profile are correct. For more details about storage profile "
@@ -74,8 +45,8 @@ PROPERTY_CHANGE_NOT_ALLOWED = "Changing property '{name}' is not allowed."
 def check_size(size: str | None) -> None:
     if size is None:
         raise bad_request("InvalidParameter", PARAMETER_REQUIRED.format(name="vmSize"))
-    if size.lower() not in {s.lower() for s in VM_SIZES}:
-        raise bad_request("InvalidParameter", INVALID_SIZE.format(size=size, sizes=",".join(VM_SIZES)))
+    if vm_sizes.find(size) is None:
+        raise catalog_error("vm_size_invalid", size=size, sizes=",".join(vm_sizes.names()))
 
 
 def storage_profile(rid: ResourceId, requested: dict | None, before: dict | None, location: str) -> dict:
@@ -92,7 +63,7 @@ def storage_profile(rid: ResourceId, requested: dict | None, before: dict | None
         raise bad_request("InvalidParameter", PARAMETER_REQUIRED.format(name="imageReference"))
     key = tuple((image.get(k) or "").lower() for k in ("publisher", "offer", "sku"))
     version = image.get("version") or "latest"
-    if key not in PLATFORM_IMAGES or version not in ("latest", IMAGE_VERSION):
+    if key not in linux_vms.PLATFORM_IMAGES or version not in ("latest", linux_vms.LATEST_IMAGE_VERSION):
         raise bad_request("InvalidParameter", IMAGE_NOT_FOUND.format(
             publisher=image.get("publisher"), offer=image.get("offer"), sku=image.get("sku"), version=version))
     os_disk = requested.get("osDisk") or {}
@@ -100,7 +71,7 @@ def storage_profile(rid: ResourceId, requested: dict | None, before: dict | None
     managed = os_disk.get("managedDisk") or {}
     return {
         "imageReference": {"publisher": image["publisher"], "offer": image["offer"], "sku": image["sku"],
-                           "version": version, "exactVersion": IMAGE_VERSION},
+                           "version": version, "exactVersion": linux_vms.LATEST_IMAGE_VERSION},
         "osDisk": {
             "osType": "Linux", "name": disk_name, "createOption": os_disk.get("createOption", "FromImage"),
             "caching": os_disk.get("caching", "ReadWrite"),
@@ -140,11 +111,13 @@ def linux_os_profile(requested: dict | None, before: dict | None) -> dict:
     for name in ("computerName", "adminUsername"):
         if not profile.get(name):
             raise bad_request("InvalidParameter", PARAMETER_REQUIRED.format(name=name))
-    if profile["adminUsername"].lower() in RESERVED_USER_NAMES:
+    if linux_vms.is_reserved_user_name(profile["adminUsername"]):
         raise bad_request("InvalidParameter", USER_NAME_NOT_ALLOWED)
     linux = profile.get("linuxConfiguration") or {}
     keys = (linux.get("ssh") or {}).get("publicKeys") or []
     password = profile.pop("adminPassword", None)
+    if any(ssh_keys.problem(k.get("keyData") or "") for k in keys):
+        raise catalog_error("vm_ssh_key_invalid")
     if linux.get("disablePasswordAuthentication") and not keys:
         raise bad_request("InvalidParameter", LINUX_AUTHENTICATION_REQUIRED)
     if not keys and not password:
@@ -171,7 +144,7 @@ def linux_os_profile(requested: dict | None, before: dict | None) -> dict:
 def default_security(image: dict) -> dict:
     """Trusted launch is Azure's default for Generation 2 images; Generation 1 cannot use it."""
     key = (image["publisher"].lower(), image["offer"].lower(), image["sku"].lower())
-    if PLATFORM_IMAGES[key] == "V2":
+    if linux_vms.PLATFORM_IMAGES[key] == "V2":
         return {"uefiSettings": {"secureBootEnabled": True, "vTpmEnabled": True}, "securityType": "TrustedLaunch"}
     return {"securityType": "Standard"}
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from http import HTTPStatus
 
+from praks_lib.azure import linux_vms
 from praks_lib.azure.ids import ResourceId
 from praks_lib.emulator.platform.arm.errors import ArmError
 from praks_lib.emulator.platform.arm.registry import resource_type_of
@@ -16,7 +17,6 @@ from praks_lib.emulator.platform.router import Call
 from praks_lib.emulator.platform.stable_ids import stable_uuid
 from praks_lib.emulator.providers.compute.validation import (
     DISK_TYPE,
-    PLATFORM_IMAGES,
     check_size,
     default_security,
     linux_os_profile,
@@ -144,7 +144,7 @@ def disk_body(vm: dict) -> dict:
     image_id = (f"/Subscriptions/{rid.subscription}/Providers/Microsoft.Compute/Locations/{location}/"
                 f"Publishers/{image['publisher']}/ArtifactTypes/VMImage/Offers/{image['offer']}/"
                 f"Skus/{image['sku']}/Versions/{image['exactVersion']}")
-    generation = PLATFORM_IMAGES[(image["publisher"].lower(), image["offer"].lower(), image["sku"].lower())]
+    generation = linux_vms.PLATFORM_IMAGES[(image["publisher"].lower(), image["offer"].lower(), image["sku"].lower())]
     return {
         "id": str(rid), "name": rid.name, "type": DISK_TYPE, "location": vm["location"],
         "managedBy": vm["id"],

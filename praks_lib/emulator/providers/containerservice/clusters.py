@@ -34,7 +34,7 @@ import base64
 import copy
 from http import HTTPStatus
 
-from praks_lib.azure import facts
+from praks_lib.azure import cni, facts
 from praks_lib.azure.ids import ResourceId
 from praks_lib.emulator.platform.arm.errors import LOCATION_REQUIRED, ArmError, NotEmulated, bad_request
 from praks_lib.emulator.platform.arm.operations import management_url, start_operation
@@ -199,6 +199,8 @@ class ManagedClusters(ResourceType):
         pools = [_agent_pool(p, version, current, network, before.get(p.get("name") or "nodepool1"))
                  for p in (asked.get("agentPoolProfiles") or kept.get("agentPoolProfiles") or [{}])]
         system = pools[0]
+        for pool in pools:
+            validation.check_pool_size(pool, location)
         subnet = validation.require_subnet(call.tx, system["vnetSubnetID"], system["name"]) \
             if system.get("vnetSubnetID") else None
         if subnet is not None:
@@ -212,9 +214,10 @@ class ManagedClusters(ResourceType):
             validation.check_identity_permissions(call.tx, principal, subnet, route_table)
         if subnet is not None and existing is None and network["networkPlugin"] == "azure":
             overlay = network.get("networkPluginMode") == "overlay"
-            per_node = 1 if overlay else system["maxPods"] + 1  # classic CNI: the node and its pods
-            validation.check_subnet_capacity(subnet, system["count"] * per_node + 1,
+            validation.check_subnet_capacity(subnet, cni.subnet_addresses(system["count"], system["maxPods"], overlay),
                                              len(addresses_in_use(call.tx, subnet["id"])))
+            if overlay:
+                validation.check_pod_cidr_capacity(network, system["count"])
         kept_access = kept.get("apiServerAccessProfile") or {}
         access = dict(asked.get("apiServerAccessProfile") or kept_access)
         private = bool(access.get("enablePrivateCluster"))

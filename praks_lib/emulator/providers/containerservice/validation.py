@@ -9,10 +9,9 @@ from __future__ import annotations
 import ipaddress
 import re
 
-from praks_lib.azure import facts
+from praks_lib.azure import cni, facts, vm_sizes
 from praks_lib.azure.ids import ResourceId, same_id
-from praks_lib.azure.messages import azure_error
-from praks_lib.emulator.platform.arm.errors import ArmError, bad_request
+from praks_lib.emulator.platform.arm.errors import ArmError, bad_request, catalog_error
 from praks_lib.emulator.providers.authorization.permissions import missing_permissions
 from praks_lib.emulator.world import network_state
 
@@ -58,7 +57,7 @@ def check_names(name: str, dns_prefix: str, node_group: str) -> None:
     if not DNS_PREFIX.match(dns_prefix):
         raise bad_request("InvalidParameter", INVALID_PARAMETER.format(name="dnsPrefix", rule=DNS_PREFIX_RULE))
     if len(node_group) > NODE_GROUP_MAX:
-        raise refusal("node_resource_group_too_long", max_length=NODE_GROUP_MAX, length=len(node_group),
+        raise catalog_error("node_resource_group_too_long", max_length=NODE_GROUP_MAX, length=len(node_group),
                       name=node_group)
 
 
@@ -75,10 +74,10 @@ def check_service_network(tx, network: dict, subnet: dict | None) -> None:
         for other in tx.children(vnet_id, network_state.SUBNET_TYPE):
             for prefix in network_state.subnet_networks(other):
                 if prefix.version == cidr.version and prefix.overlaps(cidr):
-                    raise refusal("service_cidr_overlaps_subnet", cidr=network["serviceCidr"], subnet=str(prefix))
+                    raise catalog_error("service_cidr_overlaps_subnet", cidr=network["serviceCidr"], subnet=str(prefix))
     dns_ip = ipaddress.ip_address(network["dnsServiceIP"])
     if dns_ip not in cidr:
-        raise refusal("dns_service_ip_outside", ip=network["dnsServiceIP"], cidr=network["serviceCidr"])
+        raise catalog_error("dns_service_ip_outside", ip=network["dnsServiceIP"], cidr=network["serviceCidr"])
 
 
 def check_user_defined_routing(tx, subnet: dict) -> dict:
@@ -86,13 +85,13 @@ def check_user_defined_routing(tx, subnet: dict) -> dict:
     or a gateway. Returns the route table."""
     table = network_state.route_table_of(tx, subnet)
     if table is None:
-        raise refusal("route_table_not_associated", subnet=subnet["id"])
+        raise catalog_error("route_table_not_associated", subnet=subnet["id"])
     default = [r for r in table["properties"]["routes"] if r["properties"].get("addressPrefix") == "0.0.0.0/0"]
     if not default:
-        raise refusal("default_route_missing")
+        raise catalog_error("default_route_missing")
     next_hop = default[0]["properties"].get("nextHopType")
     if next_hop not in UDR_NEXT_HOPS:
-        raise refusal("default_route_invalid_next_hop", next_hop=next_hop)
+        raise catalog_error("default_route_invalid_next_hop", next_hop=next_hop)
     return table
 
 
@@ -132,18 +131,21 @@ def check_private_dns_zone(tx, zone_id: str, location: str, principal_id: str, i
     zone = tx.get(zone_id) if rid else None
     named = rid is not None and re.fullmatch(PRIVATE_ZONE_NAME.format(region=re.escape(region)), rid.name, re.I)
     if zone is None or not named:
-        raise refusal("private_dns_zone_name_invalid", region=region)
+        raise catalog_error("private_dns_zone_name_invalid", region=region)
     if identity_type != "UserAssigned":
-        raise refusal("private_dns_zone_needs_user_assigned_identity", zone=zone_id)
+        raise catalog_error("private_dns_zone_needs_user_assigned_identity", zone=zone_id)
     if missing_permissions(tx, principal_id, [(action, zone_id) for action in ZONE_ACTIONS]):
-        raise refusal("private_dns_zone_permission", zone=zone_id)
+        raise catalog_error("private_dns_zone_permission", zone=zone_id)
     return zone
 
 
-def refusal(key: str, **values) -> ArmError:
-    """AKS's answer for an Azure error of the shared catalog (praks_lib/azure/data/errors.yaml)."""
-    error = azure_error(key, **values)
-    return ArmError(error.status, error.code, error.message)
+def check_pool_size(pool: dict, location: str) -> None:
+    """A size Azure offers, and for a system pool one with at least 2 vCPU and 4 GiB."""
+    size = vm_sizes.find(pool["vmSize"])
+    if size is None:
+        raise catalog_error("agent_pool_vm_size_not_allowed", pool=pool["name"], location=location)
+    if pool.get("mode", "System") == "System" and not size.fits_system_pool:
+        raise catalog_error("system_pool_vm_too_small", pool=pool["name"])
 
 
 def check_subnet_capacity(subnet: dict, addresses_needed: int, in_use: int) -> None:
@@ -151,8 +153,17 @@ def check_subnet_capacity(subnet: dict, addresses_needed: int, in_use: int) -> N
     network = network_state.subnet_networks(subnet)[0]
     available = len(network_state.usable_hosts(network)) - in_use
     if addresses_needed > available:
-        raise refusal("insufficient_subnet_size", needed=addresses_needed, available=available, cidr=str(network),
+        raise catalog_error("insufficient_subnet_size", needed=addresses_needed, available=available, cidr=str(network),
                       name=subnet["name"])
+
+
+def check_pod_cidr_capacity(network: dict, nodes: int) -> None:
+    """CNI Overlay gives each node a block of the pod CIDR when the pool is created."""
+    pods = ipaddress.ip_network(network["podCidr"], strict=False)
+    needed = cni.pod_cidr_addresses(nodes)
+    if needed > pods.num_addresses:
+        raise catalog_error("insufficient_subnet_size", needed=needed, available=pods.num_addresses, cidr=str(pods),
+                            name="networkProfile.podCIDR")
 
 
 def require_subnet(tx, subnet_id: str, pool: str) -> dict:

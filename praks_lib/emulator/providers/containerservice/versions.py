@@ -13,18 +13,12 @@ from __future__ import annotations
 from http import HTTPStatus
 
 from praks_lib.azure import clock, kubernetes_versions
-from praks_lib.azure.messages import azure_error
-from praks_lib.emulator.platform.arm.errors import ArmError
+from praks_lib.emulator.platform.arm.errors import catalog_error
 from praks_lib.emulator.platform.arm.resources import ArmRoutes
 from praks_lib.emulator.platform.router import Call, Response
 
 routes = ArmRoutes()
 LTS_PLAN = "AKSLongTermSupport"
-
-
-def _refusal(key: str, **values) -> ArmError:
-    error = azure_error(key, **values)
-    return ArmError(error.status, error.code, error.message)
 
 
 def _patch_number(version: str) -> int:
@@ -39,13 +33,13 @@ def resolve(requested: str | None, *, cluster: str, support_plan: str | None = N
         return default.patch, default.patch
     minor = kubernetes_versions.find(requested)
     if minor is None or (requested.count(".") == 2 and _patch_number(requested) > _patch_number(minor.patch)):
-        raise _refusal("k8s_version_not_supported", version=requested)
+        raise catalog_error("k8s_version_not_supported", version=requested)
     support = minor.support(today)
     current = requested if requested.count(".") == 2 else minor.patch
     if support == "lts-only" and support_plan != LTS_PLAN:
-        raise _refusal("k8s_version_lts_only", cluster=cluster, version=current)
+        raise catalog_error("k8s_version_lts_only", cluster=cluster, version=current)
     if support in ("ended", "not yet"):
-        raise _refusal("k8s_version_not_supported", version=requested)
+        raise catalog_error("k8s_version_not_supported", version=requested)
     return requested, current
 
 

@@ -12,8 +12,7 @@ from __future__ import annotations
 import copy
 
 from praks_lib.azure.ids import ResourceId
-from praks_lib.azure.messages import azure_error
-from praks_lib.emulator.platform.arm.errors import ArmError, bad_request
+from praks_lib.emulator.platform.arm.errors import ArmError, bad_request, catalog_error
 from praks_lib.emulator.providers.network.interfaces import check_public_ip_free
 from praks_lib.emulator.world import network_state
 from praks_lib.firewall import RuleSet, RuleSetError
@@ -23,14 +22,6 @@ LARGEST_FIREWALL_PREFIX = 26
 PRIVATE_IP_OFFSET = 4  # the first address Azure does not reserve: x.x.x.4
 
 SUBNET_MISSING_REFERENCE = "Value for reference id is missing. Path properties.ipConfigurations[{index}].properties.subnet."
-WRONG_SUBNET_NAME = (
-    "Subnet {subnet} used by Azure Firewall {firewall} is named '{name}'. Azure Firewall can only "
-    "be deployed in a subnet named exactly 'AzureFirewallSubnet'."
-)
-SUBNET_TOO_SMALL = (
-    "Subnet {subnet} used by Azure Firewall {firewall} has prefix {prefix}. AzureFirewallSubnet "
-    "must be /26 or larger (a prefix length of 26 or less)."
-)
 PUBLIC_IP_MISSING = (
     "IP configuration {config} of Azure Firewall {firewall} has no publicIPAddress. Give it a "
     "Standard SKU, Static public IP address."
@@ -59,12 +50,10 @@ def invalid_rules(template: str, name: str, error: RuleSetError) -> ArmError:
 def firewall_subnet_private_ip(call, firewall_rid: ResourceId, config_id: str, subnet: dict) -> str:
     """Check that the subnet can hold a firewall; its fourth address is the firewall's."""
     if subnet["name"] != FIREWALL_SUBNET_NAME:
-        raise bad_request("AzureFirewallSubnetMissing", WRONG_SUBNET_NAME.format(
-            subnet=subnet["id"], firewall=firewall_rid, name=subnet["name"]))
+        raise catalog_error("firewall_subnet_name", subnet=subnet["id"], firewall=firewall_rid, name=subnet["name"])
     network = network_state.subnet_networks(subnet)[0]
     if network.prefixlen > LARGEST_FIREWALL_PREFIX:
-        raise bad_request("AzureFirewallSubnetTooSmall", SUBNET_TOO_SMALL.format(
-            subnet=subnet["id"], firewall=firewall_rid, prefix=network))
+        raise catalog_error("firewall_subnet_too_small", subnet=subnet["id"], firewall=firewall_rid, prefix=network)
     return str(network[PRIVATE_IP_OFFSET])
 
 
@@ -95,8 +84,7 @@ def check_classic_rules(firewall_rid: ResourceId, body: dict) -> None:
                   for rule in collection["properties"]["rules"] if rule.get("destinationFqdns")]
     if with_fqdns and properties["ipConfigurations"] and not network_state.classic_dns_proxy(properties):
         collection, rule = with_fqdns[0]
-        error = azure_error("firewall_dns_proxy_for_fqdns", rule=rule, collection=collection)
-        raise ArmError(error.status, error.code, error.message)
+        raise catalog_error("firewall_dns_proxy_for_fqdns", rule=rule, collection=collection)
 
 
 def check_policy_rules(group_rid: ResourceId, request: dict) -> None:

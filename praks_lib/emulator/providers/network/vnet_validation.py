@@ -12,7 +12,7 @@ import ipaddress
 from itertools import combinations
 
 from praks_lib.azure.ids import ResourceId
-from praks_lib.emulator.platform.arm.errors import INVALID_RESOURCE_REFERENCE, bad_request
+from praks_lib.emulator.platform.arm.errors import INVALID_RESOURCE_REFERENCE, bad_request, catalog_error
 from praks_lib.emulator.platform.router import Call
 
 INVALID_PREFIX_FORMAT = (
@@ -24,21 +24,9 @@ INVALID_CIDR = (
     "prefix length, the address prefix should be {network}."
 )
 INVALID_SUBNET = "Subnet '{subnet}' is not valid in virtual network '{vnet}': it has no address prefix."
-SUBNET_OUTSIDE_VNET = (
-    "Subnet '{subnet}' is not valid because its IP address range is outside the IP address range "
-    "of virtual network '{vnet}'."
-)
-SUBNETS_OVERLAP = (
-    "Subnet '{subnet}' is not valid because its IP address range overlaps with that of an existing "
-    "subnet in virtual network '{vnet}'."
-)
 SUBNET_IN_USE = (
     "Subnet {subnet} is in use by {user} and cannot be deleted. In order to delete the subnet, "
     "delete all the resources within the subnet. See aka.ms/deletesubnet."
-)
-PEERING_OVERLAP = (
-    "Cannot create or update peering {peering}. Virtual networks {local} and {remote} cannot be "
-    "peered because their address spaces overlap."
 )
 PEERING_REMOTE_MISSING = "The peering {peering} has no remoteVirtualNetwork.id."
 
@@ -81,12 +69,10 @@ def check_subnets(vnet_rid: ResourceId, space: list, subnets: dict[str, list[str
         parsed[name] = [parse_prefix(p, subnet_id, "NetcfgInvalidSubnet") for p in prefixes]
         for network in parsed[name]:
             if not any(network.subnet_of(outer) for outer in space if outer.version == network.version):
-                raise bad_request("NetcfgSubnetRangeOutsideVnet", SUBNET_OUTSIDE_VNET.format(
-                    subnet=name, vnet=vnet_rid.name))
+                raise catalog_error("subnet_outside_vnet", subnet=name, vnet=vnet_rid.name)
     for (first, a), (second, b) in combinations(parsed.items(), 2):
         if any(x.overlaps(y) for x in a for y in b):
-            raise bad_request("NetcfgSubnetRangesOverlap", SUBNETS_OVERLAP.format(
-                subnet=second, vnet=vnet_rid.name))
+            raise catalog_error("subnets_overlap", subnet=second, vnet=vnet_rid.name)
 
 
 def refuse_if_in_use(subnet: dict) -> None:
@@ -108,7 +94,8 @@ def check_peering(call: Call, rid: ResourceId, properties: dict) -> tuple[dict, 
         raise bad_request("InvalidResourceReference", INVALID_RESOURCE_REFERENCE.format(
             referenced=remote_id, referrer=rid))
     local = call.tx.get(str(rid.parent))
-    if any(a.overlaps(b) for a in vnet_prefixes(local) for b in vnet_prefixes(remote)):
-        raise bad_request("VnetAddressSpacesOverlap", PEERING_OVERLAP.format(
-            peering=rid.name, local=local["id"], remote=remote["id"]))
+    overlapping = [(a, b) for a in vnet_prefixes(local) for b in vnet_prefixes(remote) if a.overlaps(b)]
+    if overlapping:
+        raise catalog_error("peering_address_spaces_overlap", peering=rid, local=local["id"], remote=remote["id"],
+                            prefixes=", ".join(f"{a}, {b}" for a, b in overlapping))
     return local, remote

@@ -23,7 +23,7 @@ import copy
 
 from praks_lib.azure.ids import ResourceId, same_id
 from praks_lib.emulator.platform.arm.errors import INVALID_RESOURCE_REFERENCE, bad_request
-from praks_lib.emulator.platform.arm.resources import ArmRoutes, ResourceType, etag_of, location_of
+from praks_lib.emulator.platform.arm.resources import ArmRoutes, ResourceType, check_name, etag_of, location_of
 from praks_lib.emulator.platform.router import Call
 from praks_lib.emulator.platform.stable_ids import stable_uuid
 from praks_lib.emulator.providers.network.vnet_validation import (
@@ -66,6 +66,8 @@ class VirtualNetworks(ResourceType):
                  for p in (properties.get("addressSpace") or {}).get("addressPrefixes") or []]
         inline = {s.get("name", ""): subnet_prefixes(s.get("properties") or {})
                   for s in properties.pop("subnets", None) or []}
+        for name in inline:
+            check_name(SUBNET_TYPE, name)
         check_subnets(rid, space, inline)
         if existing is not None:
             kept = {name.lower() for name in inline}
