@@ -106,6 +106,8 @@ def _add_workshop_commands(commands) -> None:
     report = actions.add_parser("report", help="who is at which stage or lab, who is stuck on what")
     report.add_argument("dir", help="a batch folder (praks batch --out) or the folder holding attendees' homes")
     report.add_argument("--html", metavar="FILE", help="also write the report, with its plot, as HTML")
+    home = actions.add_parser("home", help="an attendee's own copy of the notebooks and parameters (first login)")
+    home.add_argument("--to", default=str(Path.home()), help="the attendee's home (default: yours); copy in <to>/praks")
     batch = commands.add_parser("batch", help="run the suite for many parameter files, in parallel, resumable")
     batch.add_argument("files", nargs="+", help="parameter files (e.g. parameters/room/*.yaml)")
     batch.add_argument("-j", "--jobs", type=int, default=4, help="suites at once (default: 4)")
@@ -120,6 +122,12 @@ def _workshop(args) -> int:
     from praks_lib.room_estimate import estimate_room, estimate_text
     from praks_lib.workshop import plan_room
 
+    if args.action == "home":
+        from praks_lib.workshop_home import prepare_home, state_dir
+
+        copy = prepare_home(Path(args.to))
+        print(f"{copy} (emulator state: {state_dir(Path(args.to))})")
+        return 0
     if args.action == "report":
         from praks_lib.room_report import read_room, room_text, write_room_html
 
