@@ -9,13 +9,17 @@ import hashlib
 import html
 import json
 import os
+import tempfile
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
 import nbformat
+from jupyter_client.manager import AsyncKernelManager
+from traitlets import CaselessStrEnum, default
 
 from praks_lib.project import default_parameters, notebooks_dir, project_dir
 from praks_lib.recording import RECORD_ENV, RECORD_NAME_ENV
@@ -24,6 +28,21 @@ STAGES = ["00_plan", "01_network", "02_firewall", "03_egress_route", "04_private
           "05_private_access", "06_monitoring", "07_validate"]
 TEARDOWN = "99_teardown"
 SUITE_RECORD = "suite.json"  # in a run folder: each stage's outcome, so a later run can resume
+
+
+class IpcKernelManager(AsyncKernelManager):
+    """Kernels on Unix sockets of their own (/tmp/praks-kernel-<uuid>-N) instead of TCP ports.
+
+    A kernel's TCP ports are chosen free, closed, then bound by the kernel: suites started at once
+    (praks batch, ten at a time) race for the same ports and a kernel fails to start. A socket path
+    of its own cannot be taken by another kernel; jupyter_client removes the files at shutdown.
+    """
+
+    transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc", config=True)
+
+    @default("ip")
+    def _unique_socket_path(self) -> str:
+        return os.path.join(tempfile.gettempdir(), f"praks-kernel-{uuid.uuid4().hex}")
 
 
 @dataclass
@@ -152,6 +171,7 @@ def run_suite(deployment_file: str | Path | None = None, backend: str | None = N
         try:
             papermill.execute_notebook(str(notebook), str(output), parameters=given,
                                        cwd=str(notebooks_dir()), progress_bar=False, log_output=False,
+                                       kernel_manager_class=IpcKernelManager,
                                        extra_arguments=["--IPKernelApp.log_level=ERROR"])
             error = None
         except Exception as exc:  # papermill wraps the cell's exception; report it, do not hide it
