@@ -172,7 +172,9 @@ def run_suite(deployment_file: str | Path | None = None, backend: str | None = N
             papermill.execute_notebook(str(notebook), str(output), parameters=given,
                                        cwd=str(notebooks_dir()), progress_bar=False, log_output=False,
                                        kernel_manager_class=IpcKernelManager,
-                                       extra_arguments=["--IPKernelApp.log_level=ERROR"])
+                                       # jupyter_client interrupts every kernel as it shuts it down, which
+                                       # ipykernel logs as an ERROR; what a stage says is in its outputs.
+                                       extra_arguments=["--IPKernelApp.log_level=CRITICAL"])
             error = None
         except Exception as exc:  # papermill wraps the cell's exception; report it, do not hide it
             error = _describe_failure(exc)
