@@ -24,7 +24,7 @@ class QuotaLine:
     usage: str  # the usage name Azure reports (name.value), "" where Azure reports none
     per_attendee: int
     needed: int  # for the whole room
-    limit: int | None
+    limit: int | None  # None: Azure documents no limit for it
     in_use: int  # already used in the region (0 when not asked)
     limit_from: str  # "Azure" or where the documented default comes from
     warning: str = ""
@@ -111,6 +111,8 @@ def estimate_room(dep: Deployment, attendees: int, clients: Clients | None = Non
                        + f", over the limit of {limit} in {dep.location} ({source}); request an increase "
                        "(Azure portal → Quotas) before the workshop")
         lines.append(QuotaLine(quota, usage, each, needed, limit, in_use, source, warning))
+    if dep.firewall.enabled:  # Azure documents no default count limit for firewalls; each costs the most
+        lines.append(QuotaLine("Azure Firewalls", "", 1, attendees, None, 0, "no documented count limit"))
     groups = _LIMITS["per_subscription"]["resource_groups"]["default"]
     if 3 * attendees > groups:  # network and kube groups, and the node group AKS makes
         lines.append(QuotaLine("Resource groups", "", 3, 3 * attendees, groups, 0,
@@ -141,8 +143,9 @@ def estimate_text(estimate: RoomEstimate) -> str:
     prices = facts.source("prices")
     out = [f"Quota for {estimate.attendees} attendees (per region):"]
     for q in estimate.quotas:
-        out.append(f"  {q.quota:<32} {q.per_attendee:>3} each  {q.needed:>5} needed  limit {q.limit} "
-                   f"({q.limit_from})" + (f"  in use {q.in_use}" if q.in_use else ""))
+        limit = f"limit {q.limit} ({q.limit_from})" if q.limit is not None else f"({q.limit_from})"
+        out.append(f"  {q.quota:<32} {q.per_attendee:>3} each  {q.needed:>5} needed  {limit}"
+                   + (f"  in use {q.in_use}" if q.in_use else ""))
     out.append(f"Cost per hour while deployed ({_PRICES['currency']}, {_PRICES['region']} list prices, "
                f"prices.yaml checked {prices.checked}; check the pricing calculator):")
     for c in estimate.costs:
