@@ -125,21 +125,23 @@ def room_text(room: list[AttendeeState]) -> str:
 
 
 def room_figure(room: list[AttendeeState]):
-    """A bar per attendee: stages and labs done, red where the attendee is stuck."""
+    """A bar per attendee: stages and labs done, red where the attendee is stuck, labelled with where they are."""
     from matplotlib.figure import Figure
 
-    figure = Figure(figsize=(8, 0.35 * max(len(room), 3) + 1))
+    figure = Figure(figsize=(9, 0.35 * max(len(room), 3) + 1))
     axes = figure.subplots()
-    names = [a.attendee for a in room][::-1]
-    stages = [a.stages_done for a in room][::-1]
-    labs = [a.labs_done for a in room][::-1]
-    colors = ["#b3261e" if a.stuck else "#0a7d4f" for a in room][::-1]
-    axes.barh(names, stages, color=colors, label="stages done")
+    ordered = room[::-1]
+    names = [a.attendee for a in ordered]
+    stages = [a.stages_done for a in ordered]
+    labs = [a.labs_done for a in ordered]
+    axes.barh(names, stages, color=["#b3261e" if a.stuck else "#0a7d4f" for a in ordered], label="stages done")
     axes.barh(names, labs, left=stages, color="#7aa6d8", label="labs done")
+    for y, attendee in enumerate(ordered):
+        label = attendee.at + (" — stuck" if attendee.stuck else "")
+        axes.text(stages[y] + labs[y] + 0.15, y, label, va="center", fontsize=8)
+    most_labs = max(sum(n.startswith("labs/") for n in a.notebooks) for a in room) if room else 0
+    axes.set_xlim(0, len(STAGES) + most_labs + 4)  # room for the labels
     axes.set_xlabel("notebooks done (red: stuck)")
-    axes.set_xlim(0, len(STAGES) + max([a.labs_done for a in room] + [len([n for n in a.notebooks
-                                                                           if n.startswith("labs/")])
-                                                                       for a in room] + [0]))
     axes.legend(loc="lower right")
     figure.tight_layout()
     return figure
