@@ -2,6 +2,7 @@
 users logged in through the hub's REST API, each running stages 00-01 through their own server, each with
 an emulated cloud of their own (workshop/praks_hub.py: ~/praks and ~/praks/.praks)."""
 import json
+import shutil
 import socket
 import subprocess
 import sys
@@ -114,6 +115,8 @@ def _run_stages(base: str, user: str) -> str:
 
 
 def test_five_users_each_run_stages_in_their_own_cloud(tmp_path):
+    assert shutil.which("configurable-http-proxy"), \
+        "JupyterHub's proxy is missing: npm install -g configurable-http-proxy (as .ci/run does)"
     port = _free_port()
     config = _config(tmp_path, port)
     log = (tmp_path / "hub.log").open("w")
