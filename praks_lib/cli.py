@@ -38,8 +38,13 @@ def main(argv: list[str] | None = None) -> int:
     down.add_argument("--state-dir", help="emulator state folder (default: $PRAKS_STATE_DIR or .praks/)")
     down.add_argument("--confirm", default="", metavar="NAME",
                       help="the deployment's name; without it, only list what would be deleted")
+    _add_workshop_commands(commands)
     args = parser.parse_args(argv)
 
+    if args.command == "workshop":
+        return _workshop(args)
+    if args.command == "batch":
+        return _batch(args)
     if args.command == "teardown":
         return _teardown(args)
     if args.command == "compare":
@@ -87,6 +92,77 @@ def _compare(args) -> int:
             results.append(compare(path, Replayer(session.credential, session.transport_factory())))
     print(report(results))
     return 0 if all(r.matches for r in results) else 1
+
+
+def _add_workshop_commands(commands) -> None:
+    """`praks workshop plan|report` and `praks batch`: a room of attendees (praks_lib.workshop, .batch)."""
+    workshop = commands.add_parser("workshop", help="plan a workshop room, or report on one")
+    actions = workshop.add_subparsers(dest="action", required=True)
+    plan = actions.add_parser("plan", help="write one parameter file per attendee (distinct names and address plans)")
+    plan.add_argument("-n", "--attendees", type=int, required=True, help="how many attendees")
+    plan.add_argument("-p", "--prefix", required=True, help="deployment name prefix (names: <prefix><number>)")
+    plan.add_argument("--base", help="parameter file every attendee's builds on (default: parameters/default.yaml)")
+    plan.add_argument("--out", help="where the files go (default: parameters/room/)")
+    report = actions.add_parser("report", help="who is at which stage or lab, who is stuck on what")
+    report.add_argument("dir", help="a batch folder (praks batch --out) or the folder holding attendees' homes")
+    report.add_argument("--html", metavar="FILE", help="also write the report, with its plot, as HTML")
+    home = actions.add_parser("home", help="an attendee's own copy of the notebooks and parameters (first login)")
+    home.add_argument("--to", default=str(Path.home()), help="the attendee's home (default: yours); copy in <to>/praks")
+    batch = commands.add_parser("batch", help="run the suite for many parameter files, in parallel, resumable")
+    batch.add_argument("files", nargs="+", help="parameter files (e.g. parameters/room/*.yaml)")
+    batch.add_argument("-j", "--jobs", type=int, default=4, help="suites at once (default: 4)")
+    batch.add_argument("-u", "--up-to", metavar="STAGE", help="stop each suite after this stage")
+    batch.add_argument("-b", "--backend", choices=["emulator", "azure"], help="override the files' backend")
+    batch.add_argument("--out", help="where each attendee's notebooks and the summary go (default: runs/batch/)")
+    batch.add_argument("--state-dir", help="emulator state folder, shared by the room (default: $PRAKS_STATE_DIR or .praks/)")
+
+
+def _workshop(args) -> int:
+    from praks_lib.errors import PraksError
+    from praks_lib.room_estimate import estimate_room, estimate_text
+    from praks_lib.workshop import plan_room
+
+    if args.action == "home":
+        from praks_lib.workshop_home import prepare_home, state_dir
+
+        copy = prepare_home(Path(args.to))
+        print(f"{copy} (emulator state: {state_dir(Path(args.to))})")
+        return 0
+    if args.action == "report":
+        from praks_lib.room_report import read_room, room_text, write_room_html
+
+        room = read_room(Path(args.dir))
+        print(room_text(room))
+        if args.html:
+            print(f"report: {write_room_html(room, Path(args.html))}")
+        return 0
+    try:
+        room = plan_room(args.attendees, args.prefix, args.base, args.out)
+    except PraksError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    clients = connect(room.base) if room.base.backend.kind == "azure" else None
+    first, last = room.attendees[0], room.attendees[-1]
+    print(f"{len(room.attendees)} parameter files in {room.roster.parent}: {first.name} ({first.block}) … "
+          f"{last.name} ({last.block}); roster: {room.roster.name}")
+    try:
+        print(estimate_text(estimate_room(room.base, len(room.attendees), clients)))
+    except (HttpResponseError, ClientAuthenticationError) as exc:
+        print(f"Azure's quotas could not be read: {exc}", file=sys.stderr)
+    return 0
+
+
+def _batch(args) -> int:
+    from praks_lib.batch import run_batch, summary_text
+
+    try:
+        result = run_batch(args.files, jobs=args.jobs, up_to=args.up_to, out=args.out, state_dir=args.state_dir,
+                           backend=args.backend)
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    print(summary_text(result))
+    return 0 if result.ok else 1
 
 
 if __name__ == "__main__":

@@ -5,14 +5,21 @@ praks_lib.project from the working directory or $PRAKS_PROJECT), never the insta
 """
 from __future__ import annotations
 
+import hashlib
 import html
+import json
 import os
+import tempfile
 import time
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
 import nbformat
+from jupyter_client.manager import AsyncKernelManager
+from traitlets import CaselessStrEnum, default
 
 from praks_lib.project import default_parameters, notebooks_dir, project_dir
 from praks_lib.recording import RECORD_ENV, RECORD_NAME_ENV
@@ -20,6 +27,22 @@ from praks_lib.recording import RECORD_ENV, RECORD_NAME_ENV
 STAGES = ["00_plan", "01_network", "02_firewall", "03_egress_route", "04_private_aks",
           "05_private_access", "06_monitoring", "07_validate"]
 TEARDOWN = "99_teardown"
+SUITE_RECORD = "suite.json"  # in a run folder: each stage's outcome, so a later run can resume
+
+
+class IpcKernelManager(AsyncKernelManager):
+    """Kernels on Unix sockets of their own (/tmp/praks-kernel-<uuid>-N) instead of TCP ports.
+
+    A kernel's TCP ports are chosen free, closed, then bound by the kernel: suites started at once
+    (praks batch, ten at a time) race for the same ports and a kernel fails to start. A socket path
+    of its own cannot be taken by another kernel; jupyter_client removes the files at shutdown.
+    """
+
+    transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc", config=True)
+
+    @default("ip")
+    def _unique_socket_path(self) -> str:
+        return os.path.join(tempfile.gettempdir(), f"praks-kernel-{uuid.uuid4().hex}")
 
 
 @dataclass
@@ -28,6 +51,7 @@ class StageResult:
     output: Path
     seconds: float
     error: str | None = None
+    resumed: bool = False  # finished by an earlier run into the same folder; not run again
 
 
 @dataclass
@@ -64,15 +88,55 @@ def _describe_failure(exc: Exception) -> str:
     return f"{where}: {ename}: {evalue}".strip()
 
 
+def _fingerprint(deployment_file: Path) -> str:
+    """What a resumed run must still be running: the parameter file's content (or that it is missing)."""
+    try:
+        return hashlib.sha256(deployment_file.read_bytes()).hexdigest()
+    except OSError:
+        return ""
+
+
+def finished_stages(run_dir: str | Path, deployment_file: str | Path) -> dict[str, float]:
+    """The stages an earlier run into ``run_dir`` finished (with their seconds), in order, up to its first
+    unfinished one; none when that run used another parameter file or the file changed since."""
+    try:
+        record = json.loads((Path(run_dir) / SUITE_RECORD).read_text())
+    except (OSError, ValueError):
+        return {}
+    if record.get("parameters_sha256") != _fingerprint(Path(deployment_file).resolve()):
+        return {}
+    done = {}
+    for stage in STAGES + [TEARDOWN]:
+        outcome = record.get("stages", {}).get(stage, {})
+        if outcome.get("status") != "ok":
+            break
+        done[stage] = outcome.get("seconds", 0.0)
+    return done
+
+
+def _record(run_dir: Path, deployment_file: Path, result: "SuiteResult") -> None:
+    stages = {s.stage: {"status": "ok" if s.error is None else "failed", "seconds": round(s.seconds, 2),
+                        "error": s.error} for s in result.stages}
+    record = {"parameters": str(deployment_file), "parameters_sha256": _fingerprint(deployment_file),
+              "stages": stages}
+    tmp = run_dir / f".{SUITE_RECORD}.tmp"
+    tmp.write_text(json.dumps(record, indent=1))
+    os.replace(tmp, run_dir / SUITE_RECORD)
+
+
 def run_suite(deployment_file: str | Path | None = None, backend: str | None = None, up_to: str | None = None,
               runs_dir: str | Path | None = None, state_dir: str | Path | None = None,
               teardown_confirm: str | None = None, record_dir: str | Path | None = None,
-              echo=print) -> SuiteResult:
+              echo=print, run_dir: str | Path | None = None, resume: bool = False,
+              on_stage: Callable[[str, str, float], None] | None = None) -> SuiteResult:
     """Execute each stage notebook into runs/<timestamp>/ and stop at the first failure.
 
     With `teardown_confirm` (the deployment's name), 99_teardown runs last and deletes what was made.
     With `record_dir`, every stage's HTTP exchanges are recorded there, scrubbed, one cassette per stage
     (praks_lib.recording), for `praks compare`.
+    With `run_dir` the notebooks go into that folder instead (one attendee's own, for `praks batch`); with
+    `resume` the stages an earlier run into it finished (suite.json) are not run again, so the suite goes on
+    from the first unfinished stage. `on_stage(stage, status, seconds)` hears "running", then "ok" or "failed".
     """
     import papermill  # heavy: only when the suite runs (not for `praks teardown` or the stage list)
 
@@ -81,30 +145,44 @@ def run_suite(deployment_file: str | Path | None = None, backend: str | None = N
     # Kernels are separate processes: they find the emulator's state through the environment.
     os.environ["PRAKS_STATE_DIR"] = str(Path(state_dir or os.environ.get("PRAKS_STATE_DIR")
                                              or project / ".praks").resolve())
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    run_dir = Path(runs_dir or project / "runs").resolve() / stamp
+    if run_dir is None:
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        run_dir = Path(runs_dir or project / "runs") / stamp
+    run_dir = Path(run_dir).resolve()
     run_dir.mkdir(parents=True, exist_ok=True)
     result = SuiteResult(run_dir)
     notebooks = stage_notebooks(up_to, teardown=teardown_confirm is not None)
+    done = finished_stages(run_dir, deployment_file) if resume else {}
     parameters = {"deployment_file": str(deployment_file)}
     if backend:
         parameters["backend"] = backend
     if record_dir:
         os.environ[RECORD_ENV] = str(Path(record_dir).resolve())
     for index, notebook in enumerate(notebooks, 1):
-        os.environ[RECORD_NAME_ENV] = notebook.stem  # each kernel records into its stage's cassette
         output = run_dir / notebook.name
+        if notebook.stem in done:
+            result.stages.append(StageResult(notebook.stem, output, done[notebook.stem], resumed=True))
+            continue
+        os.environ[RECORD_NAME_ENV] = notebook.stem  # each kernel records into its stage's cassette
+        if on_stage:
+            on_stage(notebook.stem, "running", 0.0)
         started = time.perf_counter()
         given = dict(parameters, confirm=teardown_confirm) if notebook.stem == TEARDOWN else parameters
         try:
             papermill.execute_notebook(str(notebook), str(output), parameters=given,
                                        cwd=str(notebooks_dir()), progress_bar=False, log_output=False,
-                                       extra_arguments=["--IPKernelApp.log_level=ERROR"])
+                                       kernel_manager_class=IpcKernelManager,
+                                       # jupyter_client interrupts every kernel as it shuts it down, which
+                                       # ipykernel logs as an ERROR; what a stage says is in its outputs.
+                                       extra_arguments=["--IPKernelApp.log_level=CRITICAL"])
             error = None
         except Exception as exc:  # papermill wraps the cell's exception; report it, do not hide it
             error = _describe_failure(exc)
         stage = StageResult(notebook.stem, output, time.perf_counter() - started, error)
         result.stages.append(stage)
+        _record(run_dir, deployment_file, result)
+        if on_stage:
+            on_stage(stage.stage, "ok" if error is None else "failed", stage.seconds)
         status = "ok" if error is None else "FAILED"
         echo(f"[{index}/{len(notebooks)}] {notebook.stem:<18} {status:<6} {stage.seconds:5.1f} s")
         if error:
@@ -113,8 +191,10 @@ def run_suite(deployment_file: str | Path | None = None, backend: str | None = N
             break
     total = sum(s.seconds for s in result.stages)
     verdict = "completed" if result.ok else "stopped"
-    report = write_report(result, deployment_file)
-    echo(f"Suite {verdict}: {sum(s.error is None for s in result.stages)}/{len(notebooks)} notebooks "
+    ran = [s for s in result.stages if not s.resumed]
+    report = write_report(result, deployment_file) if ran else run_dir / "report.html"
+    resumed = f" ({len(result.stages) - len(ran)} finished before)" if len(ran) < len(result.stages) else ""
+    echo(f"Suite {verdict}: {sum(s.error is None for s in result.stages)}/{len(notebooks)} notebooks{resumed} "
          f"in {total:.1f} s; report: {report}")
     return result
 

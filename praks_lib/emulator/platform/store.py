@@ -32,6 +32,9 @@ CREATE TABLE IF NOT EXISTS resources (
 );
 CREATE INDEX IF NOT EXISTS resources_parent ON resources(parent);
 CREATE INDEX IF NOT EXISTS resources_scope_type ON resources(scope, type);
+-- Subscription-wide lists of one type (the data plane's subnets, firewalls and public IPs for every
+-- connection) read that type's rows only, not every row of every deployment in a room's state.
+CREATE INDEX IF NOT EXISTS resources_type ON resources(type);
 CREATE TABLE IF NOT EXISTS operations (
     id          TEXT PRIMARY KEY,
     kind        TEXT NOT NULL,     -- put | delete
