@@ -1,9 +1,17 @@
-"""The `praks` command: run the runbook headlessly."""
+"""The `praks` command: run the runbook headlessly, or open its notebooks in JupyterLab."""
 from __future__ import annotations
 
 import argparse
+import os
+import secrets
+import signal
+import socket
+import subprocess
 import sys
 import tempfile
+import time
+import urllib.request
+import webbrowser
 from pathlib import Path
 
 from azure.core.exceptions import ClientAuthenticationError, HttpResponseError
@@ -12,6 +20,7 @@ from praks_lib.cloud import connect, fresh_emulator
 from praks_lib.compare import Replayer, cassettes, compare, report
 from praks_lib.errors import StageError
 from praks_lib.params import ParameterError, load_deployment
+from praks_lib.project import notebooks_dir, project_dir
 from praks_lib.runner import STAGES, run_suite
 from praks_lib.stages.teardown import teardown_table
 from praks_lib.teardown import plan_teardown, teardown
@@ -39,8 +48,16 @@ def main(argv: list[str] | None = None) -> int:
     down.add_argument("--confirm", default="", metavar="NAME",
                       help="the deployment's name; without it, only list what would be deleted")
     _add_workshop_commands(commands)
+    lab = commands.add_parser("lab", help="open the notebooks in JupyterLab (offline on the emulator by default)")
+    lab.add_argument("--ip", default="127.0.0.1",
+                     help="address to listen on (default: 127.0.0.1, this machine only; the URL carries a token)")
+    lab.add_argument("--port", type=int, default=8888, help="first port to try (default: 8888)")
+    lab.add_argument("--state-dir", help="emulator state folder (default: $PRAKS_STATE_DIR or .praks/)")
+    lab.add_argument("--no-browser", action="store_true", help="only print the URL")
     args = parser.parse_args(argv)
 
+    if args.command == "lab":
+        return _lab(args)
     if args.command == "workshop":
         return _workshop(args)
     if args.command == "batch":
@@ -163,6 +180,69 @@ def _batch(args) -> int:
         return 2
     print(summary_text(result))
     return 0 if result.ok else 1
+LAB_START_SECONDS = 120  # JupyterLab starts in seconds; a first start on a cold disk can take a minute
+
+
+def _free_port(ip: str, first: int) -> int:
+    for port in range(first, first + 50):
+        with socket.socket() as probe:
+            if probe.connect_ex((ip if ip not in ("0.0.0.0", "") else "127.0.0.1", port)) != 0:
+                return port
+    raise SystemExit(f"praks lab: no free port in {first}-{first + 49}; pass --port")
+
+
+def _lab(args) -> int:
+    """JupyterLab on the project's notebooks; kernels find the emulator state through the environment.
+
+    The token is made here, so the printed URL opens 00_plan directly once the server answers.
+    """
+    notebooks, project = notebooks_dir(), project_dir()
+    if not (notebooks / "00_plan.ipynb").is_file():
+        print(f"praks lab: no notebooks in {notebooks}; run it in a clone of praks (or set PRAKS_PROJECT)",
+              file=sys.stderr)
+        return 2
+    state = Path(args.state_dir or os.environ.get("PRAKS_STATE_DIR") or project / ".praks").resolve()
+    state.mkdir(parents=True, exist_ok=True)
+    port, token = _free_port(args.ip, args.port), secrets.token_hex(24)
+    host = "127.0.0.1" if args.ip in ("0.0.0.0", "") else args.ip
+    command = [sys.executable, "-m", "jupyterlab", "--no-browser", f"--ServerApp.root_dir={notebooks}",
+               f"--ServerApp.ip={args.ip}", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
+               f"--IdentityProvider.token={token}", "--ServerApp.log_level=WARN"]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        command.append("--allow-root")  # containers and CI run as root; JupyterLab refuses it otherwise
+    environment = dict(os.environ, PRAKS_STATE_DIR=str(state), PRAKS_PROJECT=str(project))
+    server = subprocess.Popen(command, env=environment)
+    # Stopped by a signal, stop the server with it (the finally below), not leave it orphaned.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        if not _answers(f"http://{host}:{port}/api/status?token={token}", server):
+            print(f"praks lab: JupyterLab did not start (exit code {server.poll()}); see its messages above",
+                  file=sys.stderr)
+            return 1
+        url = f"http://{host}:{port}/lab/tree/00_plan.ipynb?token={token}"
+        print(f"JupyterLab is running on {notebooks} (emulator state: {state}).\n"
+              f"Open: {url}\nStop it with Ctrl-C.", flush=True)
+        if not args.no_browser:
+            webbrowser.open(url)
+        return server.wait()
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        if server.poll() is None:
+            server.terminate()
+            server.wait(timeout=30)
+
+
+def _answers(url: str, server: subprocess.Popen) -> bool:
+    """Wait until the server answers at `url`; False if it exits first or never answers."""
+    stop = time.monotonic() + LAB_START_SECONDS
+    while time.monotonic() < stop and server.poll() is None:
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return True
+        except OSError:
+            time.sleep(0.5)
+    return False
 
 
 if __name__ == "__main__":

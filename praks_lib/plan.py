@@ -4,13 +4,22 @@ Each check is a small function from a Deployment to findings; check_plan runs th
 Azure has an error code for the mistake, the finding carries that code and Azure's wording with the
 values filled in, so a reader meets the real error here first. praks's own codes start with
 "Praks". Warnings are plans Azure accepts but that defeat this runbook's lockdown.
+
+Fixes are computed together, not one finding at a time: one mistake (a spoke moved onto the hub)
+makes others follow (its subnets now outside it), and fixing each alone would collide. check_plan
+repairs the plan the way a person would — the first cause first, then looks again — so the
+findings come cause first, a follow-on finding says what it follows from, and applying every
+suggested value (:func:`suggested_values`) leaves a plan without errors.
 """
 from __future__ import annotations
 
+import copy
 import itertools
 import math
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, replace
 from ipaddress import IPv4Address, IPv4Network
+from typing import Any, NamedTuple
 from urllib.parse import urlparse
 
 from praks_lib.azure import clock, cni, facts, kubernetes_versions, regions, ssh_keys, vm_sizes
@@ -43,6 +52,40 @@ SUBSCRIPTION_PLACEHOLDER = "<subscription-id>"
 
 
 # --- helpers ---------------------------------------------------------------------------------------
+
+class _Issue(NamedTuple):
+    """A finding and the values that fix it (dotted field → value; empty when none can be computed)."""
+
+    finding: Finding
+    repair: dict[str, Any]
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return self.finding.code, self.finding.field
+
+
+def _shown(value: Any) -> str:
+    """A value as a parameter file writes it (flow YAML for a block)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, str):
+        return '""' if value == "" else value
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {_shown(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_shown(v) for v in value) + "]"
+    return str(value)
+
+
+def _set(field: str, value: Any) -> str:
+    return f"set {field} to {_shown(value)}"
+
+
+def _issue(severity: str, code: str, field: str, message: str, fix: str, repair: dict[str, Any] | None = None) -> _Issue:
+    return _Issue(Finding(severity, code, field, message, fix), repair or {})
+
 
 def _vnets(d: Deployment) -> list[tuple[str, VirtualNetwork]]:
     return [("network.hub", d.network.hub), ("network.spoke", d.network.spoke)]
@@ -93,8 +136,8 @@ def _free_private_prefix(prefixlen: int, taken: Iterable[IPv4Network]) -> IPv4Ne
 
 
 def _free_subnet_fix(field: str, vnet_path: str, vnet: VirtualNetwork, subnet: Subnet, prefixlen: int,
-                     others: Iterable[Subnet]) -> str:
-    """Name a free prefix for a subnet inside its VNet (growing it in place when that fits)."""
+                     others: Iterable[Subnet]) -> tuple[str, dict[str, Any]]:
+    """A free prefix for a subnet inside its VNet (growing it in place when that fits): (fix, repair)."""
     taken = [o.network for o in others if o is not subnet]
     in_place = (subnet.network.supernet(new_prefix=prefixlen) if prefixlen <= subnet.network.prefixlen
                 else None)
@@ -103,20 +146,21 @@ def _free_subnet_fix(field: str, vnet_path: str, vnet: VirtualNetwork, subnet: S
     else:
         found = free_prefix(vnet.network, prefixlen, taken)
     if found is not None:
-        return f"set {field} to {found} (free inside {vnet.address_space})"
-    return f"enlarge {vnet_path}.address_space or choose a smaller {field}"
+        return f"{_set(field, str(found))} (free inside {vnet.address_space})", {field: str(found)}
+    return f"enlarge {vnet_path}.address_space or choose a smaller {field}", {}
 
 
 # --- checks ----------------------------------------------------------------------------------------
 
-def _check_location(d: Deployment) -> Iterator[Finding]:
+def _check_location(d: Deployment) -> Iterator[_Issue]:
     if regions.canonical(d.location):
         return
     close = regions.closest(d.location)
     suggestion = f"set location to '{close}'" if close else "set location to a region's programmatic name"
     error = regions.not_available(d.location)
-    yield Finding("error", error.code, "location", error.message,
-                  f"{suggestion} (az account list-locations --query [].name -o tsv)")
+    yield _issue("error", error.code, "location", error.message,
+                 f"{suggestion} (az account list-locations --query [].name -o tsv)",
+                 {"location": close} if close else None)
 
 
 def _named_resources(d: Deployment) -> list[tuple[str, str, str]]:
@@ -144,7 +188,7 @@ def _named_resources(d: Deployment) -> list[tuple[str, str, str]]:
     return names
 
 
-def _check_names(d: Deployment) -> Iterator[Finding]:
+def _check_names(d: Deployment) -> Iterator[_Issue]:
     for field, value, kind in _named_resources(d):
         rule = NAME_RULES[kind]
         if (problem := rule.problem(value)) is None:
@@ -152,7 +196,8 @@ def _check_names(d: Deployment) -> Iterator[Finding]:
         suggestion = rule.suggest(value)
         fix = (f"set {field} to '{suggestion}'" if suggestion
                else f"make {field} {rule.min_length}–{rule.max_length} characters of {rule.described}")
-        yield Finding("error", rule.azure_code or "PraksInvalidName", field, problem, fix)
+        yield _issue("error", rule.azure_code or "PraksInvalidName", field, problem, fix,
+                     {field: suggestion} if suggestion else None)
 
 
 def _check_node_resource_group(d: Deployment) -> Iterator[Finding]:
@@ -162,18 +207,22 @@ def _check_node_resource_group(d: Deployment) -> Iterator[Finding]:
     over = len(name) - NODE_RESOURCE_GROUP_MAX
     error = azure_error("node_resource_group_too_long", max_length=NODE_RESOURCE_GROUP_MAX, length=len(name),
                         name=name)
-    yield Finding("error", error.code, "aks.name", error.message,
-                  f"shorten aks.name or resource_groups.kube by {over} characters in total "
-                  f"(AKS names it MC_<resource group>_<cluster>_<location>)")
+    shorter = d.aks.name[:len(d.aks.name) - over].rstrip("_-")
+    usable = len(shorter) > 0 and NAME_RULES["managed cluster"].problem(shorter) is None
+    yield _issue("error", error.code, "aks.name", error.message,
+                 f"shorten aks.name or resource_groups.kube by {over} characters in total "
+                 f"(AKS names it MC_<resource group>_<cluster>_<location>)"
+                 + (f": {_set('aks.name', shorter)}" if usable else ""), {"aks.name": shorter} if usable else None)
 
 
 def _check_duplicate_names(d: Deployment) -> Iterator[Finding]:
     hub, spoke = d.network.hub, d.network.spoke
     if hub.name.lower() == spoke.name.lower():
-        yield Finding("error", "PraksDuplicateName", "network.spoke.name",
-                      f"The hub and the spoke virtual network are both named '{spoke.name}' in resource group "
-                      f"'{d.resource_groups.network}': creating the spoke would overwrite the hub.",
-                      f"set network.spoke.name to another name, e.g. '{spoke.name}-spoke'")
+        yield _issue("error", "PraksDuplicateName", "network.spoke.name",
+                     f"The hub and the spoke virtual network are both named '{spoke.name}' in resource group "
+                     f"'{d.resource_groups.network}': creating the spoke would overwrite the hub.",
+                     f"set network.spoke.name to another name, e.g. '{spoke.name}-spoke'",
+                     {"network.spoke.name": f"{spoke.name}-spoke"})
     for path, vnet in _vnets(d):
         seen: dict[str, str] = {}
         for subnet_path, subnet in _subnets(path, vnet):
@@ -199,12 +248,13 @@ def _check_firewall_subnet(d: Deployment) -> Iterator[Finding]:
     firewall_id = planned_id(d, d.resource_groups.network, "Microsoft.Network/azureFirewalls", d.firewall.name)
     if subnet.name != FIREWALL_SUBNET_NAME:
         error = azure_error("firewall_subnet_name", subnet=subnet_id, firewall=firewall_id, name=subnet.name)
-        yield Finding("error", error.code, f"{field}.name", error.message, f"set {field}.name to {FIREWALL_SUBNET_NAME}")
+        yield _issue("error", error.code, f"{field}.name", error.message, _set(f"{field}.name", FIREWALL_SUBNET_NAME),
+                     {f"{field}.name": FIREWALL_SUBNET_NAME})
     if subnet.network.prefixlen > FIREWALL_SUBNET_LARGEST_PREFIX:
         error = azure_error("firewall_subnet_too_small", subnet=subnet_id, firewall=firewall_id,
                             prefix=subnet.prefix)
-        yield Finding("error", error.code, f"{field}.prefix", error.message,
-                      _free_subnet_fix(f"{field}.prefix", "network.hub", hub, subnet, FIREWALL_SUBNET_LARGEST_PREFIX,
+        yield _issue("error", error.code, f"{field}.prefix", error.message,
+                     *_free_subnet_fix(f"{field}.prefix", "network.hub", hub, subnet, FIREWALL_SUBNET_LARGEST_PREFIX,
                                        hub.subnets))
 
 
@@ -224,11 +274,11 @@ def _check_subnet_sizes(d: Deployment) -> Iterator[Finding]:
     for field, subnet, vnet in _all_subnets(d):
         if subnet.network.prefixlen > AZURE_SMALLEST_SUBNET:
             vnet_path = field.rsplit(".", 1)[0]
-            yield Finding("error", "PraksSubnetTooSmall", f"{field}.prefix",
-                          f"Subnet '{subnet.name}' ({subnet.prefix}) is smaller than /{AZURE_SMALLEST_SUBNET}, the "
-                          f"smallest subnet Azure allows ({AZURE_RESERVED_PER_SUBNET} addresses of every subnet are "
-                          "reserved by Azure).",
-                          _free_subnet_fix(f"{field}.prefix", vnet_path, vnet, subnet, AZURE_SMALLEST_SUBNET,
+            yield _issue("error", "PraksSubnetTooSmall", f"{field}.prefix",
+                         f"Subnet '{subnet.name}' ({subnet.prefix}) is smaller than /{AZURE_SMALLEST_SUBNET}, the "
+                         f"smallest subnet Azure allows ({AZURE_RESERVED_PER_SUBNET} addresses of every subnet are "
+                         "reserved by Azure).",
+                         *_free_subnet_fix(f"{field}.prefix", vnet_path, vnet, subnet, AZURE_SMALLEST_SUBNET,
                                            vnet.subnets))
 
 
@@ -237,9 +287,10 @@ def _check_subnets_inside_vnets(d: Deployment) -> Iterator[Finding]:
         for field, subnet in _subnets(path, vnet):
             if not subnet.network.subnet_of(vnet.network):
                 error = azure_error("subnet_outside_vnet", subnet=subnet.name, vnet=vnet.name)
-                yield Finding("error", error.code, f"{field}.prefix", error.message,
-                              f"{subnet.prefix} is not inside {vnet.address_space}: " + _free_subnet_fix(f"{field}.prefix", path, vnet, subnet,
-                                               max(subnet.network.prefixlen, vnet.network.prefixlen), vnet.subnets))
+                fix, repair = _free_subnet_fix(f"{field}.prefix", path, vnet, subnet,
+                                               max(subnet.network.prefixlen, vnet.network.prefixlen), vnet.subnets)
+                yield _issue("error", error.code, f"{field}.prefix", error.message,
+                             f"{subnet.prefix} is not inside {vnet.address_space}: {fix}", repair)
 
 
 def _check_subnet_overlaps(d: Deployment) -> Iterator[Finding]:
@@ -249,9 +300,10 @@ def _check_subnet_overlaps(d: Deployment) -> Iterator[Finding]:
             clash = next((c for c in created if c.network.overlaps(subnet.network)), None)
             if clash is not None:
                 error = azure_error("subnets_overlap", subnet=subnet.name, vnet=vnet.name)
-                yield Finding("error", error.code, f"{field}.prefix", error.message,
-                              f"{subnet.prefix} overlaps '{clash.name}' {clash.prefix}: " + _free_subnet_fix(f"{field}.prefix", path, vnet, subnet, subnet.network.prefixlen,
-                                               vnet.subnets))
+                fix, repair = _free_subnet_fix(f"{field}.prefix", path, vnet, subnet, subnet.network.prefixlen,
+                                               vnet.subnets)
+                yield _issue("error", error.code, f"{field}.prefix", error.message,
+                             f"{subnet.prefix} overlaps '{clash.name}' {clash.prefix}: {fix}", repair)
             created.append(subnet)
 
 
@@ -261,15 +313,16 @@ def _check_vnet_overlap(d: Deployment) -> Iterator[Finding]:
         return
     taken = [hub.network, IPv4Network(d.aks.service_cidr)] + ([p] if (p := _pod_cidr(d)) else [])
     found = _free_private_prefix(spoke.network.prefixlen, taken)
-    fix = (f"set network.spoke.address_space to {found} and move the spoke's subnets into it" if found
+    fix = (_set("network.spoke.address_space", str(found)) if found
            else "give network.spoke.address_space a range that does not overlap the hub")
     vnets = d.resource_groups.network, "Microsoft.Network/virtualNetworks"
     error = azure_error("peering_address_spaces_overlap",
                         peering=planned_id(d, *vnets, hub.name) + f"/virtualNetworkPeerings/{d.network.hub_to_spoke_peering}",
                         local=planned_id(d, *vnets, hub.name), remote=planned_id(d, *vnets, spoke.name),
                         prefixes=f"{hub.address_space}, {spoke.address_space}")
-    yield Finding("error", error.code, "network.spoke.address_space", error.message,
-                  f"{hub.address_space} and {spoke.address_space} overlap: {fix}")
+    yield _issue("error", error.code, "network.spoke.address_space", error.message,
+                 f"{hub.address_space} and {spoke.address_space} overlap: {fix}",
+                 {"network.spoke.address_space": str(found)} if found else None)
 
 
 def _check_reserved_ranges(d: Deployment) -> Iterator[Finding]:
@@ -280,10 +333,11 @@ def _check_reserved_ranges(d: Deployment) -> Iterator[Finding]:
             continue
         others = [other for f, other in ranges if f != field]
         found = _free_private_prefix(max(net.prefixlen, 8), others)
-        yield Finding("error", "PraksReservedAddressRange", field,
-                      f"{net} overlaps {reserved}: AKS clusters may not use 169.254.0.0/16, 172.30.0.0/16, "
-                      "172.31.0.0/16 or 192.0.2.0/24 for the service, pod or virtual network address ranges.",
-                      f"set {field} to {found}" if found else f"choose {field} outside those ranges")
+        yield _issue("error", "PraksReservedAddressRange", field,
+                     f"{net} overlaps {reserved}: AKS clusters may not use 169.254.0.0/16, 172.30.0.0/16, "
+                     "172.31.0.0/16 or 192.0.2.0/24 for the service, pod or virtual network address ranges.",
+                     _set(field, str(found)) if found else f"choose {field} outside those ranges",
+                     {field: str(found)} if found else None)
 
 
 def _check_public_ranges(d: Deployment) -> Iterator[Finding]:
@@ -296,47 +350,50 @@ def _check_public_ranges(d: Deployment) -> Iterator[Finding]:
                       f"use a range inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16 for {field}")
 
 
-def _service_cidr_fix(d: Deployment, service: IPv4Network) -> str:
+def _service_cidr_issue(d: Deployment, service: IPv4Network, code: str, message: str) -> _Issue:
     taken = [vnet.network for _, vnet in _vnets(d)] + ([p] if (p := _pod_cidr(d)) else [])
     found = _free_private_prefix(max(service.prefixlen, SERVICE_CIDR_LARGEST_PREFIX + 4), taken)
-    return (f"set aks.service_cidr to {found} (and aks.dns_service_ip inside it)" if found
-            else "choose aks.service_cidr outside every VNet")
+    if found is None:
+        return _issue("error", code, "aks.service_cidr", message, "choose aks.service_cidr outside every VNet")
+    return _issue("error", code, "aks.service_cidr", message,
+                  f"{_set('aks.service_cidr', str(found))} (and aks.dns_service_ip inside it)",
+                  {"aks.service_cidr": str(found)})
 
 
 def _check_service_cidr(d: Deployment) -> Iterator[Finding]:
     service = IPv4Network(d.aks.service_cidr)
     if service.prefixlen <= SERVICE_CIDR_LARGEST_PREFIX:
-        yield Finding("error", "PraksServiceCidrTooLarge", "aks.service_cidr",
-                      f"The service CIDR {service} is too large: AKS needs it smaller than "
-                      f"/{SERVICE_CIDR_LARGEST_PREFIX}.", _service_cidr_fix(d, service))
+        yield _service_cidr_issue(d, service, "PraksServiceCidrTooLarge",
+                                  f"The service CIDR {service} is too large: AKS needs it smaller than "
+                                  f"/{SERVICE_CIDR_LARGEST_PREFIX}.")
     for _, vnet in _vnets(d):
         if not service.overlaps(vnet.network):
             continue
         subnet = next((s for s in vnet.subnets if s.network.overlaps(service)), None)
         if subnet is not None:
             error = azure_error("service_cidr_overlaps_subnet", cidr=service, subnet=subnet.prefix)
-            yield Finding("error", error.code, "aks.service_cidr", error.message, _service_cidr_fix(d, service))
+            yield _service_cidr_issue(d, service, error.code, error.message)
         else:
-            yield Finding("error", "PraksServiceCidrOverlapsVnet", "aks.service_cidr",
-                          f"The service CIDR {service} overlaps the address space {vnet.address_space} of virtual "
-                          f"network '{vnet.name}'; cluster IPs there would shadow addresses in the network.",
-                          _service_cidr_fix(d, service))
+            yield _service_cidr_issue(d, service, "PraksServiceCidrOverlapsVnet",
+                                      f"The service CIDR {service} overlaps the address space {vnet.address_space} of "
+                                      f"virtual network '{vnet.name}'; cluster IPs there would shadow addresses in "
+                                      "the network.")
 
 
 def _check_dns_service_ip(d: Deployment) -> Iterator[Finding]:
     service, ip = IPv4Network(d.aks.service_cidr), IPv4Address(d.aks.dns_service_ip)
-    usual = service.network_address + (10 if service.num_addresses > 10 else 2)
-    fix = f"set aks.dns_service_ip to {usual}"
+    usual = str(service.network_address + (10 if service.num_addresses > 10 else 2))
+    fix, repair = _set("aks.dns_service_ip", usual), {"aks.dns_service_ip": usual}
     if ip not in service:
         error = azure_error("dns_service_ip_outside", ip=ip, cidr=service)
-        yield Finding("error", error.code, "aks.dns_service_ip", error.message, fix)
+        yield _issue("error", error.code, "aks.dns_service_ip", error.message, fix, repair)
     elif ip == service.network_address:
-        yield Finding("error", "PraksDnsServiceIpReserved", "aks.dns_service_ip",
-                      f"The DNS service IP {ip} is the network address of service CIDR {service}.", fix)
+        yield _issue("error", "PraksDnsServiceIpReserved", "aks.dns_service_ip",
+                     f"The DNS service IP {ip} is the network address of service CIDR {service}.", fix, repair)
     elif ip == service.network_address + 1:
-        yield Finding("error", "PraksDnsServiceIpReserved", "aks.dns_service_ip",
-                      f"The DNS service IP {ip} is the first address of service CIDR {service}, which Kubernetes "
-                      "gives to the kubernetes.default service.", fix)
+        yield _issue("error", "PraksDnsServiceIpReserved", "aks.dns_service_ip",
+                     f"The DNS service IP {ip} is the first address of service CIDR {service}, which Kubernetes "
+                     "gives to the kubernetes.default service.", fix, repair)
 
 
 def _check_pod_cidr(d: Deployment) -> Iterator[Finding]:
@@ -346,32 +403,38 @@ def _check_pod_cidr(d: Deployment) -> Iterator[Finding]:
     taken = [vnet.network for _, vnet in _vnets(d)] + [IPv4Network(aks.service_cidr)]
     if aks.network_plugin_mode != "overlay":
         if pods is not None:
-            yield Finding("error", "PraksPodCidrWithoutOverlay", "aks.pod_cidr",
-                          f"pod_cidr {pods} is only used with network_plugin_mode: overlay; with Azure CNI (flat) "
-                          "pods take their addresses from the AKS subnet.",
-                          "remove aks.pod_cidr, or set aks.network_plugin_mode: overlay")
+            yield _issue("error", "PraksPodCidrWithoutOverlay", "aks.pod_cidr",
+                         f"pod_cidr {pods} is only used with network_plugin_mode: overlay; with Azure CNI (flat) "
+                         "pods take their addresses from the AKS subnet.",
+                         "remove aks.pod_cidr (set it to null), or set aks.network_plugin_mode: overlay",
+                         {"aks.pod_cidr": None})
         return
     suggestion = (DEFAULT_POD_CIDR if not any(DEFAULT_POD_CIDR.overlaps(t) for t in taken)
                   else _free_private_prefix(min(16, needed_len), taken))
+    repair = {"aks.pod_cidr": str(suggestion)} if suggestion else None
     if pods is None:
-        yield Finding("error", "PraksPodCidrMissing", "aks.pod_cidr",
-                      "Azure CNI Overlay gives pods addresses from aks.pod_cidr, which is not set; praks needs it "
-                      "explicit to check it against the VNets and the service CIDR.",
-                      f"set aks.pod_cidr to {suggestion}")
+        yield _issue("error", "PraksPodCidrMissing", "aks.pod_cidr",
+                     "Azure CNI Overlay gives pods addresses from aks.pod_cidr, which is not set; praks needs it "
+                     "explicit to check it against the VNets and the service CIDR.",
+                     f"set aks.pod_cidr to {suggestion}", repair)
         return
     ranges = [(f"{path}.address_space", vnet.network) for path, vnet in _vnets(d)]
     ranges.append(("aks.service_cidr", IPv4Network(aks.service_cidr)))
     clashes = [f"{net} ({field})" for field, net in ranges if pods.overlaps(net)]
     if clashes:
-        yield Finding("error", "PraksPodCidrOverlap", "aks.pod_cidr",
-                      f"The pod CIDR {pods} overlaps {', '.join(clashes)}; pod traffic to those addresses would "
-                      "never leave the node.",
-                      f"set aks.pod_cidr to {suggestion}")
+        yield _issue("error", "PraksPodCidrOverlap", "aks.pod_cidr",
+                     f"The pod CIDR {pods} overlaps {', '.join(clashes)}; pod traffic to those addresses would "
+                     "never leave the node.",
+                     f"set aks.pod_cidr to {suggestion}", repair)
     if needed > pods.num_addresses:
         error = azure_error("insufficient_subnet_size", needed=needed, available=pods.num_addresses,
                             cidr=pods, name="networkProfile.podCIDR")
-        yield Finding("error", error.code, "aks.pod_cidr", error.message,
-                      f"use a pod CIDR of /{needed_len} or larger for aks.pod_cidr (each node takes a /24)")
+        larger = (DEFAULT_POD_CIDR if DEFAULT_POD_CIDR.prefixlen <= needed_len and
+                  not any(DEFAULT_POD_CIDR.overlaps(t) for t in taken) else _free_private_prefix(needed_len, taken))
+        yield _issue("error", error.code, "aks.pod_cidr", error.message,
+                     f"use a pod CIDR of /{needed_len} or larger for aks.pod_cidr (each node takes a /24)"
+                     + (f": {_set('aks.pod_cidr', str(larger))}" if larger else ""),
+                     {"aks.pod_cidr": str(larger)} if larger else None)
 
 
 def _check_aks_subnet_capacity(d: Deployment) -> Iterator[Finding]:
@@ -389,30 +452,35 @@ def _check_aks_subnet_capacity(d: Deployment) -> Iterator[Finding]:
         "subnet addresses)")
     error = azure_error("insufficient_subnet_size", needed=needed, available=available, cidr=subnet.prefix,
                         name=subnet.name)
-    yield Finding("error", error.code, "network.spoke.aks_subnet.prefix", error.message,
-                  f"{nodes} nodes including one upgrade surge node need {per_node} addresses each: make network.spoke.aks_subnet.prefix a /{needed_len} or larger, lower aks.node_pool.count"
-                  f"{overlay}")
+    spoke, field = d.network.spoke, "network.spoke.aks_subnet.prefix"
+    larger, repair = _free_subnet_fix(field, "network.spoke", spoke, subnet, needed_len, spoke.subnets)
+    yield _issue("error", error.code, field, error.message,
+                 f"{nodes} nodes including one upgrade surge node need {per_node} addresses each, a /{needed_len} or "
+                 f"larger: {larger}; or lower aks.node_pool.count{overlay}", repair)
 
 
 def _check_egress_route(d: Deployment) -> Iterator[Finding]:
     if d.aks.outbound_type == "none":
         return  # network-isolated: no egress path at all (_check_network_isolation)
     if d.aks.outbound_type != "userDefinedRouting":
-        yield Finding("error", "PraksEgressBypassesFirewall", "aks.outbound_type",
-                      f"outbound_type {d.aks.outbound_type} gives the cluster its own way out to the internet: its "
-                      "egress would not pass the firewall, so the cluster would not be private and the lockdown "
-                      "validation would fail after everything is built.",
-                      "set aks.outbound_type to userDefinedRouting (egress through the firewall)")
+        yield _issue("error", "PraksEgressBypassesFirewall", "aks.outbound_type",
+                     f"outbound_type {d.aks.outbound_type} gives the cluster its own way out to the internet: its "
+                     "egress would not pass the firewall, so the cluster would not be private and the lockdown "
+                     "validation would fail after everything is built.",
+                     "set aks.outbound_type to userDefinedRouting (egress through the firewall)",
+                     {"aks.outbound_type": "userDefinedRouting"})
         return
     route = d.route
     if route.address_prefix != "0.0.0.0/0":
         error = azure_error("default_route_missing")
-        yield Finding("error", error.code, "route.address_prefix", error.message,
-                      f"the planned route covers only {route.address_prefix}: set route.address_prefix to 0.0.0.0/0")
+        yield _issue("error", error.code, "route.address_prefix", error.message,
+                     f"the planned route covers only {route.address_prefix}: set route.address_prefix to 0.0.0.0/0",
+                     {"route.address_prefix": "0.0.0.0/0"})
     if route.next_hop_type in ("Internet", "None"):
         error = azure_error("default_route_invalid_next_hop", next_hop=route.next_hop_type)
-        yield Finding("error", error.code, "route.next_hop_type", error.message,
-                      "set route.next_hop_type to VirtualAppliance (the firewall's private IP)")
+        yield _issue("error", error.code, "route.next_hop_type", error.message,
+                     "set route.next_hop_type to VirtualAppliance (the firewall's private IP)",
+                     {"route.next_hop_type": "VirtualAppliance"})
     elif route.next_hop_type == "VirtualNetworkGateway":
         yield Finding("warning", "PraksEgressBypassesFirewall", "route.next_hop_type",
                       "The default route sends egress to a virtual network gateway, not to the firewall.",
@@ -473,12 +541,13 @@ def _check_url_expectations(d: Deployment, rules) -> Iterator[Finding]:
                 continue
             decided = (f"by rule {verdict.rule_collection}/{verdict.rule}" if verdict.action == "Allow"
                        else verdict.reason)
-            yield Finding("error", "PraksValidationExpectationWrong", field,
-                          f"{url} is expected to be {'allowed' if expected == 'Allow' else 'denied'}, but the rule set "
-                          f"'{d.firewall.rules}' {'denies' if expected == 'Allow' else 'allows'} it ({decided}); "
-                          "07_validate would fail on it after everything is built.",
-                          f"remove {url} from {field}, or change the rule set so that it is "
-                          f"{'allowed' if expected == 'Allow' else 'denied'}")
+            yield _issue("error", "PraksValidationExpectationWrong", field,
+                         f"{url} is expected to be {'allowed' if expected == 'Allow' else 'denied'}, but the rule set "
+                         f"'{d.firewall.rules}' {'denies' if expected == 'Allow' else 'allows'} it ({decided}); "
+                         "07_validate would fail on it after everything is built.",
+                         f"remove {url} from {field}, or change the rule set so that it is "
+                         f"{'allowed' if expected == 'Allow' else 'denied'}",
+                         {field: [other for other in urls if other != url]})
 
 
 def _check_kubernetes_version(d: Deployment) -> Iterator[Finding]:
@@ -503,9 +572,9 @@ def _check_kubernetes_version(d: Deployment) -> Iterator[Finding]:
     if support == "lts-only":
         error = azure_error("k8s_version_lts_only", cluster=d.aks.name,
                             version=version if version.count(".") == 2 else minor.patch)
-        yield Finding("error", error.code, "aks.kubernetes_version", error.message,
-                      f"{minor.version} left community support on {minor.end_of_life} (LTS until {minor.lts_end}, "
-                      f"which praks does not deploy): {fix}")
+        yield _issue("error", error.code, "aks.kubernetes_version", error.message,
+                     f"{minor.version} left community support on {minor.end_of_life} (LTS until {minor.lts_end}, "
+                     f"which praks does not deploy): {fix}", {"aks.kubernetes_version": ""})
     elif support in ("ended", "not yet"):
         error = azure_error("k8s_version_not_supported", version=version)
         oldest = min(kubernetes_versions.minors(), key=lambda m: m.key)
@@ -513,7 +582,8 @@ def _check_kubernetes_version(d: Deployment) -> Iterator[Finding]:
                 else f"{minor.version} is not GA before {minor.ga}" if minor
                 else f"{version} is older than every version in AKS's calendar (the oldest listed, {oldest.version}, "
                      f"ended on {oldest.lts_end})")
-        yield Finding("error", error.code, "aks.kubernetes_version", error.message, f"{when}: {fix}")
+        yield _issue("error", error.code, "aks.kubernetes_version", error.message, f"{when}: {fix}",
+                     {"aks.kubernetes_version": ""})
     elif (minor.end_of_life - today).days <= kubernetes_versions.WARN_BEFORE_END_DAYS:
         yield Finding("warning", "PraksKubernetesVersionEndingSoon", "aks.kubernetes_version",
                       f"Kubernetes {minor.version} leaves AKS community support on {minor.end_of_life}, "
@@ -538,23 +608,27 @@ def _check_vm_sizes(d: Deployment) -> Iterator[Finding]:
     size = vm_sizes.find(pool.vm_size)
     if size is None:
         error = azure_error("agent_pool_vm_size_not_allowed", pool=pool.name, location=d.location)
-        yield Finding("error", error.code, "aks.node_pool.vm_size", error.message, vm_sizes.fix_for(
-            "aks.node_pool.vm_size", pool.vm_size, system_pool=True))
+        close = vm_sizes.closest(pool.vm_size, system_pool=True)
+        yield _issue("error", error.code, "aks.node_pool.vm_size", error.message, vm_sizes.fix_for(
+            "aks.node_pool.vm_size", pool.vm_size, system_pool=True),
+            {"aks.node_pool.vm_size": close[0] if close else "Standard_D2s_v5"})
     elif not size.fits_system_pool:
         error = azure_error("system_pool_vm_too_small", pool=pool.name)
-        yield Finding("error", error.code, "aks.node_pool.vm_size", error.message,
-                      f"{size.name} has {size.vcpus} vCPU and {size.memory_gib:g} GiB; a system pool needs at least "
-                      f"{vm_sizes.SYSTEM_POOL_MINIMUM['vcpus']} vCPU and {vm_sizes.SYSTEM_POOL_MINIMUM['memory_gib']} "
-                      f"GiB: set aks.node_pool.vm_size to "
-                      f"{(vm_sizes.smallest_fitting(size.series) or vm_sizes.find('Standard_D2s_v5')).name}")
+        fitting = (vm_sizes.smallest_fitting(size.series) or vm_sizes.find("Standard_D2s_v5")).name
+        yield _issue("error", error.code, "aks.node_pool.vm_size", error.message,
+                     f"{size.name} has {size.vcpus} vCPU and {size.memory_gib:g} GiB; a system pool needs at least "
+                     f"{vm_sizes.SYSTEM_POOL_MINIMUM['vcpus']} vCPU and {vm_sizes.SYSTEM_POOL_MINIMUM['memory_gib']} "
+                     f"GiB: set aks.node_pool.vm_size to {fitting}", {"aks.node_pool.vm_size": fitting})
     elif size.series in vm_sizes.NOT_FOR_SYSTEM_POOLS:
         yield Finding("warning", "PraksBurstableSystemPool", "aks.node_pool.vm_size",
                       f"{size.name} is a B-series (burstable) size, which AKS does not support for system node pools.",
                       "set aks.node_pool.vm_size to a D-series size such as Standard_D2s_v5")
     if vm_sizes.find(d.jumpbox.vm_size) is None:
         error = azure_error("vm_size_invalid", size=d.jumpbox.vm_size, sizes=",".join(vm_sizes.names()))
-        yield Finding("error", error.code, "jumpbox.vm_size", error.message,
-                      vm_sizes.fix_for("jumpbox.vm_size", d.jumpbox.vm_size, usual="Standard_B2s"))
+        close = vm_sizes.closest(d.jumpbox.vm_size)
+        yield _issue("error", error.code, "jumpbox.vm_size", error.message,
+                     vm_sizes.fix_for("jumpbox.vm_size", d.jumpbox.vm_size, usual="Standard_B2s"),
+                     {"jumpbox.vm_size": close[0] if close else "Standard_B2s"})
 
 
 def _check_ssh_key(d: Deployment) -> Iterator[Finding]:
@@ -564,9 +638,10 @@ def _check_ssh_key(d: Deployment) -> Iterator[Finding]:
     problem = ssh_keys.problem(key)
     if problem:
         error = azure_error("vm_ssh_key_invalid")
-        yield Finding("error", error.code, "jumpbox.ssh_public_key", error.message,
-                      f"{problem}: paste the one-line public key (the .pub file, e.g. from ssh-keygen -t ed25519), "
-                      "or leave jumpbox.ssh_public_key empty to reach the jumpbox through run command only")
+        yield _issue("error", error.code, "jumpbox.ssh_public_key", error.message,
+                     f"{problem}: paste the one-line public key (the .pub file, e.g. from ssh-keygen -t ed25519), "
+                     "or leave jumpbox.ssh_public_key empty to reach the jumpbox through run command only",
+                     {"jumpbox.ssh_public_key": None})
 
 
 FIREWALL_TIERS = _NETWORK["firewall"]["tiers"]
@@ -584,35 +659,39 @@ def _check_firewall_tier(d: Deployment) -> Iterator[Finding]:
     tier = FIREWALL_TIERS[fw.sku_tier]
     if fw.rules_as == "classic" and not tier["classic_rules"]:
         error = azure_error("firewall_needs_policy", firewall=fw.name, tier=fw.sku_tier)
-        yield Finding("error", error.code, "firewall.rules_as", error.message, "set firewall.rules_as to policy")
+        yield _issue("error", error.code, "firewall.rules_as", error.message, "set firewall.rules_as to policy",
+                     {"firewall.rules_as": "policy"})
     if fw.dns_proxy and not tier["dns_proxy"]:
         error = azure_error("firewall_policy_higher_tier_properties", policy=fw.policy_name,
                             properties="DNS Proxy and Custom DNS")
-        yield Finding("error", error.code, "firewall.dns_proxy", error.message,
-                      f"the {fw.sku_tier} tier has no DNS proxy: set firewall.dns_proxy to false (and use no FQDNs in "
-                      "network rules), or set firewall.sku_tier to Standard")
+        yield _issue("error", error.code, "firewall.dns_proxy", error.message,
+                     f"the {fw.sku_tier} tier has no DNS proxy: set firewall.dns_proxy to false (and use no FQDNs in "
+                     "network rules), or set firewall.sku_tier to Standard", {"firewall.dns_proxy": False})
     management = hub.firewall_management_subnet
     if tier["management_ip_configuration"] == "required" and management is None:
         error = azure_error("firewall_management_ip_configuration", firewall=fw.name)
         taken = [s.network for s in hub.subnets]
         found = free_prefix(hub.network, MANAGEMENT_SUBNET_LARGEST_PREFIX, taken)
-        yield Finding("error", error.code, "network.hub.firewall_management_subnet", error.message,
-                      f"the {fw.sku_tier} tier routes its management traffic through a subnet named "
-                      f"{MANAGEMENT_SUBNET_NAME} with a second public IP ({fw.management_public_ip_name}): set "
-                      f"network.hub.firewall_management_subnet to {{name: {MANAGEMENT_SUBNET_NAME}, prefix: "
-                      f"{found or f'a free /{MANAGEMENT_SUBNET_LARGEST_PREFIX} of the hub'}}}")
+        yield _issue("error", error.code, "network.hub.firewall_management_subnet", error.message,
+                     f"the {fw.sku_tier} tier routes its management traffic through a subnet named "
+                     f"{MANAGEMENT_SUBNET_NAME} with a second public IP ({fw.management_public_ip_name}): set "
+                     f"network.hub.firewall_management_subnet to {{name: {MANAGEMENT_SUBNET_NAME}, prefix: "
+                     f"{found or f'a free /{MANAGEMENT_SUBNET_LARGEST_PREFIX} of the hub'}}}",
+                     {"network.hub.firewall_management_subnet": {"name": MANAGEMENT_SUBNET_NAME, "prefix": str(found)}}
+                     if found else None)
     if management is not None:
         if management.name != MANAGEMENT_SUBNET_NAME:
-            yield Finding("error", "AzureFirewallManagementSubnetName", "network.hub.firewall_management_subnet.name",
-                          f"The firewall's management IP configuration needs a subnet named exactly "
-                          f"'{MANAGEMENT_SUBNET_NAME}'; '{management.name}' is not that name.",
-                          f"set network.hub.firewall_management_subnet.name to {MANAGEMENT_SUBNET_NAME}")
+            yield _issue("error", "AzureFirewallManagementSubnetName", "network.hub.firewall_management_subnet.name",
+                         f"The firewall's management IP configuration needs a subnet named exactly "
+                         f"'{MANAGEMENT_SUBNET_NAME}'; '{management.name}' is not that name.",
+                         f"set network.hub.firewall_management_subnet.name to {MANAGEMENT_SUBNET_NAME}",
+                         {"network.hub.firewall_management_subnet.name": MANAGEMENT_SUBNET_NAME})
         if management.network.prefixlen > MANAGEMENT_SUBNET_LARGEST_PREFIX:
-            yield Finding("error", "AzureFirewallManagementSubnetTooSmall",
-                          "network.hub.firewall_management_subnet.prefix",
-                          f"{MANAGEMENT_SUBNET_NAME} {management.prefix} is smaller than the minimum "
-                          f"/{MANAGEMENT_SUBNET_LARGEST_PREFIX}.",
-                          _free_subnet_fix("network.hub.firewall_management_subnet.prefix", "network.hub", hub,
+            yield _issue("error", "AzureFirewallManagementSubnetTooSmall",
+                         "network.hub.firewall_management_subnet.prefix",
+                         f"{MANAGEMENT_SUBNET_NAME} {management.prefix} is smaller than the minimum "
+                         f"/{MANAGEMENT_SUBNET_LARGEST_PREFIX}.",
+                         *_free_subnet_fix("network.hub.firewall_management_subnet.prefix", "network.hub", hub,
                                            management, MANAGEMENT_SUBNET_LARGEST_PREFIX, hub.subnets))
 
 
@@ -643,64 +722,69 @@ def _check_api_server_subnet(d: Deployment) -> Iterator[Finding]:
     if subnet is None:
         taken = [s.network for s in spoke.subnets]
         found = free_prefix(spoke.network, smallest, taken)
-        yield Finding("error", "PraksApiServerSubnetMissing", field,
-                      "API Server VNet Integration puts the API server's address in a subnet of the cluster's VNet "
-                      f"delegated to {VNET_INTEGRATION['delegation']}; none is planned.",
-                      f"set {field} to {{name: apiserver-subnet, prefix: "
-                      f"{found or f'a free /{smallest} of the spoke'}}}")
+        yield _issue("error", "PraksApiServerSubnetMissing", field,
+                     "API Server VNet Integration puts the API server's address in a subnet of the cluster's VNet "
+                     f"delegated to {VNET_INTEGRATION['delegation']}; none is planned.",
+                     f"set {field} to {{name: apiserver-subnet, prefix: "
+                     f"{found or f'a free /{smallest} of the spoke'}}}",
+                     {field: {"name": "apiserver-subnet", "prefix": str(found)}} if found else None)
     elif subnet.network.prefixlen > smallest:
         subnet_id = planned_id(d, d.resource_groups.network, "Microsoft.Network/virtualNetworks/subnets", spoke.name,
                                subnet.name)
         error = azure_error("apiserver_subnet_too_small", subnet=subnet_id, prefix=subnet.prefix)
-        yield Finding("error", error.code, f"{field}.prefix", error.message,
-                      _free_subnet_fix(f"{field}.prefix", "network.spoke", spoke, subnet, smallest, spoke.subnets))
+        yield _issue("error", error.code, f"{field}.prefix", error.message,
+                     *_free_subnet_fix(f"{field}.prefix", "network.spoke", spoke, subnet, smallest, spoke.subnets))
 
 
 def _check_network_isolation(d: Deployment) -> Iterator[Finding]:
     aks, fw = d.aks, d.firewall
     if aks.outbound_type == "none" and aks.bootstrap_artifact_source != "Cache":
-        yield Finding("error", "PraksIsolationNeedsCache", "aks.bootstrap_artifact_source",
-                      "outbound_type none leaves the nodes no way out, so they must bootstrap from a private "
-                      "registry cache (a network-isolated cluster).",
-                      "set aks.bootstrap_artifact_source to Cache, or aks.outbound_type to userDefinedRouting")
+        yield _issue("error", "PraksIsolationNeedsCache", "aks.bootstrap_artifact_source",
+                     "outbound_type none leaves the nodes no way out, so they must bootstrap from a private "
+                     "registry cache (a network-isolated cluster).",
+                     "set aks.bootstrap_artifact_source to Cache, or aks.outbound_type to userDefinedRouting",
+                     {"aks.bootstrap_artifact_source": "Cache"})
     if aks.bootstrap_artifact_source == "Cache":
         minimum = tuple(map(int, ISOLATED["minimum_version"].split(".")))
         minor = kubernetes_versions.minor_of(aks.kubernetes_version) if aks.kubernetes_version else None
         if minor and tuple(map(int, minor.split("."))) < minimum:
             error = azure_error("network_isolated_needs_version", version=aks.kubernetes_version)
-            yield Finding("error", error.code, "aks.kubernetes_version", error.message,
-                          f"set aks.kubernetes_version to \"\" (Azure's default) or {ISOLATED['minimum_version']} "
-                          "or later")
+            yield _issue("error", error.code, "aks.kubernetes_version", error.message,
+                         f"set aks.kubernetes_version to \"\" (Azure's default) or {ISOLATED['minimum_version']} "
+                         "or later", {"aks.kubernetes_version": ""})
         if not aks.private_cluster:
-            yield Finding("error", "PraksIsolationNeedsPrivateCluster", "aks.private_cluster",
-                          "A network-isolated cluster must be private (private link or API Server VNet Integration).",
-                          "set aks.private_cluster to true")
+            yield _issue("error", "PraksIsolationNeedsPrivateCluster", "aks.private_cluster",
+                         "A network-isolated cluster must be private (private link or API Server VNet Integration).",
+                         "set aks.private_cluster to true", {"aks.private_cluster": True})
     if aks.outbound_type == "none" and d.validation.allowed_urls:
-        yield Finding("error", "PraksIsolatedClusterReachesNothing", "validation.allowed_urls",
-                      f"A network-isolated cluster has no way out, so {', '.join(d.validation.allowed_urls)} cannot "
-                      "be reached; 07_validate proves that nothing leaves.",
-                      "set validation.allowed_urls to [] (and list what must fail in validation.denied_urls)")
+        yield _issue("error", "PraksIsolatedClusterReachesNothing", "validation.allowed_urls",
+                     f"A network-isolated cluster has no way out, so {', '.join(d.validation.allowed_urls)} cannot "
+                     "be reached; 07_validate proves that nothing leaves.",
+                     "set validation.allowed_urls to [] (and list what must fail in validation.denied_urls)",
+                     {"validation.allowed_urls": []})
     if not fw.enabled and aks.outbound_type != "none":
-        yield Finding("error", "PraksNoFirewallNoEgress", "firewall.enabled",
-                      f"firewall.enabled is false but outbound_type {aks.outbound_type} sends the cluster's egress to "
-                      "a firewall: nothing would route it.",
-                      "set firewall.enabled to true, or make the cluster network-isolated (outbound_type none, "
-                      "bootstrap_artifact_source Cache)")
+        yield _issue("error", "PraksNoFirewallNoEgress", "firewall.enabled",
+                     f"firewall.enabled is false but outbound_type {aks.outbound_type} sends the cluster's egress to "
+                     "a firewall: nothing would route it.",
+                     "set firewall.enabled to true, or make the cluster network-isolated (outbound_type none, "
+                     "bootstrap_artifact_source Cache)", {"firewall.enabled": True})
 
 
-_CHECKS: tuple[Callable[[Deployment], Iterable[Finding]], ...] = (
+# Cause first: a virtual network's range decides where its subnets may go, the subnets decide what
+# the cluster's ranges must avoid, and the rest follows. check_plan repairs in this order.
+_CHECKS: tuple[Callable[[Deployment], Iterable[Finding | _Issue]], ...] = (
     _check_location,
     _check_names,
     _check_node_resource_group,
     _check_duplicate_names,
-    _check_firewall_subnet,
-    _check_special_subnet_names,
-    _check_subnet_sizes,
-    _check_subnets_inside_vnets,
-    _check_subnet_overlaps,
     _check_vnet_overlap,
     _check_reserved_ranges,
     _check_public_ranges,
+    _check_firewall_subnet,
+    _check_special_subnet_names,
+    _check_subnets_inside_vnets,
+    _check_subnet_overlaps,
+    _check_subnet_sizes,
     _check_service_cidr,
     _check_dns_service_ip,
     _check_pod_cidr,
@@ -716,8 +800,94 @@ _CHECKS: tuple[Callable[[Deployment], Iterable[Finding]], ...] = (
     _check_ssh_key,
     _check_facts_age,
 )
+REPAIR_STEPS = 40  # more than any plan needs; a repair that undid another would otherwise loop
+
+
+def _issues(d: Deployment) -> list[_Issue]:
+    return [item if isinstance(item, _Issue) else _Issue(item, {}) for check in _CHECKS for item in check(d)]
+
+
+def _repaired(d: Deployment, repair: dict[str, Any]) -> Deployment | None:
+    """The deployment with the repair's values set, or None when they do not make a valid one."""
+    data = d.model_dump(mode="json")
+    for field, value in repair.items():
+        *parents, leaf = field.split(".")
+        block = data
+        for part in parents:
+            block = block.setdefault(part, {})
+        block[leaf] = copy.deepcopy(value)
+    try:
+        return Deployment.model_validate(data, context={"source_dir": d.source_dir})
+    except ValueError:  # pydantic's ValidationError: the repair does not fit the model
+        return None
+
+
+@dataclass(frozen=True)
+class _Step:
+    """One repair of the plan: the issue it fixed (as the plan stood then) and what was left after it."""
+
+    issue: _Issue
+    left: frozenset[tuple[str, str]]
+
+
+def _repair_steps(d: Deployment) -> list[_Step]:
+    """Repair the plan as a person would: the first error (in cause order) that has a value, then look again."""
+    steps: list[_Step] = []
+    tried: set[tuple[str, str]] = set()
+    current = d
+    for _ in range(REPAIR_STEPS):
+        pending = [i for i in _issues(current) if i.finding.severity == "error" and i.repair and i.key not in tried]
+        if not pending:
+            break
+        issue = pending[0]
+        tried.add(issue.key)
+        repaired = _repaired(current, issue.repair)
+        if repaired is None:
+            continue
+        current = repaired
+        steps.append(_Step(issue, frozenset(i.key for i in _issues(current))))
+    return steps
+
+
+def suggested_values(deployment: Deployment) -> dict[str, Any]:
+    """Every value the findings suggest, computed together: set them all and the plan has no errors
+    that a value can fix (dotted field → value; None means "remove it")."""
+    values: dict[str, Any] = {}
+    for step in _repair_steps(deployment):
+        values.update(step.issue.repair)
+    return values
 
 
 def check_plan(deployment: Deployment) -> list[Finding]:
-    """Every finding about the deployment's address plan and names, in check order."""
-    return [finding for check in _CHECKS for finding in check(deployment)]
+    """Every finding about the deployment's address plan and names, cause first.
+
+    A finding fixed by repairing an earlier one says so ("follows from …"); a value the earlier
+    repair makes necessary elsewhere (the DNS service IP inside a moved service CIDR) is added to
+    that repair's fix, so the fixes read together are one consistent plan.
+    """
+    found = _issues(deployment)
+    listed = {issue.key for issue in found}
+    ordered: list[Finding] = []
+    fixes: dict[tuple[str, str], str] = {}
+    also: dict[tuple[str, str], list[str]] = {}
+    remaining = list(found)
+    cause: tuple[str, str] | None = None
+    for step in _repair_steps(deployment):
+        key = step.issue.key
+        if key not in listed:  # made necessary by an earlier repair: part of that repair's fix
+            if cause is not None:
+                also[cause] += [f"{field} to {_shown(value)}" for field, value in step.issue.repair.items()]
+            continue
+        cause, fixes[key], also[key] = key, step.issue.finding.fix, []
+        own = [i for i in remaining if i.key == key]
+        follows = [i for i in remaining if i.key != key and i.key not in step.left]
+        ordered += [i.finding for i in own]
+        setting = " and ".join(f"{field} to {_shown(value)}" for field, value in step.issue.repair.items())
+        ordered += [replace(i.finding, fix=f"follows from {step.issue.finding.field}: setting {setting} fixes this "
+                                           "too") for i in follows]
+        remaining = [i for i in remaining if i not in own and i not in follows]
+    ordered += [i.finding for i in remaining]
+    for key, more in also.items():
+        if more:
+            fixes[key] += "; then also set " + " and ".join(more)
+    return [replace(f, fix=fixes[(f.code, f.field)]) if (f.code, f.field) in fixes else f for f in ordered]

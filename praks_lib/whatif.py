@@ -16,6 +16,7 @@ from praks_lib.deployment import Deployment
 from praks_lib.errors import Finding, by_severity
 from praks_lib.firewall import RuleSet, preflight
 from praks_lib.firewall.engine import Flow, compiled_for, evaluate
+from praks_lib.stages.tables import laid_out
 
 PREFLIGHT_COLUMNS = ["requirement", "needed_for", "purpose", "protocol", "destination", "port", "action",
                      "allowed_by", "rule_to_add", "message"]
@@ -28,7 +29,10 @@ def preflight_table(rules, dep: Deployment, **choices) -> pd.DataFrame:
              "destination": r.required.flow.destination, "port": r.required.flow.port, "action": r.action,
              "allowed_by": r.allowed_by, "rule_to_add": r.rule_to_add, "message": r.message}
             for r in preflight(rules, dep.cluster_shape, **choices)]
-    return pd.DataFrame(rows, columns=PREFLIGHT_COLUMNS)
+    return laid_out(pd.DataFrame(rows, columns=PREFLIGHT_COLUMNS),
+                    first=["requirement", "protocol", "port", "action", "allowed_by", "rule_to_add"],
+                    folded=["needed_for", "purpose", "destination", "message"], status=["action"], summary="why",
+                    empty="The cluster needs no egress flows.")
 
 
 def lint_table(findings: list[Finding]) -> pd.DataFrame:
@@ -38,7 +42,9 @@ def lint_table(findings: list[Finding]) -> pd.DataFrame:
         collection, _, rule = finding.field.partition("/")
         rows.append({"severity": finding.severity, "code": finding.code, "collection": collection, "rule": rule,
                      "why": finding.message, "fix": finding.fix})
-    return pd.DataFrame(rows, columns=["severity", "code", "collection", "rule", "why", "fix"])
+    return laid_out(pd.DataFrame(rows, columns=["severity", "code", "collection", "rule", "why", "fix"]),
+                    beneath={"why": "code"}, status=["severity"],
+                    empty="No lint findings: every rule is as narrow as it can be.")
 
 
 def rules_table(rules: RuleSet) -> pd.DataFrame:
@@ -65,7 +71,8 @@ def rules_table(rules: RuleSet) -> pd.DataFrame:
              "protocol/port": protocols(r)}
             for kind, c in collections for r in c.rules]
     order = {"DNAT": 0, "network": 1, "application": 2}
-    return pd.DataFrame(sorted(rows, key=lambda row: order[row["type"]]))
+    return laid_out(pd.DataFrame(sorted(rows, key=lambda row: order[row["type"]])), status=["action"],
+                    empty="The rule set has no rules: the firewall denies everything.")
 
 
 KEY = ["source", "destination", "port", "protocol"]

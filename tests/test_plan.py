@@ -1,12 +1,11 @@
 """Address plan and naming checks: Azure's codes and wording, the field to change, and a fix that works."""
-import re
 from ipaddress import IPv4Network
 
 import pytest
 
 from praks_lib.azure.names import NAME_RULES
 from praks_lib.params import deep_merge, load_deployment
-from praks_lib.plan import Finding, check_plan, free_prefix
+from praks_lib.plan import Finding, check_plan, free_prefix, suggested_values
 
 
 def plan(overrides: dict) -> list[Finding]:
@@ -187,54 +186,76 @@ ERRORS += [
     ({"firewall": {"enabled": False}}, "PraksNoFirewallNoEgress", "firewall.enabled",
      "outbound_type userDefinedRouting sends the cluster's egress to a firewall", "set firewall.enabled to true"),
 ]
-# Fixes that name what to change but cannot compute one value for it.
-NO_VALUE = {"PraksDuplicateName:network.spoke.aks_subnet.name", "PraksPodCidrWithoutOverlay:aks.pod_cidr",
-            "InvalidResourceName:network.spoke.name",
-            "PraksInvalidName:monitoring.firewall_workspace.name", "InvalidParameter:aks.name",
-            "InsufficientSubnetSize:aks.pod_cidr", "InsufficientSubnetSize:network.spoke.aks_subnet.prefix",
-            "K8sVersionNotSupported:aks.kubernetes_version",
-            "InvalidParameter:jumpbox.ssh_public_key", "PraksValidationExpectationWrong:validation.denied_urls",
-            "PraksValidationExpectationWrong:validation.allowed_urls",
-            "AzureFirewallManagementIpConfigRequiresSubnetAndPublicIp:network.hub.firewall_management_subnet",
-            "AzureFirewallDNSProxyMustBeEnabled:firewall.rules",
-            "PraksApiServerSubnetMissing:network.spoke.apiserver_subnet",
-            "PraksIsolatedClusterReachesNothing:validation.allowed_urls"}
+# Findings whose fix names what to change but cannot compute one value for it.
+NO_VALUE = {"PraksReservedSubnetName:network.hub.jumpbox_subnet.name", "PraksDuplicateName:network.spoke.aks_subnet.name",
+            "InvalidResourceName:network.spoke.name", "PraksInvalidName:monitoring.firewall_workspace.name",
+            "AzureFirewallDNSProxyMustBeEnabled:firewall.rules"}
 
 
-@pytest.mark.parametrize("overrides, code, field, message, fix", ERRORS,
-                         ids=[f"{case[1]}:{case[2]}" for case in ERRORS])
-def test_error_finding(overrides, code, field, message, fix):
-    matching = [f for f in plan(overrides) if (f.code, f.field) == (code, field)]
-    assert len(matching) == 1, plan(overrides)
-    finding = matching[0]
-    assert finding.severity == "error"
-    assert message in finding.message
-    assert fix in finding.fix
-
-
-def _apply(fix: str) -> dict | None:
-    """The override a fix of the form "set <field> to <value>" asks for."""
-    match = re.search(r"set ([\w.]+) to (?:'([^']+)'|([\w./-]+))", fix)
-    if not match:
-        return None
-    *parents, leaf = match.group(1).split(".")
-    override: dict = {leaf: match.group(2) or match.group(3)}
-    for part in reversed(parents):
-        override = {part: override}
-    return override
+def with_values(overrides: dict, values: dict) -> dict:
+    """The overrides with dotted values (as suggested_values gives them) set on top."""
+    for field, value in values.items():
+        *parents, leaf = field.split(".")
+        nested: dict = {leaf: value}
+        for part in reversed(parents):
+            nested = {part: nested}
+        overrides = deep_merge(overrides, nested)
+    return overrides
 
 
 @pytest.mark.parametrize("overrides, code, field", [case[:3] for case in ERRORS],
                          ids=[f"{case[1]}:{case[2]}" for case in ERRORS])
-def test_the_suggested_value_clears_the_finding(overrides, code, field):
-    finding = next(f for f in plan(overrides) if (f.code, f.field) == (code, field))
-    fix = _apply(finding.fix)
-    if f"{code}:{field}" in NO_VALUE:
-        assert fix is None, f"a value is computed now ({finding.fix}): take {code}:{field} off NO_VALUE"
-        return
-    assert fix is not None, f"no value computed: {finding.fix}"
-    after = plan(deep_merge(overrides, fix))
-    assert (code, field) not in {(f.code, f.field) for f in after}
+def test_applying_every_suggested_value_leaves_no_error_that_a_value_can_fix(overrides, code, field):
+    dep = load_deployment(overrides=overrides, check_plan=False)
+    findings, values = check_plan(dep), suggested_values(dep)
+    for changed in values:  # every field to change is named in the fixes a person reads
+        assert any(changed in f.fix for f in findings), (changed, findings)
+    after = check_plan(load_deployment(overrides=with_values(overrides, values), check_plan=False))
+    left = {f"{f.code}:{f.field}" for f in after if f.severity == "error"}
+    assert left <= NO_VALUE, after
+    assert (f"{code}:{field}" in left) == (f"{code}:{field}" in NO_VALUE)
+
+
+def test_an_overlapping_spoke_lists_the_cause_first_and_its_subnets_as_following_from_it():
+    """Issue 12: the spoke moved onto the hub; its subnets are then outside it. One fix, not three that collide."""
+    findings = plan({"network": {"spoke": {"address_space": "10.0.0.0/22"}}})
+    assert [(f.code, f.field) for f in findings] == [
+        ("VnetAddressSpacesOverlap", "network.spoke.address_space"),
+        ("NetcfgSubnetRangeOutsideVnet", "network.spoke.ingress_subnet.prefix"),
+        ("NetcfgSubnetRangeOutsideVnet", "network.spoke.aks_subnet.prefix")]
+    assert "set network.spoke.address_space to 10.0.4.0/22" in findings[0].fix
+    for follower in findings[1:]:
+        assert follower.fix.startswith("follows from network.spoke.address_space: setting "
+                                       "network.spoke.address_space to 10.0.4.0/22 fixes this too")
+    assert "10.0.0.0/24" not in " ".join(f.fix for f in findings)  # the hub's firewall subnet is not offered
+
+
+def test_a_moved_spoke_takes_its_subnets_along_in_one_fix():
+    overrides = spoke(space="10.0.8.0/22")  # subnets left at 10.0.4.0/24 and 10.0.5.0/24
+    dep = load_deployment(overrides=overrides, check_plan=False)
+    assert suggested_values(dep) == {"network.spoke.ingress_subnet.prefix": "10.0.8.0/24",
+                                     "network.spoke.aks_subnet.prefix": "10.0.9.0/24"}
+    ingress, aks = plan(overrides)
+    assert "set network.spoke.ingress_subnet.prefix to 10.0.8.0/24" in ingress.fix
+    assert "set network.spoke.aks_subnet.prefix to 10.0.9.0/24" in aks.fix  # not the ingress subnet's range again
+
+
+def test_a_repair_that_needs_another_value_says_both():
+    findings = plan({"aks": {"service_cidr": "10.0.5.0/24", "dns_service_ip": "10.0.5.10"}})
+    [finding] = findings
+    assert finding.fix.endswith("; then also set aks.dns_service_ip to 10.0.8.10")
+
+
+def test_a_plan_with_many_mistakes_is_clean_once_every_suggested_value_is_set():
+    overrides = deep_merge(spoke(space="10.0.0.0/22", aks="10.0.5.0/26"), {
+        "location": "West Europe", "route": {"next_hop_type": "Internet"},
+        "aks": {"service_cidr": "10.0.0.0/24", "dns_service_ip": "10.9.0.10", "kubernetes_version": "1.31"},
+        "network": {"hub": {"jumpbox_subnet": {"prefix": "10.0.0.128/25"}}}})
+    dep = load_deployment(overrides=overrides, check_plan=False)
+    fields = [f.field for f in check_plan(dep) if f.severity == "error"]
+    assert fields.index("network.spoke.address_space") < fields.index("network.spoke.ingress_subnet.prefix")
+    after = check_plan(load_deployment(overrides=with_values(overrides, suggested_values(dep)), check_plan=False))
+    assert [f for f in after if f.severity == "error"] == []
 
 
 WARNINGS = [

@@ -100,19 +100,23 @@ def live_view(clients: Any, deployment: Deployment, title: str | None = None) ->
         firewall=firewall, route=route, cluster=_cluster_view(clients, deployment),
         jumpbox=_jumpbox_view(network, deployment), dns_zone=_dns_zone_view(clients, deployment),
         workspace=_workspace_view(clients, deployment), public_ips=public_ips,
-        subtitle=f"{deployment.location} · resource group {rg} · live",
+        subtitle=f"{deployment.location} · resource group {rg} · live", no_firewall=not deployment.firewall.enabled,
     )
 
 
 def _firewall_view(network: Any, rg: str, deployment: Deployment, public_ips: dict[str, PublicIpView]) -> FirewallView | None:
+    """The firewall as deployed (None when there is none, as in a network-isolated design): its tier,
+    and the Firewall Policy it is linked to, or None when its rules are classic collections."""
     fw = _absent_is_none(lambda: network.azure_firewalls.get(rg, deployment.firewall.name))
     if fw is None:
         return None
     config = (fw.ip_configurations or [None])[0]
     pip_name = name_of(config.public_ip_address.id) if config and config.public_ip_address else None
     pip = public_ips.get(pip_name) if pip_name else None
+    policy = fw.firewall_policy
     return FirewallView(fw.name, config.private_ip_address if config else None, pip.ip_address if pip else None,
-                        state_text(fw.provisioning_state), pip_name)
+                        state_text(fw.provisioning_state), pip_name, tier=state_text(fw.sku.tier) if fw.sku else None,
+                        policy=name_of(policy.id) if policy is not None and policy.id else None)
 
 
 def _cluster_view(clients: Any, deployment: Deployment) -> ClusterView | None:
@@ -125,9 +129,16 @@ def _cluster_view(clients: Any, deployment: Deployment) -> ClusterView | None:
     node_rg = cluster.node_resource_group or deployment.node_resource_group
     pools = cluster.agent_pool_profiles or []
     subnet = name_of(pools[0].vnet_subnet_id) if pools and pools[0].vnet_subnet_id else deployment.network.spoke.aks_subnet.name
+    access, network = cluster.api_server_access_profile, cluster.network_profile
+    integrated = bool(access and getattr(access, "enable_vnet_integration", False))
+    api_subnet = name_of(access.subnet_id) if integrated and getattr(access, "subnet_id", None) else None
+    overlay = network is not None and state_text(network.network_plugin_mode) == "overlay"
     return ClusterView(cluster.name, cluster.private_fqdn, _node_ips(clients, node_rg),
-                       _api_server_ip(clients.network, node_rg), state_text(cluster.provisioning_state),
-                       sum(p.count or 0 for p in pools), subnet)
+                       None if integrated else _api_server_ip(clients.network, node_rg),
+                       state_text(cluster.provisioning_state), sum(p.count or 0 for p in pools), subnet,
+                       api_server="vnet_integration" if integrated else "private_link", api_server_subnet=api_subnet,
+                       pod_cidr=network.pod_cidr if overlay else None,
+                       outbound_type=state_text(network.outbound_type) if network else None)
 
 
 def _node_ips(clients: Any, node_rg: str) -> list[str]:

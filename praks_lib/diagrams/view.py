@@ -21,7 +21,7 @@ class SubnetView:
     prefix: str
     state: str | None = None
     route_table: str | None = None
-    role: str | None = None  # "firewall" | "jumpbox" | "aks" | "ingress" | None: places it in the layout
+    role: str | None = None  # firewall | management | jumpbox | aks | apiserver | ingress | None: its place
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,8 @@ class FirewallView:
     public_ip: str | None
     state: str | None = None
     public_ip_name: str | None = None
+    tier: str | None = None  # Basic | Standard | Premium
+    policy: str | None = None  # the Firewall Policy's name; None: classic rule collections on the firewall
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,10 @@ class ClusterView:
     state: str | None = None
     node_count: int = 0  # nodes to draw when their IPs are not known (planned)
     subnet: str | None = None
+    api_server: str = "private_link"  # private_link (a private endpoint) | vnet_integration (a delegated subnet)
+    api_server_subnet: str | None = None  # with vnet_integration: the subnet the API server's address is in
+    pod_cidr: str | None = None  # CNI Overlay: pods' addresses come from here, not from the subnet
+    outbound_type: str | None = None  # userDefinedRouting, none (network-isolated), …
 
 
 @dataclass(frozen=True)
@@ -87,6 +93,15 @@ class JumpboxView:
 @dataclass(frozen=True)
 class WorkspaceView:
     name: str
+    state: str | None = None
+
+
+@dataclass(frozen=True)
+class RegistryView:
+    """The private registry cache a network-isolated cluster bootstraps from, behind a private endpoint."""
+
+    name: str
+    subnet: str | None = None  # where its private endpoint is
     state: str | None = None
 
 
@@ -119,9 +134,11 @@ class NetworkView:
     jumpbox: JumpboxView | None = None
     dns_zone: DnsZoneView | None = None
     workspace: WorkspaceView | None = None
+    registry: RegistryView | None = None
     public_ips: list[PublicIpView] = field(default_factory=list)
     flows: list[FlowView] = field(default_factory=list)
     subtitle: str = ""
+    no_firewall: bool = False  # the design has none (network-isolated): not "not created yet"
 
 
 def _first_host_after_reserved(prefix: str) -> str:
@@ -129,22 +146,28 @@ def _first_host_after_reserved(prefix: str) -> str:
     return str(ipaddress.IPv4Network(prefix).network_address + 4)
 
 
+_ROLES = {"firewall_subnet": "firewall", "firewall_management_subnet": "management", "jumpbox_subnet": "jumpbox",
+          "aks_subnet": "aks", "apiserver_subnet": "apiserver", "ingress_subnet": "ingress"}
+
+
 def subnet_roles(deployment: Deployment) -> dict[str, str]:
-    """Subnet name → its place in the layout (firewall, jumpbox, aks, ingress)."""
+    """Subnet name → its place in the layout (firewall, management, jumpbox, aks, apiserver, ingress)."""
     net = deployment.network
-    return {net.hub.firewall_subnet.name: "firewall", net.hub.jumpbox_subnet.name: "jumpbox",
-            net.spoke.aks_subnet.name: "aks", net.spoke.ingress_subnet.name: "ingress"}
+    return {subnet.name: _ROLES[key] for vnet in (net.hub, net.spoke) for key, subnet in vnet.subnet_fields()}
 
 
 def planned_view(deployment: Deployment, complete: bool = False) -> NetworkView:
     """The network as the parameters describe it, before anything exists.
 
     complete=False shows what 01_network creates (VNets, subnets, peering); complete=True adds
-    every later part (firewall, route, cluster, DNS, jumpbox, workspace) as planned, so 00_plan can
-    show the target architecture.
+    every later part as the design has it, so 00_plan shows the target architecture: the firewall
+    (its policy or classic rules, the Basic tier's management IP) only when there is one, the forced
+    tunnel only with userDefinedRouting, the API server in its delegated subnet with VNet
+    Integration, the registry cache of a network-isolated cluster.
     """
-    net, roles = deployment.network, subnet_roles(deployment)
-    routed = net.spoke.aks_subnet.name if complete else None
+    net, roles, aks, fw = deployment.network, subnet_roles(deployment), deployment.aks, deployment.firewall
+    tunnel = fw.enabled and aks.outbound_type == "userDefinedRouting"
+    routed = net.spoke.aks_subnet.name if complete and tunnel else None
     vnets = [VNetView(v.name, v.address_space,
                       [SubnetView(s.name, s.prefix, route_table=deployment.route.table_name if s.name == routed else None,
                                   role=roles[s.name]) for s in v.subnets])
@@ -152,22 +175,36 @@ def planned_view(deployment: Deployment, complete: bool = False) -> NetworkView:
     peerings = [PeeringView(net.hub.name, net.spoke.name, net.hub_to_spoke_peering),
                 PeeringView(net.spoke.name, net.hub.name, net.spoke_to_hub_peering)]
     view = NetworkView(title=f"{deployment.name}: planned network", vnets=vnets, peerings=peerings,
-                       subtitle=f"{deployment.location} · resource group {deployment.resource_groups.network} · planned")
+                       subtitle=f"{deployment.location} · resource group {deployment.resource_groups.network} · planned",
+                       no_firewall=not fw.enabled)
     if not complete:
         return view
     fw_ip = _first_host_after_reserved(net.hub.firewall_subnet.prefix)
-    aks, fw = deployment.aks, deployment.firewall
+    firewall, public_ips = None, []
+    if fw.enabled:
+        firewall = FirewallView(fw.name, fw_ip, None, public_ip_name=fw.public_ip_name, tier=fw.sku_tier,
+                                policy=fw.policy_name if fw.rules_as == "policy" else None)
+        public_ips.append(PublicIpView(fw.public_ip_name, None, attached_to=f"azureFirewalls/{fw.name}"))
+        if net.hub.firewall_management_subnet is not None:
+            public_ips.append(PublicIpView(fw.management_public_ip_name, None, attached_to=f"azureFirewalls/{fw.name}"))
+    apiserver = net.spoke.apiserver_subnet
     return NetworkView(
-        title=f"{deployment.name}: planned private AKS", vnets=vnets, peerings=peerings,
-        firewall=FirewallView(fw.name, fw_ip, None, public_ip_name=fw.public_ip_name),
+        title=f"{deployment.name}: planned private AKS", vnets=vnets, peerings=peerings, firewall=firewall,
         route=RouteView(deployment.route.table_name, deployment.route.address_prefix, fw_ip,
-                        [net.spoke.aks_subnet.name]),
-        cluster=ClusterView(aks.name, None, node_count=aks.node_pool.count, subnet=net.spoke.aks_subnet.name),
+                        [net.spoke.aks_subnet.name]) if tunnel else None,
+        cluster=ClusterView(aks.name, None, node_count=aks.node_pool.count, subnet=net.spoke.aks_subnet.name,
+                            api_server=aks.api_server,
+                            api_server_subnet=apiserver.name if apiserver and aks.api_server == "vnet_integration"
+                            else None,
+                            pod_cidr=aks.pod_cidr if aks.network_plugin_mode == "overlay" else None,
+                            outbound_type=aks.outbound_type),
         jumpbox=JumpboxView(deployment.jumpbox.name, None, subnet=net.hub.jumpbox_subnet.name),
-        dns_zone=DnsZoneView(f"privatelink.{deployment.location}.azmk8s.io", [net.spoke.name, net.hub.name]),
-        workspace=WorkspaceView(deployment.monitoring.firewall_workspace.name),
-        public_ips=[PublicIpView(fw.public_ip_name, None, attached_to=f"azureFirewalls/{fw.name}")],
-        subtitle=view.subtitle,
+        dns_zone=DnsZoneView(f"privatelink.{deployment.location}.azmk8s.io", [net.spoke.name, net.hub.name])
+        if aks.private_cluster else None,
+        workspace=WorkspaceView(deployment.monitoring.firewall_workspace.name) if fw.enabled else None,
+        registry=RegistryView(aks.registry_name, net.spoke.aks_subnet.name)
+        if aks.bootstrap_artifact_source == "Cache" else None,
+        public_ips=public_ips, subtitle=view.subtitle, no_firewall=not fw.enabled,
     )
 
 

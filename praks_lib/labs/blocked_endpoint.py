@@ -3,6 +3,7 @@ pull their images and the cluster's creation fails with OutboundConnFailVMExtens
 from __future__ import annotations
 
 from praks_lib.cloud import Clients
+from praks_lib.deploy.api_server_dns import ensure_own_zone
 from praks_lib.deploy.cluster import ensure_private_cluster
 from praks_lib.deploy.converge import read_or_none
 from praks_lib.deploy.firewall import ensure_firewall_stage
@@ -23,6 +24,7 @@ def break_it(clients: Clients, dep: Deployment) -> str:
     ensure_network(clients, dep)
     ensure_firewall_stage(clients, dep)
     ensure_egress_route(clients, dep)
+    ensure_own_zone(clients, dep)
     ensure_cluster_identity(clients, dep)
     ensure_role_assignments(clients, dep)
     clusters, group = clients.containerservice.managed_clusters, dep.resource_groups.kube

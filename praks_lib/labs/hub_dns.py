@@ -1,9 +1,10 @@
 """Lab: the hub cannot resolve the private API server (the cluster's private DNS zone is not linked to the
-hub VNet, so the jumpbox's Azure DNS answers NXDOMAIN for the privatelink name)."""
+hub VNet, so Azure DNS in the hub, which the jumpbox asks through the firewall's DNS proxy, answers
+NXDOMAIN for the privatelink name)."""
 from __future__ import annotations
 
 from praks_lib.cloud import Clients
-from praks_lib.deploy.access import HUB_LINK, cluster_dns_zone, ensure_hub_dns_link
+from praks_lib.deploy.api_server_dns import HUB_LINK, cluster_dns_zone, ensure_hub_dns_link
 from praks_lib.deployment import Deployment
 from praks_lib.labs import deploy_healthy, verdict
 from praks_lib.stages import Verdict
@@ -12,16 +13,16 @@ from praks_lib.validate import PASS, check_dns_from_jumpbox
 
 def zone_links(clients: Clients, dep: Deployment) -> list[str]:
     """The VNets the cluster's private DNS zone is linked to (what az network private-dns link vnet list shows)."""
-    zone = cluster_dns_zone(clients, dep)
+    group, zone = cluster_dns_zone(clients, dep)
     return [f"{link.name} → {link.virtual_network.id.rsplit('/', 1)[-1]}"
-            for link in clients.privatedns.virtual_network_links.list(dep.node_resource_group, zone)]
+            for link in clients.privatedns.virtual_network_links.list(group, zone)]
 
 
 def break_it(clients: Clients, dep: Deployment) -> None:
     deploy_healthy(clients, dep)
-    zone = cluster_dns_zone(clients, dep)
-    if HUB_LINK in [link.name for link in clients.privatedns.virtual_network_links.list(dep.node_resource_group, zone)]:
-        clients.privatedns.virtual_network_links.begin_delete(dep.node_resource_group, zone, HUB_LINK).result()
+    group, zone = cluster_dns_zone(clients, dep)
+    if HUB_LINK in [link.name for link in clients.privatedns.virtual_network_links.list(group, zone)]:
+        clients.privatedns.virtual_network_links.begin_delete(group, zone, HUB_LINK).result()
 
 
 def fix(clients: Clients, dep: Deployment) -> None:

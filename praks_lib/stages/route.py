@@ -12,6 +12,7 @@ from praks_lib.deployment import Deployment
 from praks_lib.errors import StageError
 from praks_lib.firewall import resolve
 from praks_lib.stages import Verdict
+from praks_lib.stages.tables import laid_out
 
 
 def subnet_effective_routes(clients: Clients, resource_group: str, vnet_name: str,
@@ -33,8 +34,10 @@ def subnet_effective_routes(clients: Clients, resource_group: str, vnet_name: st
 
 def routes_table(routes: list[EffectiveRoute]) -> pd.DataFrame:
     """The routes as Azure's portal and `az network nic show-effective-route-table` list them."""
-    return pd.DataFrame([{"source": r.source, "state": r.state, "address prefix": r.address_prefix,
-                          "next hop type": r.next_hop_type, "next hop IP": r.next_hop_ip or ""} for r in routes])
+    frame = pd.DataFrame([{"source": r.source, "state": r.state, "address prefix": r.address_prefix,
+                           "next hop type": r.next_hop_type, "next hop IP": r.next_hop_ip or ""} for r in routes])
+    # An Invalid route is one a user route replaced: the forced tunnel at work, worth the eye.
+    return laid_out(frame, highlight=("state", "Invalid"), empty="no routes")
 
 
 def route_verdict(clients: Clients, dep: Deployment) -> Verdict:
