@@ -3,7 +3,7 @@ the runbook deploys them (stages 01-04 with praks_lib.deploy) and as Azure refus
 wrong (Azure's code and message, nothing created)."""
 import pytest
 from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
-from azure.mgmt.network.models import Delegation, Subnet
+from azure.mgmt.network.models import Delegation, NetworkInterface, NetworkInterfaceIPConfiguration, Subnet
 
 from praks_lib.azure.messages import azure_error
 from praks_lib.cloud import connect
@@ -181,4 +181,15 @@ def test_the_cluster_identity_needs_network_contributor_on_the_api_server_subnet
     error = refused(clients, dep, _vnet_integration(clients, dep, subnet))
     expected = azure_error("apiserver_subnet_permission", principal=identity.principal_id,
                            action="Microsoft.Network/virtualNetworks/subnets/join/action", subnet=subnet)
+    assert (error.error.code, error.error.message) == (expected.code, expected.message)
+
+
+def test_an_api_server_subnet_used_by_other_workloads_is_refused(integrated):
+    clients, dep = integrated
+    subnet = api_server_subnet_id(clients, dep)
+    nic = clients.network.network_interfaces.begin_create_or_update(
+        dep.resource_groups.network, "squatter-nic", NetworkInterface(location=dep.location, ip_configurations=[
+            NetworkInterfaceIPConfiguration(name="ipconfig1", subnet=Subnet(id=subnet))])).result()
+    error = refused(clients, dep, _vnet_integration(clients, dep, subnet))
+    expected = azure_error("apiserver_subnet_in_use", subnet=subnet, used=nic.ip_configurations[0].id)
     assert (error.error.code, error.error.message) == (expected.code, expected.message)

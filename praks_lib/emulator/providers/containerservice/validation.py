@@ -188,7 +188,8 @@ def check_pod_cidr(tx, network: dict, subnet: dict | None) -> None:
 
 def check_api_server_subnet(tx, access: dict, node_subnet: dict | None, principal_id: str) -> dict | None:
     """API Server VNet Integration: the API server subnet is given (with a bring-your-own VNet), exists,
-    is in the nodes' VNet, is delegated to AKS, is /28 or larger, and the cluster identity may join it.
+    is in the nodes' VNet, is delegated to AKS, holds nothing but AKS API servers' load balancers, is
+    /28 or larger, and the cluster identity may join it.
     Returns the subnet (None on an AKS-managed VNet, which is not emulated further)."""
     subnet_id = access.get("subnetId")
     if not subnet_id:
@@ -205,6 +206,9 @@ def check_api_server_subnet(tx, access: dict, node_subnet: dict | None, principa
     if not any((d.get("properties") or {}).get("serviceName", "").lower() == VNET_INTEGRATION["delegation"].lower()
                for d in delegations):
         raise catalog_error("apiserver_subnet_not_delegated", subnet=subnet["id"])
+    used = network_state.addresses_in_use(tx, subnet["id"])  # NICs (VMs, private endpoints), firewalls
+    if used:
+        raise catalog_error("apiserver_subnet_in_use", subnet=subnet["id"], used=next(iter(used.values())))
     network = network_state.subnet_networks(subnet)[0]
     if network.prefixlen > VNET_INTEGRATION["smallest_subnet_prefix"]:
         raise catalog_error("apiserver_subnet_too_small", subnet=subnet["id"], prefix=str(network))
