@@ -418,8 +418,19 @@ def _check_pod_cidr(d: Deployment) -> Iterator[Finding]:
                      "explicit to check it against the VNets and the service CIDR.",
                      f"set aks.pod_cidr to {suggestion}", repair)
         return
-    ranges = [(f"{path}.address_space", vnet.network) for path, vnet in _vnets(d)]
-    ranges.append(("aks.service_cidr", IPv4Network(aks.service_cidr)))
+    # What AKS itself refuses: a subnet of the cluster's VNet (it checks subnets, not the address
+    # space) or the service CIDR under the pod CIDR.
+    spoke, service = d.network.spoke, IPv4Network(aks.service_cidr)
+    subnet = next((s for s in spoke.subnets if s.network.overlaps(pods)), None)
+    if subnet is not None:
+        error = azure_error("pod_cidr_overlaps_subnet", cidr=pods, subnet=subnet.prefix)
+        yield _issue("error", error.code, "aks.pod_cidr", error.message, f"set aks.pod_cidr to {suggestion}", repair)
+    if pods.overlaps(service):
+        error = azure_error("pod_cidr_overlaps_service_cidr", pod_cidr=pods, service_cidr=service)
+        yield _issue("error", error.code, "aks.pod_cidr", error.message, f"set aks.pod_cidr to {suggestion}", repair)
+    # What Azure accepts but breaks the design: the rest of a VNet's address space, the peered hub.
+    ranges = [(f"{path}.address_space", vnet.network) for path, vnet in _vnets(d)
+              if not (vnet is spoke and subnet is not None)]
     clashes = [f"{net} ({field})" for field, net in ranges if pods.overlaps(net)]
     if clashes:
         yield _issue("error", "PraksPodCidrOverlap", "aks.pod_cidr",

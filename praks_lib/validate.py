@@ -17,7 +17,8 @@ from urllib.parse import urlparse
 import pandas as pd
 
 from praks_lib import queries
-from praks_lib.azure.ids import name_of
+from praks_lib.azure import facts
+from praks_lib.azure.ids import name_of, state_text
 from praks_lib.azure.routing import next_hop
 from praks_lib.cloud import Clients
 from praks_lib.deploy.converge import read_or_none
@@ -30,6 +31,8 @@ from praks_lib.runcommand import kubectl, kubectl_json, on_vm
 from praks_lib.stages.route import subnet_effective_routes
 
 TEST_POD = "praks-egress-test"
+_AKS = facts.load("aks")
+OVERLAY_EGRESS_SOURCE = _AKS["network_profile"]["overlay_egress_source"]
 CLOCK_SLACK = timedelta(minutes=1)
 PASS, FAIL = "PASS", "FAIL"
 
@@ -91,8 +94,8 @@ def _test_pod_manifest(dep: Deployment) -> str:
             f"    command: [\"sleep\", \"3600\"]\n  restartPolicy: Never\n")
 
 
-def start_test_pod(clients: Clients, dep: Deployment, deadline_seconds: float = 300, poll_seconds: float = 5) -> str:
-    """Start a fresh test pod and return its IP once it runs: the source address the firewall will log.
+def start_test_pod(clients: Clients, dep: Deployment, deadline_seconds: float = 300, poll_seconds: float = 5) -> dict:
+    """Start a fresh test pod and return its status once it runs (podIP, hostIP).
 
     The pod is recreated on every validation, so its requests (and their log rows) are this run's.
     On Azure it takes a while to pull the image; the wait polls `kubectl get` up to a deadline.
@@ -107,7 +110,7 @@ def start_test_pod(clients: Clients, dep: Deployment, deadline_seconds: float = 
         pod = kubectl_json(clients, dep, f"kubectl get pod {TEST_POD} -o json")
         status = pod.get("status", {})
         if status.get("phase") == "Running" and status.get("podIP"):
-            return status["podIP"]
+            return status
         if time.monotonic() >= stop:
             raise StageError(f"the test pod is {status.get('phase', 'missing')} after {deadline_seconds:.0f} s; "
                              f"check that the firewall allows pulling {dep.validation.test_pod_image} "
@@ -159,9 +162,26 @@ def _parse_curl(url: str, expected: str, exit_code: int, stdout: str, sent_at: d
     return EgressResult(url, expected, observed, exit_code, body.strip(), status, remote_ip, sent_at)
 
 
+def overlay_cluster(clients: Clients, dep: Deployment) -> bool:
+    """Whether the deployed cluster runs Azure CNI Overlay (read from Azure, not the parameters)."""
+    cluster = clients.containerservice.managed_clusters.get(dep.resource_groups.kube, dep.aks.name)
+    network = cluster.network_profile
+    return network is not None and (state_text(network.network_plugin_mode) or "").lower() == "overlay"
+
+
+def egress_source(clients: Clients, dep: Deployment, pod_status: dict) -> str:
+    """The source address the firewall sees for the test pod's requests: the pod's own VNet address
+    with flat Azure CNI; with CNI Overlay its node's, since overlay NATs pod egress to the node IP
+    (pod addresses are not routable outside the cluster)."""
+    if overlay_cluster(clients, dep) and OVERLAY_EGRESS_SOURCE == "node":
+        return pod_status["hostIP"]
+    return pod_status["podIP"]
+
+
 def probe_egress(clients: Clients, dep: Deployment) -> tuple[str, list[EgressResult]]:
-    """Curl every target from the test pod; returns the pod IP and what each request saw."""
-    pod_ip = start_test_pod(clients, dep)
+    """Curl every target from the test pod; returns the source address the firewall logs for it (see
+    egress_source) and what each request saw."""
+    pod_ip = egress_source(clients, dep, start_test_pod(clients, dep))
     results = []
     for url, expected in egress_targets(dep):
         sent_at = datetime.now(timezone.utc)
@@ -276,16 +296,35 @@ def check_firewall_logs(clients: Clients, dep: Deployment, pod_ip: str, results:
 
 # --- DNS from the hub ------------------------------------------------------------------------------
 
+def api_server_subnet(clients: Clients, cluster) -> tuple[str, str] | None:
+    """(name, prefix) of the subnet a VNet-integrated API server has its address in, as deployed;
+    None for a private-link API server."""
+    access = cluster.api_server_access_profile
+    if access is None or not access.enable_vnet_integration or not access.subnet_id:
+        return None
+    parts = access.subnet_id.split("/")
+    subnet = clients.network.subnets.get(parts[4], parts[8], parts[10])
+    return subnet.name, subnet.address_prefix or (subnet.address_prefixes or [""])[0]
+
+
 def check_dns_from_jumpbox(clients: Clients, dep: Deployment) -> list[CheckRow]:
-    """The jumpbox resolves the API server's private FQDN to a private address (hub DNS link in place)."""
+    """The jumpbox resolves the API server's private FQDN to a private address (hub DNS link in place);
+    with API Server VNet Integration, to an address in the API server's delegated subnet."""
     cluster = clients.containerservice.managed_clusters.get(dep.resource_groups.kube, dep.aks.name)
     fqdn = cluster.private_fqdn
     out = on_vm(clients, dep, f"nslookup {fqdn}")
     answers = _nslookup_addresses(out.stdout)
-    private = [a for a in answers if ipaddress.ip_address(a).is_private]
+    integrated = api_server_subnet(clients, cluster)
+    if integrated:
+        name, prefix = integrated
+        expected = f"an IP in {name} {prefix}"
+        found = [a for a in answers if ipaddress.ip_address(a) in ipaddress.ip_network(prefix)]
+    else:
+        expected = "a private IP"
+        found = [a for a in answers if ipaddress.ip_address(a).is_private]
     hint = "05_private_access: link the cluster's private DNS zone to the hub VNet (ensure_hub_dns_link)"
-    return [_row("private DNS from hub", fqdn, "a private IP", ", ".join(answers) or "no answer",
-                 " | ".join(line for line in out.stdout.splitlines() if line.strip())[:300], bool(private), hint)]
+    return [_row("private DNS from hub", fqdn, expected, ", ".join(answers) or "no answer",
+                 " | ".join(line for line in out.stdout.splitlines() if line.strip())[:300], bool(found), hint)]
 
 
 def _nslookup_addresses(output: str) -> list[str]:
@@ -366,6 +405,31 @@ def check_routing(clients: Clients, dep: Deployment) -> list[CheckRow]:
     return [_row("routing", f"{spoke.aks_subnet.name} 0.0.0.0/0", f"VirtualAppliance {firewall_ip}",
                  f"{hop.next_hop_type} {hop.next_hop_ip or ''}".strip(), evidence, ok,
                  "03_egress_route: associate the route table with the AKS subnet (route.*)")]
+
+
+# --- the design proved -----------------------------------------------------------------------------
+
+def proven_design(clients: Clients, dep: Deployment) -> str:
+    """The design the checks proved, as deployed (read from Azure): how the API server is private,
+    which CNI, and how egress leaves."""
+    cluster = clients.containerservice.managed_clusters.get(dep.resource_groups.kube, dep.aks.name)
+    access, network = cluster.api_server_access_profile, cluster.network_profile
+    if not (access and access.enable_private_cluster):
+        api = "public API server"
+    elif access.enable_vnet_integration:
+        api = "private API server (VNet integration)"
+    else:
+        api = "private API server (private link)"
+    plugin = state_text(network.network_plugin) if network else ""
+    if plugin == "azure":
+        cni = "Azure CNI Overlay" if (state_text(network.network_plugin_mode) or "").lower() == "overlay" \
+            else "Azure CNI (flat)"
+    else:
+        cni = f"network plugin {plugin}"
+    outbound = state_text(network.outbound_type) if network else ""
+    egress = {"userDefinedRouting": "egress through the firewall", "none": "no egress (outbound type none)"}.get(
+        outbound, f"outbound type {outbound}")
+    return f"{api} · {cni} · {egress}"
 
 
 # --- all together ----------------------------------------------------------------------------------

@@ -15,6 +15,13 @@ import pytest  # noqa: E402
 from azure.core.exceptions import ResourceNotFoundError  # noqa: E402
 from azure.mgmt.network import models as net  # noqa: E402
 
+from praks_lib.cloud import connect  # noqa: E402
+from praks_lib.deploy.api_server_dns import ensure_own_zone  # noqa: E402
+from praks_lib.deploy.cluster import ensure_private_cluster  # noqa: E402
+from praks_lib.deploy.firewall import ensure_firewall_stage  # noqa: E402
+from praks_lib.deploy.identity import ensure_cluster_identity, ensure_role_assignments  # noqa: E402
+from praks_lib.deploy.network import ensure_network  # noqa: E402
+from praks_lib.deploy.route import ensure_egress_route  # noqa: E402
 from praks_lib.deployment import Deployment
 from praks_lib.diagrams.drawing import DPI, SMALLEST, WIDTH, draw, save_png  # noqa: E402
 from praks_lib.diagrams.live import live_view  # noqa: E402
@@ -391,3 +398,19 @@ def test_live_view_of_a_design_without_a_firewall_says_so():
     view = live_view(clients_with(firewall=False), isolated)
     assert view.firewall is None and view.no_firewall
     assert reads(draw(view), "no firewall in this design")
+
+
+def test_the_live_view_finds_a_vnet_integrated_api_server_at_its_load_balancer(tmp_path):
+    dep = load_deployment(overrides={
+        "aks": {"network_plugin_mode": "overlay", "pod_cidr": "10.244.0.0/16", "api_server": "vnet_integration"},
+        "network": {"spoke": {"apiserver_subnet": {"name": "apiserver-subnet", "prefix": "10.0.6.0/28"}}}})
+    clients = connect(dep, state_dir=tmp_path / "cloud")
+    for ensure in (ensure_network, ensure_firewall_stage, ensure_egress_route, ensure_own_zone,
+                   ensure_cluster_identity, ensure_role_assignments, ensure_private_cluster):
+        ensure(clients, dep)
+    cluster = live_view(clients, dep).cluster
+    assert (cluster.api_server, cluster.api_server_subnet, cluster.api_server_ip) == \
+        ("vnet_integration", "apiserver-subnet", "10.0.6.4")
+    assert cluster.pod_cidr == "10.244.0.0/16"
+    figure = draw(live_view(clients, dep))
+    assert reads(figure, "API server · VNet integration 10.0.6.4") and not reads(figure, "private endpoint")

@@ -108,9 +108,13 @@ ERRORS = [
      "pod_cidr 10.244.0.0/16 is only used with network_plugin_mode: overlay", "remove aks.pod_cidr"),
     ({"aks": {"network_plugin_mode": "overlay"}}, "PraksPodCidrMissing", "aks.pod_cidr",
      "Azure CNI Overlay gives pods addresses from aks.pod_cidr, which is not set", "set aks.pod_cidr to 10.244.0.0/16"),
-    ({"aks": {"network_plugin_mode": "overlay", "pod_cidr": "10.0.0.0/16"}}, "PraksPodCidrOverlap", "aks.pod_cidr",
-     "The pod CIDR 10.0.0.0/16 overlaps 10.0.0.0/22 (network.hub.address_space), 10.0.4.0/22 "
-     "(network.spoke.address_space);", "set aks.pod_cidr to 10.244.0.0/16"),
+    ({"aks": {"network_plugin_mode": "overlay", "pod_cidr": "10.0.0.0/22"}}, "PraksPodCidrOverlap", "aks.pod_cidr",
+     "The pod CIDR 10.0.0.0/22 overlaps 10.0.0.0/22 (network.hub.address_space);", "set aks.pod_cidr to 10.244.0.0/16"),
+    ({"aks": {"network_plugin_mode": "overlay", "pod_cidr": "10.0.4.0/22"}}, "NetworkProfileCIDROverlapVNET",
+     "aks.pod_cidr", "NetworkProfile CIDR 10.0.4.0/22 overlaps with VNET subnet CIDR 10.0.4.0/24",
+     "set aks.pod_cidr to 10.244.0.0/16"),
+    ({"aks": {"network_plugin_mode": "overlay", "pod_cidr": "10.2.0.0/16"}}, "InvalidParameter", "aks.pod_cidr",
+     "pod CIDR 10.2.0.0/16 overlaps service CIDR 10.2.0.0/24.", "set aks.pod_cidr to 10.244.0.0/16"),
     ({"aks": {"network_plugin_mode": "overlay", "pod_cidr": "10.244.0.0/24"}}, "InsufficientSubnetSize",
      "aks.pod_cidr", "Pre-allocated IPs 1024 exceeds IPs available 256 in Subnet Cidr 10.244.0.0/24, Subnet Name "
      "networkProfile.podCIDR.", "/22 or larger"),

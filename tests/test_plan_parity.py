@@ -19,7 +19,6 @@ NOT_DEPLOYED_YET = {
     "AzureFirewallManagementIpConfigRequiresSubnetAndPublicIp": "a Basic firewall's management IP configuration",
     "FirewallPolicyHigherTierOnlyProperties": "Firewall Policy",
     "AzureFirewallPremiumRequiresPolicy": "Firewall Policy",
-    "InvalidParameter:network.spoke.apiserver_subnet.prefix": "API Server VNet Integration",
 }
 
 

@@ -12,7 +12,7 @@ from praks_lib.deploy.monitoring import DIAGNOSTIC_SETTING
 from praks_lib.errors import StageError
 from praks_lib.params import load_deployment
 from praks_lib.stages.validation import validation_verdict
-from praks_lib.validate import run_checks
+from praks_lib.validate import proven_design, run_checks
 
 # No waiting for logs offline: the emulator writes them as the traffic passes.
 OVERRIDES = {"validation": {"log_deadline_minutes": 0}}
@@ -44,7 +44,9 @@ def test_default_deployment_passes_with_evidence(world):
     clients, dep = world
     table, egress, pod_ip = run_checks(clients, dep, echo=lambda _: None)
     assert set(table["result"]) == {"PASS"}, table[table["result"] == "FAIL"].to_dict("records")
-    assert validation_verdict(table).startswith("PASS")
+    verdict = validation_verdict(table, proven_design(clients, dep))
+    assert verdict.startswith("PASS: 62 checks proved private API server (private link) · Azure CNI (flat) · egress "
+                              "through the firewall")
     assert set(table["check"]) == {"system pods", "egress from test pod", "firewall log evidence",
                                    "private DNS from hub", "API server not in public DNS", "no public IPs",
                                    "routing"}
@@ -80,7 +82,7 @@ def test_ubuntu_rule_removed(world):
     [log] = failed(table, "firewall log evidence")
     assert log["observed"] == "Deny by Default Action"
     with pytest.raises(StageError, match="FAIL: 2 of .* checks failed"):
-        validation_verdict(table)
+        validation_verdict(table, proven_design(clients, dep))
 
 
 def test_hub_dns_link_missing(world):

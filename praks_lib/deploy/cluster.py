@@ -26,9 +26,16 @@ def aks_subnet_id(clients: Clients, dep: Deployment) -> str:
                        "Microsoft.Network/virtualNetworks/subnets", spoke.name, spoke.aks_subnet.name)
 
 
+def api_server_subnet_id(clients: Clients, dep: Deployment) -> str:
+    spoke = dep.network.spoke
+    return resource_id(clients.subscription_id, dep.resource_groups.network,
+                       "Microsoft.Network/virtualNetworks/subnets", spoke.name, spoke.apiserver_subnet.name)
+
+
 # What the parameters decide even when they leave it empty (a cleared value must be cleared on Azure).
 CLUSTER_OWNED = ("network_profile.network_plugin_mode", "network_profile.pod_cidr",
                  "api_server_access_profile.enable_private_cluster",
+                 "api_server_access_profile.enable_vnet_integration", "api_server_access_profile.subnet_id",
                  "api_server_access_profile.enable_private_cluster_public_fqdn")
 
 
@@ -87,6 +94,10 @@ def ensure_private_cluster(clients: Clients, dep: Deployment) -> Change:
         cluster.network_profile = network
         access = cluster.api_server_access_profile or ManagedClusterAPIServerAccessProfile()
         access.enable_private_cluster = aks.private_cluster
+        integrated = aks.api_server == "vnet_integration"
+        # VNet Integration: the API server behind a load balancer in its delegated subnet, no private endpoint.
+        access.enable_vnet_integration = True if integrated else None
+        access.subnet_id = api_server_subnet_id(clients, dep) if integrated else None
         # Azure's default is a public FQDN (an A record in public DNS) even for a private cluster.
         access.enable_private_cluster_public_fqdn = False if aks.private_cluster else None
         zone = own_zone_id(clients, dep)

@@ -13,7 +13,7 @@ import uuid
 from azure.mgmt.authorization.models import RoleAssignmentCreateParameters
 from azure.mgmt.msi.models import Identity
 
-from praks_lib.azure import roles
+from praks_lib.azure import facts, roles
 from praks_lib.azure.ids import name_of, resource_id
 from praks_lib.cloud import Clients
 from praks_lib.deploy.api_server_dns import own_zone_id
@@ -21,6 +21,7 @@ from praks_lib.deploy.converge import Change, converge, require
 from praks_lib.deployment import Deployment
 
 NETWORK_CONTRIBUTOR = roles.by_name("Network Contributor").id
+VNET_INTEGRATION = facts.load("aks")["api_server_vnet_integration"]
 
 
 def identity_id(clients: Clients, dep: Deployment) -> str:
@@ -43,7 +44,8 @@ def ensure_cluster_identity(clients: Clients, dep: Deployment) -> Change:
 
 def role_grants(clients: Clients, dep: Deployment) -> list[tuple[str, str, str]]:
     """(role name, what, scope) the cluster identity needs: Network Contributor on the AKS subnet and
-    the route table; Private DNS Zone Contributor on praks's API server zone when it brings one."""
+    the route table, and with API Server VNet Integration on the API server subnet (without it the
+    create fails); Private DNS Zone Contributor on praks's API server zone when it brings one."""
     group, spoke = dep.resource_groups.network, dep.network.spoke
     grants = [
         ("Network Contributor", "AKS subnet", resource_id(
@@ -52,6 +54,10 @@ def role_grants(clients: Clients, dep: Deployment) -> list[tuple[str, str, str]]
         ("Network Contributor", "route table", resource_id(
             clients.subscription_id, group, "Microsoft.Network/routeTables", dep.route.table_name)),
     ]
+    if dep.aks.api_server == "vnet_integration" and spoke.apiserver_subnet is not None:
+        grants.append((VNET_INTEGRATION["cluster_identity_role"], "API server subnet", resource_id(
+            clients.subscription_id, group, "Microsoft.Network/virtualNetworks/subnets", spoke.name,
+            spoke.apiserver_subnet.name)))
     zone = own_zone_id(clients, dep)
     if zone is not None:
         grants.append(("Private DNS Zone Contributor", "private DNS zone", zone))

@@ -1,16 +1,28 @@
-"""Stage 01: resource groups, the hub and spoke VNets with their subnets, and peering both ways."""
+"""Stage 01: resource groups, the hub and spoke VNets with their subnets (the API server subnet delegated
+to AKS with API Server VNet Integration), and peering both ways."""
 from __future__ import annotations
 
 import copy
 
-from azure.mgmt.network.models import AddressSpace, Subnet, SubResource, VirtualNetwork, VirtualNetworkPeering
+from azure.mgmt.network.models import (
+    AddressSpace,
+    Delegation,
+    Subnet,
+    SubResource,
+    VirtualNetwork,
+    VirtualNetworkPeering,
+)
 from azure.mgmt.resource.resources.models import ResourceGroup
 
+from praks_lib.azure import facts
 from praks_lib.azure.ids import resource_id
 from praks_lib.cloud import Clients
 from praks_lib.deploy.converge import Change, converge
 from praks_lib.deployment import TAG_KEY, Deployment
 from praks_lib.deployment import VirtualNetwork as PlannedVNet
+
+VNET_INTEGRATION = facts.load("aks")["api_server_vnet_integration"]
+DELEGATION_NAME = "aks-delegation"  # the delegation's name on the subnet (any name; Azure keys it by service)
 
 
 def ensure_resource_groups(clients: Clients, dep: Deployment) -> list[Change]:
@@ -29,6 +41,15 @@ def ensure_resource_groups(clients: Clients, dep: Deployment) -> list[Change]:
     return changes
 
 
+def subnet_delegations(dep: Deployment) -> dict[str, str]:
+    """Subnet name → the service it is delegated to: with API Server VNet Integration, the API server
+    subnet to AKS, which injects the API server's load balancer there."""
+    subnet = dep.network.spoke.apiserver_subnet
+    if dep.aks.api_server != "vnet_integration" or subnet is None:
+        return {}
+    return {subnet.name: VNET_INTEGRATION["delegation"]}
+
+
 def ensure_vnet(clients: Clients, dep: Deployment, planned: PlannedVNet) -> Change:
     """Create or update one VNet with its planned subnets, keeping anything else on them.
 
@@ -43,11 +64,16 @@ def ensure_vnet(clients: Clients, dep: Deployment, planned: PlannedVNet) -> Chan
         vnet.tags = {**(vnet.tags or {}), **dep.tags}
         vnet.address_space = AddressSpace(address_prefixes=[planned.address_space])
         existing = {s.name.lower(): s for s in vnet.subnets or []}
+        delegated = subnet_delegations(dep)
         for subnet in planned.subnets:
-            if subnet.name.lower() in existing:
-                existing[subnet.name.lower()].address_prefix = subnet.prefix
-            else:
-                vnet.subnets.append(Subnet(name=subnet.name, address_prefix=subnet.prefix))
+            if subnet.name.lower() not in existing:
+                existing[subnet.name.lower()] = Subnet(name=subnet.name)
+                vnet.subnets.append(existing[subnet.name.lower()])
+            current = existing[subnet.name.lower()]
+            current.address_prefix = subnet.prefix
+            service = delegated.get(subnet.name) if planned.name == dep.network.spoke.name else None
+            if service and not any((d.service_name or "").lower() == service.lower() for d in current.delegations or []):
+                current.delegations = [*(current.delegations or []), Delegation(name=DELEGATION_NAME, service_name=service)]
         return vnet
 
     return converge("virtual network", planned.name, lambda: vnets.get(group, planned.name), desired,

@@ -10,6 +10,7 @@ from typing import Any, Callable, TypeVar
 
 from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 
+from praks_lib.azure import facts
 from praks_lib.azure.ids import name_of, state_text
 from praks_lib.deployment import Deployment
 from praks_lib.diagrams.view import (
@@ -28,6 +29,7 @@ from praks_lib.diagrams.view import (
 )
 
 T = TypeVar("T")
+API_SERVER_LOAD_BALANCER = facts.load("aks")["api_server_vnet_integration"]["load_balancer"]
 
 
 # Answers that mean "this part cannot exist here yet", not "something broke": a provider the
@@ -134,7 +136,8 @@ def _cluster_view(clients: Any, deployment: Deployment) -> ClusterView | None:
     api_subnet = name_of(access.subnet_id) if integrated and getattr(access, "subnet_id", None) else None
     overlay = network is not None and state_text(network.network_plugin_mode) == "overlay"
     return ClusterView(cluster.name, cluster.private_fqdn, _node_ips(clients, node_rg),
-                       None if integrated else _api_server_ip(clients.network, node_rg),
+                       _api_server_vip(clients.network, node_rg) if integrated
+                       else _api_server_ip(clients.network, node_rg),
                        state_text(cluster.provisioning_state), sum(p.count or 0 for p in pools), subnet,
                        api_server="vnet_integration" if integrated else "private_link", api_server_subnet=api_subnet,
                        pod_cidr=network.pod_cidr if overlay else None,
@@ -166,6 +169,14 @@ def _api_server_ip(network: Any, node_rg: str) -> str | None:
             if nic and nic.ip_configurations:
                 return nic.ip_configurations[0].private_ip_address
     return None
+
+
+def _api_server_vip(network: Any, node_rg: str) -> str | None:
+    """API Server VNet Integration: the frontend of the internal load balancer AKS puts in the
+    delegated subnet (kube-apiserver in the node group)."""
+    balancer = _absent_is_none(lambda: network.load_balancers.get(node_rg, API_SERVER_LOAD_BALANCER))
+    frontends = (balancer.frontend_ip_configurations or []) if balancer else []
+    return frontends[0].private_ip_address if frontends else None
 
 
 def _jumpbox_view(network: Any, deployment: Deployment) -> JumpboxView | None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from praks_lib.azure.ids import state_text
+from praks_lib.azure.ids import name_of, state_text
 from praks_lib.cloud import Clients
 from praks_lib.deploy.converge import require
 from praks_lib.deployment import Deployment
@@ -25,6 +25,9 @@ def cluster_table(clients: Clients, dep: Deployment) -> pd.DataFrame:
         ("public FQDN", cluster.fqdn or "none"),
         ("network plugin", f"{state_text(network.network_plugin)}"
                            + (f" ({state_text(network.network_plugin_mode)})" if network.network_plugin_mode else "")),
+        *([("pod CIDR", network.pod_cidr)] if network.pod_cidr else []),
+        *([("API server subnet (VNet integration)", name_of(access.subnet_id))]
+          if access and access.enable_vnet_integration and access.subnet_id else []),
         ("service CIDR / DNS service IP", f"{network.service_cidr} / {network.dns_service_ip}"),
         ("outbound type", state_text(network.outbound_type)),
         ("node pool", f"{pool.name}: {pool.count} × {pool.vm_size}"),

@@ -99,12 +99,13 @@ def summary_table(table: pd.DataFrame) -> pd.DataFrame:
     return laid_out(summary, status=["result"], empty="no checks ran")
 
 
-def validation_verdict(table: pd.DataFrame) -> Verdict:
-    """One line: PASS, or FAIL naming the failed checks and where to fix them."""
+def validation_verdict(table: pd.DataFrame, design: str) -> Verdict:
+    """One line: PASS with the design it proved (validate.proven_design), or FAIL naming the failed
+    checks and where to fix them."""
     failed = table[table["result"] == FAIL]
     if failed.empty:
-        return Verdict(f"PASS: {len(table)} checks — the cluster is private, its only egress is the firewall, "
-                       f"and the firewall's logs prove it.")
+        return Verdict(f"PASS: {len(table)} checks proved {design} — the cluster is private, its only egress is "
+                       f"the firewall, and the firewall's logs prove it.")
     lines = [f"{r.check} · {r.target}: expected {r.expected}, observed {r.observed} → {r.hint}"
              for r in failed.itertuples()]
     raise StageError(f"FAIL: {len(failed)} of {len(table)} checks failed:\n  - " + "\n  - ".join(lines))

@@ -206,6 +206,8 @@ class ManagedClusters(ResourceType):
         if subnet is not None:
             system["vnetSubnetID"] = subnet["id"]
         validation.check_service_network(call.tx, network, subnet)
+        if network.get("networkPluginMode") == "overlay" or network["networkPlugin"] == "kubenet":
+            validation.check_pod_cidr(call.tx, network, subnet)
         route_table = None
         if network["outboundType"] == "userDefinedRouting" and subnet is not None:
             route_table = validation.check_user_defined_routing(call.tx, subnet)
@@ -222,6 +224,11 @@ class ManagedClusters(ResourceType):
         access = dict(asked.get("apiServerAccessProfile") or kept_access)
         private = bool(access.get("enablePrivateCluster"))
         dns_zone = None
+        api_subnet = None
+        if access.get("enableVnetIntegration"):
+            api_subnet = validation.check_api_server_subnet(call.tx, access, subnet, principal)
+            if api_subnet is not None:
+                access["subnetId"] = api_subnet["id"]
         if private:
             access.setdefault("privateDNSZone", "system")
             if access["privateDNSZone"].lower() not in ("system", "none"):
@@ -258,7 +265,8 @@ class ManagedClusters(ResourceType):
         for key in ("privateFQDN", "fqdn", "azurePortalFQDN", "identityProfile", "privateLinkResources"):
             if key in kept and (key != "fqdn" or public_name):  # disabling the public FQDN removes it
                 properties[key] = kept[key]
-        plan = {"subnet": subnet, "private": private, "existing": existing, "dns_zone": dns_zone}
+        plan = {"subnet": subnet, "private": private, "existing": existing, "dns_zone": dns_zone,
+                "api_subnet": api_subnet}
         return body, plan
 
     def view(self, call, stored):
@@ -315,7 +323,8 @@ def provision(call: Call, rid: ResourceId, body: dict, plan: dict, *, bootstrap_
     stored = kube.load(call.tx, cluster_id)
     state = stored[0] if stored else None
     if state is None:
-        zone, record = node_group.private_dns_names(cluster_id, properties["dnsPrefix"], location)
+        zone, record = node_group.private_dns_names(cluster_id, properties["dnsPrefix"], location,
+                                                    integrated=plan["api_subnet"] is not None)
         api_server = f"{record}.{zone}" if plan["private"] else api_server
         if kube.emulated(network):  # else only the cluster resource is (run command says so)
             node_ips = kube.reserve_node_addresses(call.tx, subnet, pool["count"],
@@ -328,9 +337,14 @@ def provision(call: Call, rid: ResourceId, body: dict, plan: dict, *, bootstrap_
     vmss_name = state.nodes[0].name[: -len("000000")] if state else f"aks-{pool['name']}-vmss"
     node_ips = kube.node_addresses(state) if state else []
     node_group.scale_set(call, group_id, vmss_name, location, subnet["id"], pool["vmSize"], node_ips, tags)
+    integrated = plan["api_subnet"] is not None
+    if integrated:  # the API server behind an internal load balancer in its delegated subnet
+        address = node_group.api_server_load_balancer(call, group_id, location, plan["api_subnet"]["id"], tags)
     if plan["private"]:
-        zone, record = node_group.private_dns_names(cluster_id, properties["dnsPrefix"], location)
-        address = node_group.private_endpoint(call, group_id, location, subnet["id"], cluster_id, tags)
+        zone, record = node_group.private_dns_names(cluster_id, properties["dnsPrefix"], location,
+                                                    integrated=integrated)
+        if not integrated:
+            address = node_group.private_endpoint(call, group_id, location, subnet["id"], cluster_id, tags)
         link = f"{properties['dnsPrefix'].lower()}-{stable_uuid(cluster_id, 'link')[:6]}-{stable_uuid(vnet_id)[:8]}"
         if plan["dns_zone"] is not None:  # a custom zone: the record goes there, the zone stays the owner's
             zone_id = plan["dns_zone"]["id"]
@@ -339,6 +353,7 @@ def provision(call: Call, rid: ResourceId, body: dict, plan: dict, *, bootstrap_
         else:
             node_group.private_dns(call, group_id, zone, record, address, vnet_id, link, tags)
         properties["privateFQDN"] = f"{record}.{zone}"
+    if plan["private"] and not integrated:
         properties["privateLinkResources"] = [{
             "id": f"{cluster_id}/privateLinkResources/management", "name": "management",
             "type": "Microsoft.ContainerService/managedClusters/privateLinkResources", "groupId": "management",
@@ -347,7 +362,8 @@ def provision(call: Call, rid: ResourceId, body: dict, plan: dict, *, bootstrap_
         failure = bootstrap.provision_nodes(
             call.tx, [n.internal_ip for n in state.nodes], subnet_prefix, name=name, location=location,
             private=plan["private"], dns_prefix=properties["dnsPrefix"],
-            api_server_name=properties.get("privateFQDN"), vnet_id=vnet_id)
+            # VNet-integrated nodes reach the API server's load balancer by address, without DNS
+            api_server_name=None if integrated else properties.get("privateFQDN"), vnet_id=vnet_id)
         if failure is not None:
             return failure
     if state is not None:

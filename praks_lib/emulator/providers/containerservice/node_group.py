@@ -7,7 +7,9 @@ What a private cluster's node group holds, as on Azure:
   addresses for its pods. The instance NICs are stored under the scale set's id (as Azure names
   them), so the subnet lists their IP configurations and NICs or firewalls created later cannot take
   those addresses (``network_state.addresses_in_use``);
-- the API server's private endpoint ``kube-apiserver`` and its NIC in the AKS subnet;
+- the API server's private endpoint ``kube-apiserver`` and its NIC in the AKS subnet; with API Server
+  VNet Integration instead, the internal load balancer ``kube-apiserver`` with its frontend in the
+  delegated API server subnet (no private endpoint);
 - the private DNS zone ``<guid>.privatelink.<region>.azmk8s.io``, linked to the cluster's virtual
   network, with the API server's A record;
 - the kubelet identity ``<cluster>-agentpool`` (and the add-on identities, e.g. ``omsagent-<cluster>``);
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 
+from praks_lib.azure import facts
 from praks_lib.azure.ids import ResourceId, same_id
 from praks_lib.emulator.platform.arm.registry import resource_type_of
 from praks_lib.emulator.platform.arm.resources import etag_of
@@ -27,6 +30,7 @@ from praks_lib.emulator.platform.router import Call
 from praks_lib.emulator.platform.stable_ids import stable_uuid
 from praks_lib.emulator.providers import msi, privatedns
 from praks_lib.emulator.providers.compute.scale_sets import VMSS_TYPE
+from praks_lib.emulator.providers.network.load_balancers import LOAD_BALANCER_TYPE, LOAD_BALANCERS
 from praks_lib.emulator.providers.network.private_endpoints import PRIVATE_ENDPOINT_TYPE
 from praks_lib.emulator.providers.resources import GROUP_TYPE
 from praks_lib.emulator.world import network_state
@@ -35,6 +39,7 @@ from praks_lib.emulator.world.network_state import IpConfigurationLink
 NIC_TYPE = network_state.NIC_TYPE
 PUBLIC_IP_TYPE = network_state.PUBLIC_IP_TYPE
 BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"
+API_SERVER_LOAD_BALANCER = facts.load("aks")["api_server_vnet_integration"]["load_balancer"]
 
 
 def default_name(group: str, cluster: str, location: str) -> str:
@@ -50,11 +55,13 @@ def _base36(seed: str, length: int) -> str:
     return out
 
 
-def private_dns_names(cluster_id: str, dns_prefix: str, location: str) -> tuple[str, str]:
+def private_dns_names(cluster_id: str, dns_prefix: str, location: str, *, integrated: bool = False) -> tuple[str, str]:
     """(zone name, A record name) of a private cluster's API server, e.g.
-    ``3eb3a3dc-….privatelink.westeurope.azmk8s.io`` and ``dzpraks1-5abd81xy``."""
+    ``3eb3a3dc-….privatelink.westeurope.azmk8s.io`` and ``dzpraks1-5abd81xy``; with API Server VNet
+    Integration the zone is under ``private.<region>.azmk8s.io`` (the names AKS accepts for its zone)."""
     region = location.replace(" ", "").lower()
-    zone = f"{stable_uuid(cluster_id, 'private dns zone')}.privatelink.{region}.azmk8s.io"
+    kind = "private" if integrated else "privatelink"
+    zone = f"{stable_uuid(cluster_id, 'private dns zone')}.{kind}.{region}.azmk8s.io"
     return zone, f"{dns_prefix.lower()}-{_base36(cluster_id + '|fqdn', 8)}"
 
 
@@ -162,6 +169,24 @@ def private_endpoint(call: Call, group_id: str, location: str, subnet_id: str, c
                         "groupIds": ["management"], "privateLinkServiceConnectionState": {
                             "status": "Approved", "description": "Auto Approved", "actionsRequired": "None"}}}]}})
     return nic["properties"]["ipConfigurations"][0]["properties"]["privateIPAddress"]
+
+
+def api_server_load_balancer(call: Call, group_id: str, location: str, subnet_id: str, tags: dict) -> str:
+    """API Server VNet Integration: the internal load balancer ``kube-apiserver`` whose frontend takes
+    an address of the delegated API server subnet (the lowest free one, kept on later updates); that
+    address."""
+    rid = ResourceId.parse(f"{group_id}/providers/{LOAD_BALANCER_TYPE}/{API_SERVER_LOAD_BALANCER}")
+    existing = call.tx.get(str(rid))
+    request = {"location": location, "tags": tags, "sku": {"name": "Standard", "tier": "Regional"},
+               "properties": {"frontendIPConfigurations": [{"name": API_SERVER_LOAD_BALANCER, "properties": {
+                   "subnet": {"id": subnet_id}, "privateIPAllocationMethod": "Dynamic"}}],
+                   "backendAddressPools": [{"name": API_SERVER_LOAD_BALANCER}]}}
+    body = LOAD_BALANCERS.make(call, rid, request, existing)
+    body["etag"] = etag_of(body)
+    if body != existing:
+        LOAD_BALANCERS.store(call, rid, body)
+        LOAD_BALANCERS.after_write(call, rid, body, request)
+    return body["properties"]["frontendIPConfigurations"][0]["properties"]["privateIPAddress"]
 
 
 def private_dns(call: Call, group_id: str, zone_name: str, record: str, address: str, vnet_id: str,

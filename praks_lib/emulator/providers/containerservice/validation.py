@@ -21,6 +21,8 @@ _AKS = facts.load("aks")
 NODE_GROUP_MAX = _AKS["names"]["node_resource_group_max"]
 # Ranges AKS keeps for itself (service CIDR must avoid them).
 RESERVED_SERVICE_RANGES = tuple(_AKS["network_profile"]["reserved_ranges"])
+RESERVED_POD_RANGES = tuple(_AKS["network_profile"]["reserved_pod_ranges"])
+VNET_INTEGRATION = _AKS["api_server_vnet_integration"]
 UDR_NEXT_HOPS = ("VirtualAppliance", "VirtualNetworkGateway")
 # What AKS does with a bring-your-own subnet and route table (Network Contributor grants all).
 SUBNET_ACTIONS = ("Microsoft.Network/virtualNetworks/subnets/join/action",
@@ -164,6 +166,58 @@ def check_pod_cidr_capacity(network: dict, nodes: int) -> None:
     if needed > pods.num_addresses:
         raise catalog_error("insufficient_subnet_size", needed=needed, available=pods.num_addresses, cidr=str(pods),
                             name="networkProfile.podCIDR")
+
+
+def check_pod_cidr(tx, network: dict, subnet: dict | None) -> None:
+    """CNI Overlay: the pod CIDR stays clear of AKS's reserved ranges, the service CIDR and every
+    subnet of the cluster's VNet (AKS checks the subnets, not the VNet's whole address space)."""
+    pods = ipaddress.ip_network(network["podCidr"], strict=False)
+    for reserved in RESERVED_POD_RANGES:
+        if pods.overlaps(ipaddress.ip_network(reserved)):
+            raise catalog_error("pod_cidr_reserved", cidr=network["podCidr"], reserved=reserved)
+    if pods.overlaps(ipaddress.ip_network(network["serviceCidr"], strict=False)):
+        raise catalog_error("pod_cidr_overlaps_service_cidr", pod_cidr=network["podCidr"],
+                            service_cidr=network["serviceCidr"])
+    if subnet is not None:
+        vnet_id = str(ResourceId.parse(subnet["id"]).parent)
+        for other in tx.children(vnet_id, network_state.SUBNET_TYPE):
+            for prefix in network_state.subnet_networks(other):
+                if prefix.version == pods.version and prefix.overlaps(pods):
+                    raise catalog_error("pod_cidr_overlaps_subnet", cidr=network["podCidr"], subnet=str(prefix))
+
+
+def check_api_server_subnet(tx, access: dict, node_subnet: dict | None, principal_id: str) -> dict | None:
+    """API Server VNet Integration: the API server subnet is given (with a bring-your-own VNet), exists,
+    is in the nodes' VNet, is delegated to AKS, holds nothing but AKS API servers' load balancers, is
+    /28 or larger, and the cluster identity may join it.
+    Returns the subnet (None on an AKS-managed VNet, which is not emulated further)."""
+    subnet_id = access.get("subnetId")
+    if not subnet_id:
+        if node_subnet is not None:
+            raise catalog_error("apiserver_subnet_required")
+        return None
+    subnet = tx.get(subnet_id)
+    if subnet is None or subnet.get("type", "").lower() != network_state.SUBNET_TYPE.lower():
+        raise catalog_error("apiserver_subnet_not_found", subnet=subnet_id)
+    if node_subnet is not None and not same_id(str(ResourceId.parse(subnet["id"]).parent),
+                                               str(ResourceId.parse(node_subnet["id"]).parent)):
+        raise catalog_error("apiserver_subnet_other_vnet", subnet=subnet["id"], node_subnet=node_subnet["id"])
+    delegations = subnet["properties"].get("delegations") or []
+    if not any((d.get("properties") or {}).get("serviceName", "").lower() == VNET_INTEGRATION["delegation"].lower()
+               for d in delegations):
+        raise catalog_error("apiserver_subnet_not_delegated", subnet=subnet["id"])
+    used = network_state.addresses_in_use(tx, subnet["id"])  # NICs (VMs, private endpoints), firewalls
+    if used:
+        raise catalog_error("apiserver_subnet_in_use", subnet=subnet["id"], used=next(iter(used.values())))
+    network = network_state.subnet_networks(subnet)[0]
+    if network.prefixlen > VNET_INTEGRATION["smallest_subnet_prefix"]:
+        raise catalog_error("apiserver_subnet_too_small", subnet=subnet["id"], prefix=str(network))
+    if principal_id:
+        missing = missing_permissions(tx, principal_id, [(action, subnet["id"]) for action in SUBNET_ACTIONS])
+        if missing:
+            raise catalog_error("apiserver_subnet_permission", principal=principal_id, action=missing[0][0],
+                                subnet=subnet["id"])
+    return subnet
 
 
 def require_subnet(tx, subnet_id: str, pool: str) -> dict:
