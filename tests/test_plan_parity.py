@@ -16,9 +16,6 @@ from praks_lib.plan import SUBSCRIPTION_PLACEHOLDER, check_plan
 AZURE_CASES = [case[:3] for case in ERRORS if not case[1].startswith("Praks")]
 # Designs whose deployment is not built yet: the plan already refuses them as Azure would.
 NOT_DEPLOYED_YET = {
-    "AzureFirewallManagementIpConfigRequiresSubnetAndPublicIp": "a Basic firewall's management IP configuration",
-    "FirewallPolicyHigherTierOnlyProperties": "Firewall Policy",
-    "AzureFirewallPremiumRequiresPolicy": "Firewall Policy",
     "InvalidParameter:network.spoke.apiserver_subnet.prefix": "API Server VNet Integration",
 }
 
