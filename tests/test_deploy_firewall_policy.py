@@ -161,3 +161,19 @@ def test_teardown_removes_the_policy_after_the_firewall_and_keeps_what_is_not_ta
         filter="tagName eq 'praks-deployment' and tagValue eq 'dzpraks1'")) == []
     assert list(clients.network.firewall_policies.list(group)) == []
     assert [v.name for v in clients.network.virtual_networks.list(group)] == ["their-vnet"]
+
+
+def test_labs_write_their_rules_into_the_policy_the_firewall_uses(clients):
+    from praks_lib.firewall import RuleSet
+    from praks_lib.labs import apply_rules
+    from praks_lib.labs.broad_rule import BROAD
+
+    dep, _ = deployed(clients, POLICY)
+    data = dep.rule_set().to_yaml_dict()
+    data["network_rule_collections"] = [BROAD, *data["network_rule_collections"]]
+    apply_rules(clients, dep, RuleSet.from_dict(data))
+    firewall = clients.network.azure_firewalls.get(dep.resource_groups.network, "dzpraks1")
+    assert firewall.network_rule_collections == [] and firewall.firewall_policy is not None
+    assert "broad-network-rule" in {f.code for f in lint(live_rules(clients, dep))}
+    apply_rules(clients, dep, dep.rule_set())
+    assert firewall_verdict(clients, dep).startswith("PASS")
