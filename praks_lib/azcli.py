@@ -15,6 +15,7 @@ import textwrap
 from dataclasses import dataclass, field
 
 from praks_lib.deployment import Deployment
+from praks_lib.firewall.model import POLICY_GROUP, POLICY_GROUP_PRIORITY
 
 ONE_LINE = 76  # a command this short stays on one line; a longer one takes an option per line
 
@@ -158,16 +159,13 @@ def _classic_rule_commands(dep: Deployment, rules) -> list[Command]:
     return commands
 
 
-POLICY_GROUP = "aks-egress"  # the rule collection group holding the rule set's collections
-
-
 def _policy_rule_commands(dep: Deployment, rules) -> list[Command]:
     rg, fw = dep.resource_groups.network, dep.firewall
     target = (("--resource-group", rg), ("--policy-name", fw.policy_name), ("--rule-collection-group-name",
                                                                             POLICY_GROUP))
     commands = [Command("a rule collection group holds the collections", "az network firewall policy "
                         "rule-collection-group create", (("--resource-group", rg), ("--policy-name", fw.policy_name),
-                                                         ("--name", POLICY_GROUP), ("--priority", "200")))]
+                                                         ("--name", POLICY_GROUP), ("--priority", str(POLICY_GROUP_PRIORITY))))]
     for kind, collections in (("NetworkRule", rules.network_rule_collections),
                               ("ApplicationRule", rules.application_rule_collections)):
         for collection in collections:

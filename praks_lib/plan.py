@@ -692,16 +692,14 @@ def _check_firewall_tier(d: Deployment) -> Iterator[Finding]:
                      if found else None)
     if management is not None:
         if management.name != MANAGEMENT_SUBNET_NAME:
-            yield _issue("error", "AzureFirewallManagementSubnetName", "network.hub.firewall_management_subnet.name",
-                         f"The firewall's management IP configuration needs a subnet named exactly "
-                         f"'{MANAGEMENT_SUBNET_NAME}'; '{management.name}' is not that name.",
+            error = azure_error("firewall_management_subnet_name", name=management.name)
+            yield _issue("error", error.code, "network.hub.firewall_management_subnet.name", error.message,
                          f"set network.hub.firewall_management_subnet.name to {MANAGEMENT_SUBNET_NAME}",
                          {"network.hub.firewall_management_subnet.name": MANAGEMENT_SUBNET_NAME})
         if management.network.prefixlen > MANAGEMENT_SUBNET_LARGEST_PREFIX:
-            yield _issue("error", "AzureFirewallManagementSubnetTooSmall",
-                         "network.hub.firewall_management_subnet.prefix",
-                         f"{MANAGEMENT_SUBNET_NAME} {management.prefix} is smaller than the minimum "
-                         f"/{MANAGEMENT_SUBNET_LARGEST_PREFIX}.",
+            error = azure_error("firewall_management_subnet_too_small", prefix=management.prefix,
+                                largest_prefix=MANAGEMENT_SUBNET_LARGEST_PREFIX)
+            yield _issue("error", error.code, "network.hub.firewall_management_subnet.prefix", error.message,
                          *_free_subnet_fix("network.hub.firewall_management_subnet.prefix", "network.hub", hub,
                                            management, MANAGEMENT_SUBNET_LARGEST_PREFIX, hub.subnets))
 
@@ -710,9 +708,10 @@ def _check_network_rule_fqdns(d: Deployment, rules) -> Iterator[Finding]:
     """FQDNs in network rules need the firewall's DNS proxy (and clients resolving through it)."""
     if d.firewall.dns_proxy:
         return
-    for collection in rules.network_rule_collections:
+    grouped = (c for g in rules.rule_collection_groups for c in g.rule_collections)
+    for collection in (*rules.network_rule_collections, *grouped):
         for rule in collection.rules:
-            if rule.destination_fqdns:
+            if getattr(rule, "destination_fqdns", ()):
                 error = azure_error("firewall_dns_proxy_for_fqdns", rule=rule.name, collection=collection.name)
                 yield Finding("error", error.code, "firewall.rules", error.message,
                               "turn on firewall.dns_proxy (Standard or Premium tier), or give the rule "

@@ -23,6 +23,7 @@ _ORDER = [
     "Microsoft.Compute/virtualMachines",
     "Microsoft.Network/networkInterfaces",
     "Microsoft.Network/azureFirewalls",
+    "Microsoft.Network/firewallPolicies",  # after the firewall that uses it; its rule collection groups go with it
     "Microsoft.Network/publicIPAddresses",
     "Microsoft.Network/privateDnsZones",  # before the VNets it is linked to
     "Microsoft.Network/virtualNetworks",  # before the route table its subnet uses
@@ -40,6 +41,7 @@ def _deleter(clients: Clients, resource_type: str):
         "microsoft.compute/virtualmachines": clients.compute.virtual_machines.begin_delete,
         "microsoft.network/networkinterfaces": clients.network.network_interfaces.begin_delete,
         "microsoft.network/azurefirewalls": clients.network.azure_firewalls.begin_delete,
+        "microsoft.network/firewallpolicies": clients.network.firewall_policies.begin_delete,
         "microsoft.network/publicipaddresses": clients.network.public_ip_addresses.begin_delete,
         "microsoft.network/privatednszones": lambda group, zone: _delete_zone(clients, group, zone),
         "microsoft.network/routetables": clients.network.route_tables.begin_delete,

@@ -360,9 +360,15 @@ def check_api_server_not_public(clients: Clients, dep: Deployment) -> list[Check
 # --- no public IPs ---------------------------------------------------------------------------------
 
 def check_public_ips(clients: Clients, dep: Deployment) -> list[CheckRow]:
-    """Every public IP and public load-balancer frontend in the deployment's groups: only the firewall's."""
+    """Every public IP and public load-balancer frontend in the deployment's groups: only the firewall's.
+
+    A firewall with a management IP configuration (the Basic tier always) has a second public IP, for
+    Azure's management traffic only; it counts as the firewall's, and the row says which one it is."""
     groups = [dep.resource_groups.network, dep.resource_groups.kube, dep.node_resource_group]
-    firewall_ip_name = dep.firewall.public_ip_name.lower()
+    fw = dep.firewall
+    firewalls = {fw.public_ip_name.lower(): "only the firewall's public IP"}
+    if dep.network.hub.firewall_management_subnet is not None:
+        firewalls[fw.management_public_ip_name.lower()] = "only the firewall's management public IP"
     rows = []
     for group in groups:
         ips = read_or_none(lambda: list(clients.network.public_ip_addresses.list(group))) or []
@@ -370,9 +376,10 @@ def check_public_ips(clients: Clients, dep: Deployment) -> list[CheckRow]:
             holder = ip.ip_configuration.id if ip.ip_configuration else ""
             attached = holder.split("/providers/")[-1].rsplit("/", 2)[0] if holder else "nothing"
             # The firewall's address, and attached to the firewall: anything else is a way in or out.
-            is_firewalls = (group == dep.resource_groups.network and ip.name.lower() == firewall_ip_name
-                            and f"/azurefirewalls/{dep.firewall.name.lower()}/" in holder.lower())
-            rows.append(_row("no public IPs", f"{group}/{ip.name}", "only the firewall's public IP",
+            is_firewalls = (group == dep.resource_groups.network and ip.name.lower() in firewalls
+                            and f"/azurefirewalls/{fw.name.lower()}/" in holder.lower())
+            expected = firewalls.get(ip.name.lower(), "only the firewall's public IP")
+            rows.append(_row("no public IPs", f"{group}/{ip.name}", expected,
                              f"{ip.ip_address} attached to {attached}", f"publicIPAddresses in {group}",
                              is_firewalls, "remove this public IP: egress must leave through the firewall only "
                              "(aks.outbound_type: userDefinedRouting; no public IP on nodes or load balancers)"))

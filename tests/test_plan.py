@@ -163,6 +163,8 @@ ERRORS = [
 ]
 # The 2026 designs: firewall tiers, API Server VNet Integration, network-isolated clusters
 BASIC = {"firewall": {"sku_tier": "Basic", "rules_as": "policy", "dns_proxy": False}}
+BASIC_WITH_MANAGEMENT = deep_merge(BASIC, {"network": {"hub": {"firewall_management_subnet": {
+    "name": "AzureFirewallManagementSubnet", "prefix": "10.0.2.0/26"}}}})
 ERRORS += [
     (BASIC, "AzureFirewallManagementIpConfigRequiresSubnetAndPublicIp", "network.hub.firewall_management_subnet",
      "AzureFirewall dzpraks1 management IP configuration requires both a subnet and a public IP address.",
@@ -170,7 +172,7 @@ ERRORS += [
     (deep_merge(BASIC, {"firewall": {"dns_proxy": True}}), "FirewallPolicyHigherTierOnlyProperties",
      "firewall.dns_proxy", "Firewall Policy dzpraks1-policy contains higher tier only properties - DNS Proxy and "
      "Custom DNS", "set firewall.dns_proxy to false"),
-    (BASIC, "AzureFirewallDNSProxyMustBeEnabled", "firewall.rules",
+    (BASIC_WITH_MANAGEMENT, "AzureFirewallDNSProxyMustBeEnabled", "firewall.rules",
      "In order to use DestinationFqdns in Network Rules, DNS Proxy must be enabled", "turn on firewall.dns_proxy"),
     ({"firewall": {"sku_tier": "Premium", "rules_as": "classic"}}, "AzureFirewallPremiumRequiresPolicy",
      "firewall.rules_as", "Azure Firewall dzpraks1 of tier Premium cannot use classic rule collections",
@@ -301,8 +303,7 @@ def test_each_scenario_has_no_findings(scenario):
 
 
 def test_a_basic_firewall_with_its_management_subnet_and_no_fqdn_rules_is_clean():
-    findings = plan(deep_merge(BASIC, {"network": {"hub": {"firewall_management_subnet": {
-        "name": "AzureFirewallManagementSubnet", "prefix": "10.0.2.0/26"}}}}))
+    findings = plan(BASIC_WITH_MANAGEMENT)
     assert [f.code for f in findings] == ["AzureFirewallDNSProxyMustBeEnabled"]  # the ntp rule
 
 

@@ -14,21 +14,12 @@ from praks_lib.params import load_deployment
 from praks_lib.plan import SUBSCRIPTION_PLACEHOLDER, check_plan
 
 AZURE_CASES = [case[:3] for case in ERRORS if not case[1].startswith("Praks")]
-# Designs whose deployment is not built yet: the plan already refuses them as Azure would.
-NOT_DEPLOYED_YET = {
-    "AzureFirewallManagementIpConfigRequiresSubnetAndPublicIp": "a Basic firewall's management IP configuration",
-    "FirewallPolicyHigherTierOnlyProperties": "Firewall Policy",
-    "AzureFirewallPremiumRequiresPolicy": "Firewall Policy",
 }
 
 
-def _marks(code: str, field: str):
-    pending = NOT_DEPLOYED_YET.get(code) or NOT_DEPLOYED_YET.get(f"{code}:{field}")
-    return [pytest.mark.xfail(strict=True, reason=f"praks does not deploy {pending} yet")] if pending else []
-
 
 @pytest.mark.parametrize("overrides, code, field", [
-    pytest.param(*case, id=f"{case[1]}:{case[2]}", marks=_marks(case[1], case[2])) for case in AZURE_CASES])
+    pytest.param(*case, id=f"{case[1]}:{case[2]}") for case in AZURE_CASES])
 def test_azure_refuses_what_the_plan_refuses_with_the_same_words(overrides, code, field, tmp_path):
     dep = load_deployment(overrides=overrides, check_plan=False)
     [finding] = [f for f in check_plan(dep) if f.code == code and f.field == field]

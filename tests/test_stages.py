@@ -277,18 +277,13 @@ def test_the_firewall_stage_reads_a_firewall_policy(clients, dep):
     from praks_lib.deploy.firewall import ensure_firewall_stage
     from praks_lib.deploy.network import ensure_network
     from praks_lib.errors import StageError
-    from praks_lib.firewall import RuleSet
     from praks_lib.stages.firewall import firewall_table, firewall_verdict
 
     ensure_network(clients, dep)
     ensure_firewall_stage(clients, dep)
     assert "as classic collections" in firewall_verdict(clients, dep)
     # The same rules moved into a Firewall Policy the firewall is linked to, as the 2026 design deploys them.
-    classic = dep.rule_set().model_dump(mode="json")
-    grouped = RuleSet.from_dict({"rule_collection_groups": [{"name": "aks-egress", "priority": 200, "rule_collections": [
-        {"collection_type": "FirewallPolicyFilterRuleCollection", "name": c["name"], "priority": c["priority"],
-         "action": c["action"], "rules": c["rules"]}
-        for c in classic["network_rule_collections"] + classic["application_rule_collections"]]}]}, "test")
+    grouped = dep.rule_set().in_policy()
     group, network = dep.resource_groups.network, clients.network
     policy = network.firewall_policies.begin_create_or_update(group, "dzpraks1-policy", FirewallPolicy(
         location=dep.location, dns_settings=DnsSettings(enable_proxy=True))).result()

@@ -21,6 +21,9 @@ from praks_lib.firewall.public_dns import is_valid_fqdn
 from praks_lib.firewall.servicetags import canonical_tag
 
 PRIORITY_MIN, PRIORITY_MAX = 100, 65000
+# The rule collection group praks puts a classic rule set's collections in (RuleSet.in_policy); 200 is
+# the priority of Azure's default network group, so DNAT groups (100) still come first.
+POLICY_GROUP, POLICY_GROUP_PRIORITY = "aks-egress", 200
 Priority = Annotated[int, Field(ge=PRIORITY_MIN, le=PRIORITY_MAX)]
 Strings = tuple[str, ...]
 
@@ -281,6 +284,24 @@ class RuleSet(_Strict):
         from praks_lib.firewall.sdk import rule_set_dict_from_sdk
 
         return cls.from_dict(rule_set_dict_from_sdk(firewall_or_groups, **settings), "SDK model")
+
+    def in_policy(self, group: str = POLICY_GROUP, priority: int = POLICY_GROUP_PRIORITY) -> "RuleSet":
+        """The same rules as a Firewall Policy holds them: classic collections become the filter and NAT
+        collections of one rule collection group (names, priorities and rules kept); a rule set already
+        written as groups is returned as it is."""
+        if self.rule_collection_groups:
+            return self
+        data = self.model_dump(exclude={"network_rule_collections", "application_rule_collections",
+                                        "nat_rule_collections", "rule_collection_groups"})
+        filters = [{"collection_type": "FirewallPolicyFilterRuleCollection", "name": c.name, "priority": c.priority,
+                    "action": c.action, "rules": [r.model_dump() for r in c.rules]}
+                   for c in self.network_rule_collections + self.application_rule_collections]
+        nats = [{"collection_type": "FirewallPolicyNatRuleCollection", "name": c.name, "priority": c.priority,
+                 "action": "DNAT", "rules": [r.model_dump() for r in c.rules]} for c in self.nat_rule_collections]
+        collections = nats + filters
+        data["rule_collection_groups"] = [{"name": group, "priority": priority, "rule_collections": collections}
+                                          ] if collections else []
+        return RuleSet.model_validate(data)
 
     def to_sdk_firewall_collections(self) -> dict[str, list]:
         """application_rule_collections / network_rule_collections / nat_rule_collections for an AzureFirewall."""

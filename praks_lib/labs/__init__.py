@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from praks_lib.azure.ids import group_of, name_of
 from praks_lib.cloud import Clients, connect, fresh_emulator
 from praks_lib.deploy.all_stages import deploy_all
 from praks_lib.deployment import Deployment
@@ -24,6 +25,7 @@ from praks_lib.firewall import RuleSet
 from praks_lib.params import load_deployment
 from praks_lib.project import project_dir
 from praks_lib.stages import Verdict, start
+from praks_lib.stages.firewall import deployed_rules
 from praks_lib.workshop import address_blocks, network_overrides
 
 # lab module → the deployment name of its environment (5-8 lowercase letters or digits)
@@ -60,18 +62,24 @@ def deploy_healthy(clients: Clients, dep: Deployment) -> None:
 
 
 def apply_rules(clients: Clients, dep: Deployment, rules: RuleSet) -> None:
-    """Write a rule set's classic collections onto the deployment's firewall (as az network firewall does)."""
+    """Write a rule set where the deployed firewall keeps its rules: into its Firewall Policy's rule
+    collection groups, or as classic collections on the firewall (as az network firewall does)."""
     group = dep.resource_groups.network
     firewall = clients.network.azure_firewalls.get(group, dep.firewall.name)
+    if firewall.firewall_policy is not None:
+        policy, groups = name_of(firewall.firewall_policy.id), clients.network.firewall_policy_rule_collection_groups
+        for model in rules.in_policy().to_sdk_rule_collection_groups():
+            groups.begin_create_or_update(group_of(firewall.firewall_policy.id), policy, model.name, model).result()
+        return
     for attribute, collections in rules.to_sdk_firewall_collections().items():
         setattr(firewall, attribute, collections)
     clients.network.azure_firewalls.begin_create_or_update(group, dep.firewall.name, firewall).result()
 
 
 def live_rules(clients: Clients, dep: Deployment) -> RuleSet:
-    """The firewall's rules as Azure holds them now (not as the parameters say)."""
+    """The firewall's rules as Azure holds them now (not as the parameters say): its policy's or its own."""
     firewall = clients.network.azure_firewalls.get(dep.resource_groups.network, dep.firewall.name)
-    return RuleSet.from_sdk(firewall)
+    return deployed_rules(clients, firewall)
 
 
 def table(rows: list) -> pd.DataFrame:

@@ -33,6 +33,16 @@ def _policy(clients: Clients, firewall: Any) -> tuple[Any, list]:
     return policy, groups
 
 
+def deployed_rules(clients: Clients, firewall: Any) -> RuleSet:
+    """The rules the firewall runs: its Firewall Policy's groups (with the policy's DNS proxy and threat
+    intelligence), or its classic collections."""
+    policy, groups = _policy(clients, firewall)
+    if policy is None:
+        return RuleSet.from_sdk(firewall)
+    return RuleSet.from_sdk(groups, policy=policy.name, dns_proxy=_dns_proxy(firewall, policy),
+                            threat_intel_mode=state_text(policy.threat_intel_mode) or "Alert")
+
+
 def _dns_proxy(firewall: Any, policy: Any) -> bool:
     if policy is not None:
         return bool(policy.dns_settings and policy.dns_settings.enable_proxy)
@@ -58,13 +68,17 @@ def firewall_table(clients: Clients, dep: Deployment) -> pd.DataFrame:
     rows = [
         ("provisioning state", state_text(firewall.provisioning_state)),
         ("SKU", f"{state_text(firewall.sku.name)} / {state_text(firewall.sku.tier)}"),
-        ("threat intelligence", state_text(firewall.threat_intel_mode)),
+        ("threat intelligence", state_text((policy or firewall).threat_intel_mode)),
         ("DNS proxy", str(_dns_proxy(firewall, policy)).lower()),
         ("private IP (next hop for the UDR)", config.private_ip_address),
         ("subnet", name_of(config.subnet.id)),
         ("public IP", f"{public_ip.ip_address} ({name_of(public_ip.id)}, {state_text(public_ip.sku.name)}, "
                       f"{state_text(public_ip.public_ip_allocation_method)})"),
     ]
+    management = firewall.management_ip_configuration
+    if management is not None:
+        rows.append(("management IP configuration", f"{name_of(management.subnet.id)}, public IP "
+                                                    f"{name_of(management.public_ip_address.id)}"))
     if policy is not None:
         collections = sum(len(g.rule_collections or []) for g in groups)
         rows.append(("rules", f"Firewall Policy {policy.name}: {len(groups)} rule collection group(s), "
@@ -88,7 +102,7 @@ def firewall_verdict(clients: Clients, dep: Deployment) -> Verdict:
     if (policy is not None) != (fw.rules_as == "policy"):
         problems.append(f"its rules are {'in Firewall Policy ' + policy.name if policy else 'classic collections'} "
                         f"but firewall.rules_as is {fw.rules_as}")
-    deployed = RuleSet.from_sdk(groups) if policy is not None else RuleSet.from_sdk(firewall)
+    deployed = deployed_rules(clients, firewall)
     if _rules(deployed) != _rules(dep.rule_set()):
         problems.append(f"its rules differ from the rule set '{fw.rules}' (firewall.rules)")
     proxy = _dns_proxy(firewall, policy)

@@ -57,3 +57,29 @@ def test_unsupported_policy_fields_are_named():
     group = m.FirewallPolicyRuleCollectionGroup(web["parameters"]["parameters"] | {"name": "g"})
     with pytest.raises(ValueError, match="rule1.*web_categories"):
         RuleSet.from_sdk([group])
+
+
+@pytest.mark.parametrize("example", ["AzureFirewallPut.json", "AzureFirewallGet.json"])
+def test_classic_rules_in_a_policy_decide_every_flow_as_on_the_firewall(example):
+    """RuleSet.in_policy: the same collections in one group (NAT ones as DNAT), the same verdicts."""
+    classic = RuleSet.from_sdk(m.AzureFirewall(_body(example)), dns_proxy=True)
+    grouped = classic.in_policy()
+    [group] = grouped.rule_collection_groups
+    assert (group.name, group.priority) == ("aks-egress", 200)
+    assert sorted(c.name for c in group.rule_collections) == sorted(
+        c.name for key in COLLECTIONS for c in getattr(classic, key))
+    assert {c.action for c in group.rule_collections if c.collection_type == "FirewallPolicyNatRuleCollection"} <= {"DNAT"}
+    assert grouped.dns_proxy and not any(getattr(grouped, key) for key in COLLECTIONS)
+    assert grouped.in_policy() is grouped
+    # the group survives the SDK round trip a deployment makes, with the same rules in each collection
+    again = RuleSet.from_sdk(grouped.to_sdk_rule_collection_groups(), dns_proxy=True)
+    def rules_by_collection(rules):
+        collections = [c for key in COLLECTIONS for c in getattr(rules, key)]
+        collections += [c for g in rules.rule_collection_groups for c in g.rule_collections]
+        return {c.name: [r.model_dump() for r in c.rules] for c in collections}
+    assert rules_by_collection(again) == rules_by_collection(classic)
+    flows = [Flow(source=r.source_addresses[0].split("/")[0].replace("*", "10.0.0.1"), destination=fqdn,
+                  port=r.protocols[0].port, protocol=r.protocols[0].protocol_type.upper())
+             for r in classic.all_rules() if r.rule_type == "ApplicationRule"
+             for fqdn in r.target_fqdns if "*" not in fqdn]
+    assert flows and [evaluate(again, f).action for f in flows] == [evaluate(classic, f).action for f in flows]

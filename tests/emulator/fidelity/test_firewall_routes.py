@@ -92,6 +92,8 @@ CASES = [
     Case("FirewallPolicyPut", NET + "/firewallPolicies/{firewallPolicyName}", m.FirewallPolicy,
          ignore=frozenset({"properties.ruleCollectionGroups"})),
     Case("FirewallPolicyRuleCollectionGroupPut", GROUP, m.FirewallPolicyRuleCollectionGroup, setup=POLICY_SETUP),
+    Case("FirewallPolicyRuleCollectionGroupGet", GROUP, m.FirewallPolicyRuleCollectionGroup, status=200,
+         get_example=True, setup=POLICY_SETUP),
     Case("FirewallPolicyRuleCollectionGroupWithIpGroupsPut", GROUP, m.FirewallPolicyRuleCollectionGroup,
          setup=POLICY_SETUP),
     Case("FirewallPolicyRuleCollectionGroupWithWebCategoriesPut", GROUP, m.FirewallPolicyRuleCollectionGroup,
@@ -143,6 +145,33 @@ def test_example_answer_has_the_example_shape(case, arm_call, resources):
     model = case.model(actual)
     assert model.id == actual["id"]
     assert model.as_dict() == actual
+
+
+@pytest.mark.parametrize("name, path, setup, body", [
+    ("FirewallPolicyDelete", NET + "/firewallPolicies/{firewallPolicyName}", (), {"location": "westus"}),
+    ("FirewallPolicyRuleCollectionGroupDelete", GROUP, POLICY_SETUP, {"properties": {"priority": 100}}),
+])
+def test_delete_answers_as_the_example_and_network_operations_do(name, path, setup, body, arm_call, resources, emu):
+    """202 with Location (and Azure-AsyncOperation, as every Microsoft.Network delete), the operation
+    then Succeeded and its result 204; deleting what is gone is 204. The example lists 200, 202, 204."""
+    example = example_of(name)
+    params, _ = split_parameters(example["parameters"])
+    params["sub"] = SUB
+    api_version = params["api-version"]
+    resources.resource_groups.create_or_update(params["resourceGroupName"], {"location": "westus"})
+    for setup_path, setup_body in setup:
+        arm_call("PUT", setup_path.format(**params), api_version=api_version, json=setup_body)
+    path = path.format(**params)
+    created = arm_call("PUT", path, api_version=api_version, json=body)
+    assert created.status_code == 201, created.text
+    answer = arm_call("DELETE", path, api_version=api_version)
+    assert str(answer.status_code) in example["responses"] and answer.status_code == 202
+    assert "/operationResults/" in answer.headers["Location"] and "/operations/" in answer.headers["Azure-AsyncOperation"]
+    session, token = emu.transport().session, {"Authorization": "Bearer " + emu.credential.get_token().token}
+    assert session.get(answer.headers["Azure-AsyncOperation"], headers=token).json() == {"status": "Succeeded"}
+    assert session.get(answer.headers["Location"], headers=token).status_code == 204
+    assert arm_call("GET", path, api_version=api_version).status_code == 404
+    assert arm_call("DELETE", path, api_version=api_version).status_code == 204
 
 
 def test_effective_route_table_has_the_example_shape(arm_call, resources, network):

@@ -285,3 +285,192 @@ def test_recorded_firewall_puts_get_the_recorded_answers(recording, arm_call, re
         assert answer.status_code == interaction["response"]["status"]["code"], answer.text
         recorded = json.loads(interaction["response"]["body"]["string"])
         assert without_etags(answer.json()) == without_etags(recorded)
+
+
+# tiers: what Basic and Premium demand, refused as Azure refuses them --------------------------
+
+MGMT_SUBNET = f"{NET}/virtualNetworks/hub/subnets/AzureFirewallManagementSubnet"
+MGMT_PIP = f"{NET}/publicIPAddresses/fw-mgmt"
+
+
+@pytest.fixture
+def basic_hub(hub):
+    """The hub with AzureFirewallManagementSubnet (/26), a /27 one, and a second public IP."""
+    hub.subnets.begin_create_or_update("rg", "hub", "AzureFirewallManagementSubnet", m.Subnet(
+        address_prefix="10.0.3.0/26")).result()
+    hub.subnets.begin_create_or_update("rg", "hub", "mgmt-small", m.Subnet(address_prefix="10.0.4.0/27")).result()
+    public_ip(hub, "fw-mgmt")
+    return hub
+
+
+def policy(network, name="policy", tier="Standard", **extra):
+    return network.firewall_policies.begin_create_or_update("rg", name, m.FirewallPolicy(
+        location="westeurope", sku=m.FirewallPolicySku(tier=tier), **extra)).result()
+
+
+def management(subnet=MGMT_SUBNET, pip=MGMT_PIP):
+    return m.AzureFirewallIPConfiguration(name="fw-management", subnet=m.SubResource(id=subnet) if subnet else None,
+                                          public_ip_address=m.SubResource(id=pip) if pip else None)
+
+
+def basic_firewall(network, **extra):
+    return firewall(sku=m.AzureFirewallSku(name="AZFW_VNet", tier="Basic"),
+                    firewall_policy=m.SubResource(id=policy(network, "basic", "Basic").id), **extra)
+
+
+def test_basic_firewall_takes_a_management_ip_configuration_and_its_second_public_ip(basic_hub):
+    created = basic_hub.azure_firewalls.begin_create_or_update("rg", "fw", basic_firewall(
+        basic_hub, management_ip_configuration=management())).result()
+    assert created.management_ip_configuration.private_ip_address == "10.0.3.4"
+    assert created.management_ip_configuration.provisioning_state == "Succeeded"
+    assert basic_hub.public_ip_addresses.get("rg", "fw-mgmt").ip_configuration.id == \
+        f"{NET}/azureFirewalls/fw/ipConfigurations/fw-management"
+    code, _ = error_of(lambda: basic_hub.public_ip_addresses.begin_delete("rg", "fw-mgmt").result())
+    assert code == "PublicIPAddressCannotBeDeleted"
+    basic_hub.azure_firewalls.begin_delete("rg", "fw").result()
+    assert basic_hub.public_ip_addresses.get("rg", "fw-mgmt").ip_configuration is None
+
+
+@pytest.mark.parametrize("config", [None, management(pip=None), management(subnet=None)],
+                         ids=["missing", "no public IP", "no subnet"])
+def test_basic_firewall_without_a_complete_management_ip_configuration_is_refused(basic_hub, config):
+    code, message = error_of(lambda: basic_hub.azure_firewalls.begin_create_or_update("rg", "fw", basic_firewall(
+        basic_hub, management_ip_configuration=config)).result())
+    assert (code, message) == ("AzureFirewallManagementIpConfigRequiresSubnetAndPublicIp",
+                               "AzureFirewall fw management IP configuration requires both a subnet and a public "
+                               "IP address.")
+    assert nothing_created(basic_hub)
+
+
+def test_management_subnet_must_be_azurefirewallmanagementsubnet(basic_hub):
+    wrong = f"{NET}/virtualNetworks/hub/subnets/mgmt-small"
+    code, message = error_of(lambda: basic_hub.azure_firewalls.begin_create_or_update("rg", "fw", basic_firewall(
+        basic_hub, management_ip_configuration=management(subnet=wrong))).result())
+    assert (code, message) == ("AzureFirewallManagementSubnetName",
+                               "The firewall's management IP configuration needs a subnet named exactly "
+                               "'AzureFirewallManagementSubnet'; 'mgmt-small' is not that name.")
+    assert nothing_created(basic_hub)
+
+
+def test_management_subnet_smaller_than_26_is_refused(basic_hub):
+    basic_hub.virtual_networks.begin_create_or_update("rg", "small", m.VirtualNetwork(
+        location="westeurope", address_space=m.AddressSpace(address_prefixes=["10.9.0.0/16"]),
+        subnets=[m.Subnet(name="AzureFirewallSubnet", address_prefix="10.9.0.0/26"),
+                 m.Subnet(name="AzureFirewallManagementSubnet", address_prefix="10.9.1.0/27")])).result()
+    small = f"{NET}/virtualNetworks/small/subnets"
+    request = basic_firewall(basic_hub, management_ip_configuration=management(
+        subnet=f"{small}/AzureFirewallManagementSubnet"))
+    request.ip_configurations[0].subnet = m.SubResource(id=f"{small}/AzureFirewallSubnet")
+    code, message = error_of(lambda: basic_hub.azure_firewalls.begin_create_or_update("rg", "fw", request).result())
+    assert (code, message) == ("AzureFirewallManagementSubnetTooSmall",
+                               "AzureFirewallManagementSubnet 10.9.1.0/27 is smaller than the minimum /26.")
+    assert nothing_created(basic_hub)
+
+
+def test_a_management_ip_configuration_cannot_be_added_to_a_deployed_firewall(basic_hub):
+    basic_hub.azure_firewalls.begin_create_or_update("rg", "fw", firewall()).result()
+    code, message = error_of(lambda: basic_hub.azure_firewalls.begin_create_or_update("rg", "fw", firewall(
+        management_ip_configuration=management())).result())
+    assert code == "AzureFirewallManagementIpConfigCannotBeAdded"
+    assert message.startswith("AzureFirewall fw management IP configuration cannot be added to an existing firewall.")
+    assert basic_hub.azure_firewalls.get("rg", "fw").management_ip_configuration is None
+
+
+@pytest.mark.parametrize("tier", ["Premium", "Basic"])
+def test_premium_and_basic_take_no_classic_rules(basic_hub, tier):
+    rule = m.AzureFirewallApplicationRule(name="mcr", source_addresses=["*"], target_fqdns=["mcr.microsoft.com"],
+                                          protocols=[m.AzureFirewallApplicationRuleProtocol(protocol_type="Https",
+                                                                                            port=443)])
+    collection = m.AzureFirewallApplicationRuleCollection(name="aks", priority=200, rules=[rule],
+                                                          action=m.AzureFirewallRCAction(type="Allow"))
+    request = firewall(sku=m.AzureFirewallSku(name="AZFW_VNet", tier=tier), application_rule_collections=[collection],
+                       management_ip_configuration=management() if tier == "Basic" else None)
+    code, message = error_of(lambda: basic_hub.azure_firewalls.begin_create_or_update("rg", "fw", request).result())
+    assert (code, message) == ("AzureFirewallPremiumRequiresPolicy",
+                               f"Azure Firewall fw of tier {tier} cannot use classic rule collections; attach a "
+                               f"Firewall Policy of tier {tier} instead.")
+    assert nothing_created(basic_hub)
+    request.application_rule_collections = []  # and deployed without any rules: a policy still needed
+    code, _ = error_of(lambda: basic_hub.azure_firewalls.begin_create_or_update("rg", "fw", request).result())
+    assert code == "AzureFirewallPremiumRequiresPolicy" and nothing_created(basic_hub)
+
+
+@pytest.mark.parametrize("firewall_tier, policy_tier, allowed", [
+    ("Standard", "Premium", "Standard"), ("Standard", "Basic", "Standard"), ("Premium", "Basic", "Standard or Premium")])
+def test_a_firewall_takes_only_a_policy_of_a_tier_it_supports(hub, firewall_tier, policy_tier, allowed):
+    linked = policy(hub, tier=policy_tier)
+    code, message = error_of(lambda: hub.azure_firewalls.begin_create_or_update("rg", "fw", firewall(
+        sku=m.AzureFirewallSku(name="AZFW_VNet", tier=firewall_tier),
+        firewall_policy=m.SubResource(id=linked.id))).result())
+    assert (code, message) == ("AzureFirewallPolicyTierNotSupported",
+                               f"Firewall Policy policy of tier {policy_tier} cannot be attached to Azure Firewall fw "
+                               f"of tier {firewall_tier}. A {firewall_tier} firewall takes a policy of tier {allowed}.")
+    assert nothing_created(hub)
+
+
+def test_a_premium_firewall_takes_a_standard_or_premium_policy(hub):
+    for tier in ("Standard", "Premium"):
+        linked = policy(hub, name=f"p-{tier}", tier=tier)
+        created = hub.azure_firewalls.begin_create_or_update("rg", "fw", firewall(
+            sku=m.AzureFirewallSku(name="AZFW_VNet", tier="Premium"),
+            firewall_policy=m.SubResource(id=linked.id))).result()
+        assert created.firewall_policy.id == linked.id
+
+
+def test_a_basic_policy_has_no_dns_proxy_and_only_premium_has_idps(hub):
+    code, message = error_of(lambda: policy(hub, tier="Basic", dns_settings=m.DnsSettings(enable_proxy=True)))
+    assert (code, message) == ("FirewallPolicyHigherTierOnlyProperties",
+                               "Firewall Policy policy contains higher tier only properties - DNS Proxy and Custom DNS")
+    code, message = error_of(lambda: policy(hub, tier="Standard", intrusion_detection=m.FirewallPolicyIntrusionDetection(
+        mode="Alert")))
+    assert (code, message) == ("FirewallPolicyHigherTierOnlyProperties",
+                               "Firewall Policy policy contains higher tier only properties - Intrusion Detection")
+    assert list(hub.firewall_policies.list("rg")) == []
+    assert policy(hub, tier="Premium", intrusion_detection=m.FirewallPolicyIntrusionDetection(mode="Alert")).sku.tier \
+        == "Premium"
+
+
+def test_a_policy_keeps_its_tier(hub):
+    policy(hub, tier="Standard")
+    code, message = error_of(lambda: policy(hub, tier="Premium"))
+    assert (code, message) == ("FirewallPolicySkuChangeDisallowed",
+                               "Firewall Policy policy cannot change sku from SKU Tier=Standard to SKU Tier=Premium")
+    assert hub.firewall_policies.get("rg", "policy").sku.tier == "Standard"
+
+
+def fqdn_group():
+    return m.FirewallPolicyRuleCollectionGroup(priority=200, rule_collections=[
+        m.FirewallPolicyFilterRuleCollection(
+            name="time", priority=100, action=m.FirewallPolicyFilterRuleCollectionAction(type="Allow"),
+            rules=[m.NetworkRule(name="ntp", source_addresses=["10.1.0.0/24"], destination_fqdns=["ntp.ubuntu.com"],
+                                 destination_ports=["123"], ip_protocols=["UDP"])])])
+
+
+FQDN_REFUSED = ("AzureFirewallDNSProxyMustBeEnabled",
+                "In order to use DestinationFqdns in Network Rules, DNS Proxy must be enabled, or "
+                "RequireProxyForNetworkRules must be set to 'false'. See rule ntp in network rule collection time")
+
+
+def test_a_basic_policy_refuses_fqdns_in_network_rules(hub):
+    policy(hub, tier="Basic")
+    groups = hub.firewall_policy_rule_collection_groups
+    assert error_of(lambda: groups.begin_create_or_update("rg", "policy", "egress", fqdn_group()).result()) \
+        == FQDN_REFUSED
+    assert list(groups.list("rg", "policy")) == []
+
+
+def test_fqdn_network_rules_need_the_policy_s_dns_proxy_once_a_deployed_firewall_uses_it(hub):
+    linked = policy(hub)
+    groups = hub.firewall_policy_rule_collection_groups
+    groups.begin_create_or_update("rg", "policy", "egress", fqdn_group()).result()  # no firewall uses it yet
+    assert error_of(lambda: hub.azure_firewalls.begin_create_or_update("rg", "fw", firewall(
+        firewall_policy=m.SubResource(id=linked.id))).result()) == FQDN_REFUSED
+    assert nothing_created(hub)
+    policy(hub, dns_settings=m.DnsSettings(enable_proxy=True))
+    hub.azure_firewalls.begin_create_or_update("rg", "fw", firewall(firewall_policy=m.SubResource(id=linked.id))).result()
+    assert error_of(lambda: policy(hub, dns_settings=m.DnsSettings(enable_proxy=False))) == FQDN_REFUSED
+    groups.begin_delete("rg", "policy", "egress").result()
+    policy(hub, dns_settings=m.DnsSettings(enable_proxy=False))  # no FQDN rules left: allowed
+    assert error_of(lambda: groups.begin_create_or_update("rg", "policy", "egress", fqdn_group()).result()) \
+        == FQDN_REFUSED
+    assert list(groups.list("rg", "policy")) == []

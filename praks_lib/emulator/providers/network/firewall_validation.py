@@ -11,12 +11,18 @@ from __future__ import annotations
 
 import copy
 
+from praks_lib.azure import facts
 from praks_lib.azure.ids import ResourceId
 from praks_lib.emulator.platform.arm.errors import ArmError, bad_request, catalog_error
 from praks_lib.emulator.providers.network.interfaces import check_public_ip_free
 from praks_lib.emulator.world import network_state
 from praks_lib.firewall import RuleSet, RuleSetError
 
+_FIREWALL = facts.load("network")["firewall"]
+TIERS = _FIREWALL["tiers"]  # per firewall tier: policy tiers it takes, classic rules, DNS proxy, management NIC
+MANAGEMENT_SUBNET_NAME = _FIREWALL["management_subnet_name"]
+LARGEST_MANAGEMENT_PREFIX = _FIREWALL["management_largest_subnet_prefix"]
+RULE_COLLECTION_GROUP_TYPE = "Microsoft.Network/firewallPolicies/ruleCollectionGroups"
 FIREWALL_SUBNET_NAME = "AzureFirewallSubnet"
 LARGEST_FIREWALL_PREFIX = 26
 PRIVATE_IP_OFFSET = 4  # the first address Azure does not reserve: x.x.x.4
@@ -98,3 +104,94 @@ def check_policy_rules(group_rid: ResourceId, request: dict) -> None:
         raise invalid_rules(INVALID_POLICY_RULES, group_rid.name, error) from None
     except ValueError:
         pass  # valid on Azure but beyond the offline engine (web categories, URLs): accepted
+
+
+def management_subnet_private_ip(firewall_rid: ResourceId, subnet: dict) -> str:
+    """The management IP configuration's subnet: AzureFirewallManagementSubnet, /26 or larger."""
+    if subnet["name"] != MANAGEMENT_SUBNET_NAME:
+        raise catalog_error("firewall_management_subnet_name", name=subnet["name"])
+    network = network_state.subnet_networks(subnet)[0]
+    if network.prefixlen > LARGEST_MANAGEMENT_PREFIX:
+        raise catalog_error("firewall_management_subnet_too_small", prefix=network,
+                            largest_prefix=LARGEST_MANAGEMENT_PREFIX)
+    return str(network[PRIVATE_IP_OFFSET])
+
+
+def check_firewall_tier(firewall_rid: ResourceId, properties: dict, existing: dict | None) -> None:
+    """What the firewall's tier demands: Basic a management IP configuration, Basic and Premium a policy.
+
+    A firewall without IP configurations is not deployed, and Azure accepts it as it is."""
+    tier = properties["sku"]["tier"]
+    rules = TIERS.get(tier, TIERS["Standard"])
+    deployed = bool(properties["ipConfigurations"])
+    management = properties.get("managementIpConfiguration")
+    if deployed and rules["management_ip_configuration"] == "required" and not management:
+        raise catalog_error("firewall_management_ip_configuration", firewall=firewall_rid.name)
+    before = (existing or {}).get("properties") or {}
+    if management and before.get("ipConfigurations") and not before.get("managementIpConfiguration"):
+        raise catalog_error("firewall_management_ip_configuration_cannot_be_added", firewall=firewall_rid.name)
+    classic = any(properties[key] for key in ("networkRuleCollections", "applicationRuleCollections",
+                                              "natRuleCollections"))
+    if not rules["classic_rules"] and (classic or (deployed and not properties.get("firewallPolicy"))):
+        raise catalog_error("firewall_needs_policy", firewall=firewall_rid.name, tier=tier)
+
+
+def check_policy_attachment(tx, firewall_rid: ResourceId, properties: dict, policy: dict) -> None:
+    """A policy of a tier the firewall takes, whose FQDN network rules the firewall can resolve."""
+    tier, policy_tier = properties["sku"]["tier"], policy["properties"]["sku"]["tier"]
+    allowed = TIERS.get(tier, TIERS["Standard"])["policy_tiers"]
+    if policy_tier not in allowed:
+        raise catalog_error("firewall_policy_tier_mismatch", policy=policy["name"], policy_tier=policy_tier,
+                            firewall=firewall_rid.name, firewall_tier=tier, allowed=" or ".join(allowed))
+    if properties["ipConfigurations"] and not policy_dns_proxy(policy):
+        check_fqdns_resolvable(tx.children(policy["id"], RULE_COLLECTION_GROUP_TYPE))
+
+
+def policy_dns_proxy(policy: dict) -> bool:
+    return bool((policy["properties"].get("dnsSettings") or {}).get("enableProxy"))
+
+
+def check_fqdns_resolvable(groups: list[dict]) -> None:
+    """FQDNs in network rules are matched by the firewall's own DNS answers: refused without DNS proxy."""
+    for group in groups:
+        for collection in group["properties"].get("ruleCollections") or []:
+            for rule in collection.get("rules") or []:
+                if rule.get("ruleType") == "NetworkRule" and rule.get("destinationFqdns"):
+                    raise catalog_error("firewall_dns_proxy_for_fqdns", rule=rule.get("name"),
+                                        collection=collection.get("name"))
+
+
+def check_policy_group_fqdns(tx, policy: dict, group: dict) -> None:
+    """A Basic policy never resolves FQDNs in network rules; another one not without DNS proxy once a
+    deployed firewall uses it (as a classic firewall)."""
+    tier = policy["properties"]["sku"]["tier"]
+    if not TIERS[tier]["network_rule_fqdns"] or (not policy_dns_proxy(policy) and policy_in_use(tx, policy)):
+        check_fqdns_resolvable([group])
+
+
+def policy_in_use(tx, policy: dict) -> bool:
+    """Whether a deployed firewall (one with IP configurations) takes its rules from the policy."""
+    return any((f["properties"].get("firewallPolicy") or {}).get("id", "").lower() == policy["id"].lower()
+               and f["properties"].get("ipConfigurations")
+               for f in tx.list(network_state.FIREWALL_TYPE, network_state.EVERYWHERE))
+
+
+# Properties a policy tier below Premium (or Basic) cannot have, with the words Azure names them by.
+HIGHER_TIER_PROPERTIES = {
+    "Basic": (("dnsSettings", "DNS Proxy and Custom DNS"), ("intrusionDetection", "Intrusion Detection")),
+    "Standard": (("intrusionDetection", "Intrusion Detection"),),
+}
+
+
+def check_policy(policy_rid: ResourceId, properties: dict, existing: dict | None) -> None:
+    """A policy keeps its tier, and holds only what its tier offers."""
+    tier = properties["sku"]["tier"]
+    current = ((existing or {}).get("properties") or {}).get("sku", {}).get("tier")
+    if current and current != tier:
+        raise catalog_error("firewall_policy_sku_change", policy=policy_rid.name, current=current, requested=tier)
+    for key, words in HIGHER_TIER_PROPERTIES.get(tier, ()):
+        value = properties.get(key)
+        if key == "dnsSettings":
+            value = value and (value.get("enableProxy") or value.get("servers"))
+        if value:
+            raise catalog_error("firewall_policy_higher_tier_properties", policy=policy_rid.name, properties=words)
