@@ -14,12 +14,9 @@ from praks_lib.params import load_deployment
 from praks_lib.plan import SUBSCRIPTION_PLACEHOLDER, check_plan
 
 AZURE_CASES = [case[:3] for case in ERRORS if not case[1].startswith("Praks")]
-}
 
 
-
-@pytest.mark.parametrize("overrides, code, field", [
-    pytest.param(*case, id=f"{case[1]}:{case[2]}") for case in AZURE_CASES])
+@pytest.mark.parametrize("overrides, code, field", AZURE_CASES, ids=[f"{case[1]}:{case[2]}" for case in AZURE_CASES])
 def test_azure_refuses_what_the_plan_refuses_with_the_same_words(overrides, code, field, tmp_path):
     dep = load_deployment(overrides=overrides, check_plan=False)
     [finding] = [f for f in check_plan(dep) if f.code == code and f.field == field]
