@@ -68,6 +68,9 @@ def main(argv: list[str] | None = None) -> int:
         return _compare(args)
 
     if args.command == "run":
+        if args.teardown is not None and (refusal := _teardown_name_refusal(args)):
+            print(refusal, file=sys.stderr)
+            return 2
         try:
             result = run_suite(args.deployment, args.backend, args.up_to, args.runs_dir, args.state_dir,
                                teardown_confirm=args.teardown, record_dir=args.record)
@@ -75,6 +78,22 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(str(exc))
         return 0 if result.ok else 1
     return 2
+
+
+def _teardown_name_refusal(args) -> str:
+    """Why `praks run --teardown NAME` must not start (NAME is not the deployment's), or "" to go on.
+
+    Checked before any stage runs: a wrong name would otherwise build everything, then keep it all.
+    A parameter file that does not load is left to 00_plan, which says why at length.
+    """
+    try:
+        dep = load_deployment(args.deployment, check_plan=False)
+    except ParameterError:
+        return ""
+    if args.teardown == dep.name:
+        return ""
+    return (f"praks run: nothing run: --teardown '{args.teardown}' is not this deployment's name '{dep.name}'.\n"
+            f"HINT: pass --teardown {dep.name}, or leave --teardown out to keep what the run builds")
 
 
 def _teardown(args) -> int:

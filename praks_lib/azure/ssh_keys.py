@@ -1,6 +1,7 @@
 """What Azure accepts as a VM's SSH public key: RSA of 2048 bits or more, or Ed25519, one OpenSSH line."""
 from __future__ import annotations
 
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 from cryptography.hazmat.primitives.serialization import load_ssh_public_key
 
@@ -14,7 +15,7 @@ def problem(key: str) -> str | None:
         return "this is a PRIVATE key; it must never be pasted anywhere, give the .pub file's line instead"
     try:
         parsed = load_ssh_public_key(text.encode())
-    except (ValueError, TypeError) as error:
+    except (ValueError, TypeError, UnsupportedAlgorithm) as error:  # an unknown first word: not a key type
         return f"not an OpenSSH public key line ({error})"
     if isinstance(parsed, rsa.RSAPublicKey):
         if parsed.key_size < RSA_MINIMUM_BITS:

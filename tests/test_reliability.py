@@ -1,0 +1,112 @@
+"""Issue 14: failed operations repaired by a plain re-run, refusals scripts can see, damaged state named.
+
+Each case asserts the message, the exit code where there is one, and that nothing was created or lost.
+"""
+import pytest
+
+from praks_lib.azure.ids import state_text
+from praks_lib.cli import main
+from praks_lib.cloud import connect
+from praks_lib.deploy.all_stages import deploy_all
+from praks_lib.deploy.api_server_dns import ensure_own_zone
+from praks_lib.deploy.cluster import ensure_private_cluster
+from praks_lib.deploy.converge import wait_for
+from praks_lib.deploy.firewall import ensure_firewall_stage
+from praks_lib.deploy.identity import ensure_cluster_identity, ensure_role_assignments
+from praks_lib.deploy.network import ensure_network
+from praks_lib.deploy.route import ensure_egress_route
+from praks_lib.emulator import Emulator
+from praks_lib.errors import StageError
+
+
+def _groups(clients):
+    return sorted(g.name for g in clients.resource.resource_groups.list())
+
+
+def _up_to_the_identity(clients, dep):
+    """Stages 01-03 and 04's identity: what the role assignments and the cluster need."""
+    ensure_network(clients, dep)
+    ensure_firewall_stage(clients, dep)
+    ensure_egress_route(clients, dep)
+    ensure_own_zone(clients, dep)
+    ensure_cluster_identity(clients, dep)
+
+
+def test_a_failed_firewall_and_a_failed_cluster_are_repaired_by_one_plain_run(dep, tmp_path, capsys):
+    state = tmp_path / "cloud"
+    emulator, clients = Emulator(state), connect(dep, state_dir=state)
+    group, firewalls = dep.resource_groups.network, clients.network.azure_firewalls
+    _up_to_the_identity(clients, dep)
+    ensure_role_assignments(clients, dep)
+    emulator.fail_operation("PUT", r"/managedClusters/", code="InternalServerError", message="An error occurred.")
+    with pytest.raises(StageError, match=r"Azure refused to create AKS cluster dzpraks1: \(InternalServerError\)"):
+        ensure_private_cluster(clients, dep)
+    # The firewall's create fails too (made again after a delete, so both are Failed at once).
+    wait_for(firewalls.begin_delete(group, dep.firewall.name), "delete firewall")
+    emulator.fail_operation("PUT", r"/azureFirewalls/", code="InternalServerError", message="An error occurred.")
+    with pytest.raises(StageError, match=r"Azure refused to create firewall dzpraks1: \(InternalServerError\)"):
+        ensure_firewall_stage(clients, dep)
+    cluster = clients.containerservice.managed_clusters.get(dep.resource_groups.kube, dep.aks.name)
+    firewall = firewalls.get(group, dep.firewall.name)
+    assert state_text(firewall.provisioning_state) == state_text(cluster.provisioning_state) == "Failed"
+
+    code = main(["run", "--state-dir", str(state), "--runs-dir", str(tmp_path / "runs")])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "Suite completed: 8/8 notebooks" in out
+    assert state_text(firewalls.get(group, dep.firewall.name).provisioning_state) == "Succeeded"
+    # A second run finds nothing to repair: the desired state holds.
+    assert {c.action for c in deploy_all(clients, dep)} == {"unchanged"}
+
+
+def test_converge_says_it_re_provisioned_a_failed_resource(dep, clients, tmp_path):
+    ensure_network(clients, dep)
+    Emulator(tmp_path / "cloud").fail_operation("PUT", r"/azureFirewalls/")
+    with pytest.raises(StageError):
+        ensure_firewall_stage(clients, dep)
+    changes = {c.kind: c for c in ensure_firewall_stage(clients, dep)}
+    assert changes["firewall"].action == "updated"
+    assert changes["firewall"].detail == "it was Failed; its desired state re-applied"
+    assert state_text(clients.network.azure_firewalls.get(dep.resource_groups.network, dep.firewall.name)
+                      .provisioning_state) == "Succeeded"
+
+
+def test_a_permanent_500_on_a_role_assignment_names_the_assignment_and_creates_none(dep, clients, tmp_path):
+    _up_to_the_identity(clients, dep)
+    Emulator(tmp_path / "cloud").inject_fault("PUT", r"/roleAssignments/", status=500, times=50)
+    with pytest.raises(StageError) as refused:
+        ensure_role_assignments(clients, dep)
+    assert str(refused.value).startswith(
+        "Azure refused to create role assignment Network Contributor on AKS subnet aks-2-subnet (scope /subscriptions/")
+    assert "(InternalServerError)" in str(refused.value) and "an error 500 or 503 is on Azure's side" in refused.value.fix
+    assert refused.value.stage == "04_private_aks"
+    assert list(clients.authorization.role_assignments.list_for_subscription()) == []
+
+
+def test_role_assignments_made_meanwhile_under_another_name_count_as_granted(dep, clients, tmp_path):
+    """Two runs at once: the other run's assignment (or one made with az) answers RoleAssignmentExists."""
+    _up_to_the_identity(clients, dep)
+    Emulator(tmp_path / "cloud").inject_fault("PUT", r"/roleAssignments/", status=409, code="RoleAssignmentExists",
+                                              message="The role assignment already exists.", times=3)
+    changes = ensure_role_assignments(clients, dep)
+    assert [c.action for c in changes] == ["unchanged"] * 3
+
+
+def test_teardown_with_a_wrong_name_deletes_nothing_and_exits_non_zero(dep, clients, tmp_path, capsys):
+    ensure_network(clients, dep)
+    before = _groups(clients)
+    code = main(["teardown", "--state-dir", str(tmp_path / "cloud"), "--confirm", "WRONG"])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "Nothing deleted: confirm is 'WRONG', not this deployment's name 'dzpraks1'." in err
+    assert "HINT: confirm with 'dzpraks1'" in err
+    assert _groups(clients) == before == ["dzpraks1_kube", "dzpraks1_networks"]
+
+
+def test_run_with_teardown_of_a_wrong_name_runs_nothing_and_exits_non_zero(tmp_path, capsys):
+    code = main(["run", "--teardown", "WRONG", "--state-dir", str(tmp_path / "cloud"),
+                 "--runs-dir", str(tmp_path / "runs")])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "nothing run: --teardown 'WRONG' is not this deployment's name 'dzpraks1'" in err
+    assert not (tmp_path / "runs").exists() and not (tmp_path / "cloud").exists()
