@@ -16,9 +16,9 @@ from pathlib import Path
 
 from azure.core.exceptions import ClientAuthenticationError, HttpResponseError
 
-from praks_lib.cloud import connect, fresh_emulator
+from praks_lib.cloud import connect, emulator_state_dir, fresh_emulator, reset_emulator
 from praks_lib.compare import Replayer, cassettes, compare, report
-from praks_lib.errors import StageError
+from praks_lib.errors import PraksError, StageError
 from praks_lib.params import ParameterError, load_deployment
 from praks_lib.project import notebooks_dir, project_dir
 from praks_lib.runner import STAGES, run_suite
@@ -47,6 +47,9 @@ def main(argv: list[str] | None = None) -> int:
     down.add_argument("--state-dir", help="emulator state folder (default: $PRAKS_STATE_DIR or .praks/)")
     down.add_argument("--confirm", default="", metavar="NAME",
                       help="the deployment's name; without it, only list what would be deleted")
+    reset = commands.add_parser("reset", help="empty the emulator's state folder (offline only; Azure is never touched)")
+    reset.add_argument("--state-dir", help="emulator state folder (default: $PRAKS_STATE_DIR or .praks/)")
+    reset.add_argument("--confirm", action="store_true", help="do not ask (scripts); without it, praks asks")
     _add_workshop_commands(commands)
     lab = commands.add_parser("lab", help="open the notebooks in JupyterLab (offline on the emulator by default)")
     lab.add_argument("--ip", default="127.0.0.1",
@@ -66,6 +69,8 @@ def main(argv: list[str] | None = None) -> int:
         return _teardown(args)
     if args.command == "compare":
         return _compare(args)
+    if args.command == "reset":
+        return _reset(args)
 
     if args.command == "run":
         if args.teardown is not None and (refusal := _teardown_name_refusal(args)):
@@ -74,6 +79,9 @@ def main(argv: list[str] | None = None) -> int:
         try:
             result = run_suite(args.deployment, args.backend, args.up_to, args.runs_dir, args.state_dir,
                                teardown_confirm=args.teardown, record_dir=args.record)
+        except PraksError as exc:
+            print(f"praks run: {exc}", file=sys.stderr)
+            return 2
         except ValueError as exc:
             parser.error(str(exc))
         return 0 if result.ok else 1
@@ -112,6 +120,28 @@ def _teardown(args) -> int:
     except (StageError, HttpResponseError, ClientAuthenticationError) as exc:
         print(exc, file=sys.stderr)
         return 1
+    return 0
+
+
+def _reset(args) -> int:
+    """Empty the emulated cloud; a damaged state file is moved aside, not deleted."""
+    state = emulator_state_dir(args.state_dir)
+    if not args.confirm:
+        if not sys.stdin.isatty():
+            print(f"praks reset: nothing reset; it would empty the emulated cloud in {state}.\n"
+                  "HINT: run it in a terminal to be asked, or pass --confirm", file=sys.stderr)
+            return 2
+        if input(f"Empty the emulated cloud in {state}? Type 'reset' to confirm: ").strip() != "reset":
+            print("Nothing reset.")
+            return 1
+    try:
+        moved = reset_emulator(state)
+    except PraksError as exc:
+        print(f"praks reset: {exc}", file=sys.stderr)
+        return 2
+    for path in moved:
+        print(f"damaged, kept aside: {path}")
+    print(f"The emulated cloud in {state} is empty.")
     return 0
 
 
@@ -154,7 +184,6 @@ def _add_workshop_commands(commands) -> None:
 
 
 def _workshop(args) -> int:
-    from praks_lib.errors import PraksError
     from praks_lib.room_estimate import estimate_room, estimate_text
     from praks_lib.workshop import plan_room
 

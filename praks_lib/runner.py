@@ -21,6 +21,7 @@ import nbformat
 from jupyter_client.manager import AsyncKernelManager
 from traitlets import CaselessStrEnum, default
 
+from praks_lib.errors import PraksError
 from praks_lib.project import default_parameters, notebooks_dir, project_dir
 from praks_lib.recording import RECORD_ENV, RECORD_NAME_ENV
 
@@ -149,7 +150,12 @@ def run_suite(deployment_file: str | Path | None = None, backend: str | None = N
         stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
         run_dir = Path(runs_dir or project / "runs") / stamp
     run_dir = Path(run_dir).resolve()
-    run_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        run_dir.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        file = next(p for p in [run_dir, *run_dir.parents] if p.exists() and not p.is_dir())
+        raise PraksError(f"The run folder {run_dir} cannot be made: {file} is a file; nothing was run.",
+                         "move that file away, or pass another folder (--runs-dir)") from None
     result = SuiteResult(run_dir)
     notebooks = stage_notebooks(up_to, teardown=teardown_confirm is not None)
     done = finished_stages(run_dir, deployment_file) if resume else {}

@@ -2,6 +2,8 @@
 
 Each case asserts the message, the exit code where there is one, and that nothing was created or lost.
 """
+import io
+
 import pytest
 
 from praks_lib.azure.ids import state_text
@@ -17,6 +19,7 @@ from praks_lib.deploy.network import ensure_network
 from praks_lib.deploy.route import ensure_egress_route
 from praks_lib.emulator import Emulator
 from praks_lib.errors import StageError
+from praks_lib.params import load_deployment
 
 
 def _groups(clients):
@@ -110,3 +113,50 @@ def test_run_with_teardown_of_a_wrong_name_runs_nothing_and_exits_non_zero(tmp_p
     assert code == 2
     assert "nothing run: --teardown 'WRONG' is not this deployment's name 'dzpraks1'" in err
     assert not (tmp_path / "runs").exists() and not (tmp_path / "cloud").exists()
+
+
+def test_praks_reset_asks_first_and_never_resets_unasked(tmp_path, capsys, monkeypatch):
+    state = tmp_path / "cloud"
+    clients = connect(load_deployment(), state_dir=state)
+    ensure_network(clients, load_deployment())
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))  # a script: no terminal to ask on
+    assert main(["reset", "--state-dir", str(state)]) == 2
+    assert "nothing reset; it would empty the emulated cloud in" in capsys.readouterr().err
+    assert _groups(clients) == ["dzpraks1_kube", "dzpraks1_networks"]
+
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True)
+    monkeypatch.setattr("builtins.input", lambda prompt: "no")
+    assert main(["reset", "--state-dir", str(state)]) == 1 and _groups(clients) != []
+    monkeypatch.setattr("builtins.input", lambda prompt: "reset")
+    assert main(["reset", "--state-dir", str(state)]) == 0
+    assert f"The emulated cloud in {state} is empty." in capsys.readouterr().out
+    assert _groups(clients) == []
+
+
+def test_praks_reset_moves_a_damaged_state_file_aside(tmp_path, capsys):
+    state = tmp_path / "cloud"
+    state.mkdir()
+    (state / "cloud.sqlite").write_bytes(b"garbage" * 100)
+    assert main(["reset", "--state-dir", str(state), "--confirm"]) == 0
+    out = capsys.readouterr().out
+    assert f"damaged, kept aside: {state / 'cloud.sqlite.damaged-1'}" in out
+    assert (state / "cloud.sqlite.damaged-1").read_bytes() == b"garbage" * 100
+
+
+def test_a_damaged_state_file_stops_a_run_with_the_file_and_the_reset(tmp_path, capsys):
+    state = tmp_path / "cloud"
+    state.mkdir()
+    (state / "cloud.sqlite").write_bytes(b"garbage" * 100)
+    code = main(["run", "-u", "01", "--state-dir", str(state), "--runs-dir", str(tmp_path / "runs")])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert f"StateError: The emulator's state file {state / 'cloud.sqlite'} is damaged (file is not a database)" in out
+    assert (state / "cloud.sqlite").read_bytes() == b"garbage" * 100  # nothing overwritten
+
+
+def test_a_runs_folder_that_is_a_file_runs_nothing(tmp_path, capsys):
+    (tmp_path / "runs").write_text("mine")
+    code = main(["run", "-u", "00", "--state-dir", str(tmp_path / "cloud"), "--runs-dir", str(tmp_path / "runs")])
+    assert code == 2
+    assert f"cannot be made: {tmp_path / 'runs'} is a file; nothing was run." in capsys.readouterr().err
+    assert (tmp_path / "runs").read_text() == "mine"
