@@ -36,6 +36,8 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--state-dir", help="emulator state folder (default: $PRAKS_STATE_DIR or .praks/)")
     run.add_argument("--runs-dir", help="where executed notebooks go (default: runs/)")
     run.add_argument("--teardown", metavar="NAME", help="finish with 99_teardown, confirmed by the deployment's name")
+    run.add_argument("--no-wait", action="store_true",
+                     help="refuse instead of waiting when another run of the same deployment is running")
     run.add_argument("--record", metavar="DIR",
                      help="record every HTTP exchange, scrubbed of secrets, one file per stage (for praks compare)")
     compare = commands.add_parser("compare", help="replay a recording against a fresh emulator and list the differences")
@@ -78,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         try:
             result = run_suite(args.deployment, args.backend, args.up_to, args.runs_dir, args.state_dir,
-                               teardown_confirm=args.teardown, record_dir=args.record)
+                               teardown_confirm=args.teardown, record_dir=args.record, wait=not args.no_wait)
         except PraksError as exc:
             print(f"praks run: {exc}", file=sys.stderr)
             return 2

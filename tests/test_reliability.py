@@ -160,3 +160,107 @@ def test_a_runs_folder_that_is_a_file_runs_nothing(tmp_path, capsys):
     assert code == 2
     assert f"cannot be made: {tmp_path / 'runs'} is a file; nothing was run." in capsys.readouterr().err
     assert (tmp_path / "runs").read_text() == "mine"
+
+
+def test_the_jumpbox_key_is_the_same_on_every_run_and_has_no_private_half(dep, clients):
+    from praks_lib.azure.ssh_keys import keyless_public_key, problem
+    from praks_lib.deploy.access import ensure_jumpbox
+
+    key = keyless_public_key("/subscriptions/0/resourcegroups/g/providers/microsoft.compute/virtualmachines/jumpbox")
+    assert key == keyless_public_key(
+        "/subscriptions/0/resourcegroups/g/providers/microsoft.compute/virtualmachines/jumpbox")
+    assert key.startswith("ssh-ed25519 ") and problem(key) is None  # a key Azure accepts
+    assert key != keyless_public_key("/subscriptions/0/resourcegroups/g/providers/microsoft.compute/virtualmachines/jb2")
+
+    ensure_network(clients, dep)
+    ensure_jumpbox(clients, dep)
+    machines = clients.compute.virtual_machines
+    sent = machines.get(dep.resource_groups.network, dep.jumpbox.name).os_profile.linux_configuration.ssh.public_keys
+    # A second run that found no VM (another run's create not yet visible) sends the very same osProfile.
+    machines.begin_delete(dep.resource_groups.network, dep.jumpbox.name).result()
+    ensure_jumpbox(clients, dep)
+    again = machines.get(dep.resource_groups.network, dep.jumpbox.name).os_profile.linux_configuration.ssh.public_keys
+    assert [k.key_data for k in again] == [k.key_data for k in sent]
+    assert sent[0].key_data.endswith(" praks-no-private-key")
+
+
+def test_02_applies_nothing_while_a_required_flow_would_be_denied(tmp_path):
+    (tmp_path / "nothing.yaml").write_text("name: nothing\n")  # a rule set without a rule: default deny
+    (tmp_path / "dep.yaml").write_text("firewall: {rules: nothing.yaml}\nvalidation: {allowed_urls: []}\n")
+    dep = load_deployment(tmp_path / "dep.yaml")  # relative to the parameter file, not the working directory
+    clients = connect(dep, state_dir=tmp_path / "cloud")
+    ensure_network(clients, dep)
+    before = sorted(r.id for r in clients.resource.resources.list())
+    with pytest.raises(StageError) as refused:
+        ensure_firewall_stage(clients, dep)
+    message = str(refused.value)
+    assert message.startswith("Nothing applied: the rule set 'nothing.yaml' would deny ")
+    assert "  - mcr.microsoft.com (HTTPS mcr.microsoft.com:443), needed for " in message
+    assert "HINT: allow them in the rule set (firewall.rules" in message and refused.value.stage == "02_firewall"
+    assert sorted(r.id for r in clients.resource.resources.list()) == before  # no public IP, firewall, workspace
+
+    # A lab that breaks egress on purpose opts out explicitly.
+    changes = ensure_firewall_stage(clients, dep, allow_denied_flows=True)
+    assert {c.kind for c in changes} >= {"public IP", "firewall"}
+
+
+def _held_lock(state, name="dzpraks1"):
+    from filelock import FileLock
+
+    (state / "locks").mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(state / "locks" / f"{name}-emulator.lock"))
+    lock.acquire()
+    (state / "locks" / f"{name}-emulator.holder").write_text('{"pid": 4242, "since": "2026-12-01T18:00:00+00:00"}')
+    return lock
+
+
+def test_a_second_run_of_a_deployment_refuses_with_no_wait_and_runs_nothing(tmp_path, capsys):
+    state = tmp_path / "cloud"
+    lock = _held_lock(state)
+    try:
+        code = main(["run", "--no-wait", "--state-dir", str(state), "--runs-dir", str(tmp_path / "runs")])
+    finally:
+        lock.release()
+    assert code == 2
+    assert ("Another praks run of dzpraks1 is running (process 4242 since 2026-12-01T18:00:00+00:00); nothing was run."
+            in capsys.readouterr().err)
+    assert not list((tmp_path / "runs").rglob("*.ipynb"))
+
+
+def test_a_second_run_of_a_deployment_waits_for_the_first_saying_so(tmp_path):
+    import threading
+
+    from praks_lib.runner import run_suite
+
+    state = tmp_path / "cloud"
+    lock, waiting, lines = _held_lock(state), threading.Event(), []
+
+    def echo(line):
+        lines.append(line)
+        if line.startswith("Another praks run"):
+            waiting.set()
+
+    second = threading.Thread(target=lambda: lines.append(
+        run_suite(up_to="00", runs_dir=tmp_path / "runs", state_dir=state, echo=echo)))
+    second.start()
+    waiting.wait()
+    assert not list((tmp_path / "runs").rglob("*.ipynb"))  # nothing ran while the other held the lock
+    lock.release()
+    second.join()
+    assert lines[0] == ("Another praks run of dzpraks1 is running (process 4242 since 2026-12-01T18:00:00+00:00); "
+                        "waiting for it to finish (Ctrl-C stops).")
+    assert lines[1] == "The other run of dzpraks1 finished; this one starts."
+    assert lines[-1].ok and lines[2].startswith("[1/1] 00_plan")
+
+
+def test_00s_warnings_are_shown_on_the_command_line(tmp_path, capsys):
+    (tmp_path / "lb.yaml").write_text("name: burst\naks: {node_pool: {vm_size: Standard_B4ms}}\n")
+    from praks_lib.plan import check_plan
+
+    warnings = [f for f in check_plan(load_deployment(tmp_path / "lb.yaml")) if f.severity == "warning"]
+    assert warnings  # the plan warns about this file
+    code = main(["run", "-d", str(tmp_path / "lb.yaml"), "-u", "00", "--state-dir", str(tmp_path / "cloud"),
+                 "--runs-dir", str(tmp_path / "runs")])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert all(f"    warning: {w}" in out for w in warnings), out
