@@ -264,3 +264,11 @@ def test_00s_warnings_are_shown_on_the_command_line(tmp_path, capsys):
     out = capsys.readouterr().out
     assert code == 0
     assert all(f"    warning: {w}" in out for w in warnings), out
+
+
+def test_a_refused_re_provision_is_read_as_azure_refusing_that_resource():
+    from praks_lib.failure import parse_failure
+
+    failure = parse_failure("cell [8]: StageError: Azure refused to re-provision firewall ws01: "
+                            "(InternalServerError) An error occurred.\nCode: InternalServerError")
+    assert (failure.resource, failure.code) == ("firewall ws01", "InternalServerError")
