@@ -18,7 +18,7 @@ from azure.core.exceptions import ClientAuthenticationError, HttpResponseError
 
 from praks_lib.cloud import connect, emulator_state_dir, fresh_emulator, reset_emulator
 from praks_lib.compare import Replayer, cassettes, compare, report
-from praks_lib.errors import PraksError, StageError
+from praks_lib.errors import PraksError
 from praks_lib.params import ParameterError, load_deployment
 from praks_lib.project import notebooks_dir, project_dir
 from praks_lib.runner import STAGES, run_suite
@@ -119,7 +119,7 @@ def _teardown(args) -> int:
         if plan:
             print(teardown_table(plan).to_string(index=False))
         teardown(clients, dep, plan, confirm=args.confirm)
-    except (StageError, HttpResponseError, ClientAuthenticationError) as exc:
+    except (PraksError, HttpResponseError, ClientAuthenticationError) as exc:  # StageError, StateError
         print(exc, file=sys.stderr)
         return 1
     return 0

@@ -272,3 +272,12 @@ def test_a_refused_re_provision_is_read_as_azure_refusing_that_resource():
     failure = parse_failure("cell [8]: StageError: Azure refused to re-provision firewall ws01: "
                             "(InternalServerError) An error occurred.\nCode: InternalServerError")
     assert (failure.resource, failure.code) == ("firewall ws01", "InternalServerError")
+
+
+def test_teardown_on_a_damaged_state_names_the_file_and_exits_non_zero(tmp_path, capsys):
+    state = tmp_path / "cloud"
+    state.mkdir()
+    (state / "cloud.sqlite").write_bytes(b"garbage" * 100)
+    assert main(["teardown", "--state-dir", str(state), "--confirm", "dzpraks1"]) == 1
+    assert f"The emulator's state file {state / 'cloud.sqlite'} is damaged" in capsys.readouterr().err
+    assert (state / "cloud.sqlite").read_bytes() == b"garbage" * 100
