@@ -16,9 +16,9 @@ from pathlib import Path
 
 from azure.core.exceptions import ClientAuthenticationError, HttpResponseError
 
-from praks_lib.cloud import connect, fresh_emulator
+from praks_lib.cloud import connect, emulator_state_dir, fresh_emulator, reset_emulator
 from praks_lib.compare import Replayer, cassettes, compare, report
-from praks_lib.errors import StageError
+from praks_lib.errors import PraksError
 from praks_lib.params import ParameterError, load_deployment
 from praks_lib.project import notebooks_dir, project_dir
 from praks_lib.runner import STAGES, run_suite
@@ -36,6 +36,8 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--state-dir", help="emulator state folder (default: $PRAKS_STATE_DIR or .praks/)")
     run.add_argument("--runs-dir", help="where executed notebooks go (default: runs/)")
     run.add_argument("--teardown", metavar="NAME", help="finish with 99_teardown, confirmed by the deployment's name")
+    run.add_argument("--no-wait", action="store_true",
+                     help="refuse instead of waiting when another run of the same deployment is running")
     run.add_argument("--record", metavar="DIR",
                      help="record every HTTP exchange, scrubbed of secrets, one file per stage (for praks compare)")
     compare = commands.add_parser("compare", help="replay a recording against a fresh emulator and list the differences")
@@ -47,6 +49,9 @@ def main(argv: list[str] | None = None) -> int:
     down.add_argument("--state-dir", help="emulator state folder (default: $PRAKS_STATE_DIR or .praks/)")
     down.add_argument("--confirm", default="", metavar="NAME",
                       help="the deployment's name; without it, only list what would be deleted")
+    reset = commands.add_parser("reset", help="empty the emulator's state folder (offline only; Azure is never touched)")
+    reset.add_argument("--state-dir", help="emulator state folder (default: $PRAKS_STATE_DIR or .praks/)")
+    reset.add_argument("--confirm", action="store_true", help="do not ask (scripts); without it, praks asks")
     _add_workshop_commands(commands)
     lab = commands.add_parser("lab", help="open the notebooks in JupyterLab (offline on the emulator by default)")
     lab.add_argument("--ip", default="127.0.0.1",
@@ -66,15 +71,39 @@ def main(argv: list[str] | None = None) -> int:
         return _teardown(args)
     if args.command == "compare":
         return _compare(args)
+    if args.command == "reset":
+        return _reset(args)
 
     if args.command == "run":
+        if args.teardown is not None and (refusal := _teardown_name_refusal(args)):
+            print(refusal, file=sys.stderr)
+            return 2
         try:
             result = run_suite(args.deployment, args.backend, args.up_to, args.runs_dir, args.state_dir,
-                               teardown_confirm=args.teardown, record_dir=args.record)
+                               teardown_confirm=args.teardown, record_dir=args.record, wait=not args.no_wait)
+        except PraksError as exc:
+            print(f"praks run: {exc}", file=sys.stderr)
+            return 2
         except ValueError as exc:
             parser.error(str(exc))
         return 0 if result.ok else 1
     return 2
+
+
+def _teardown_name_refusal(args) -> str:
+    """Why `praks run --teardown NAME` must not start (NAME is not the deployment's), or "" to go on.
+
+    Checked before any stage runs: a wrong name would otherwise build everything, then keep it all.
+    A parameter file that does not load is left to 00_plan, which says why at length.
+    """
+    try:
+        dep = load_deployment(args.deployment, check_plan=False)
+    except ParameterError:
+        return ""
+    if args.teardown == dep.name:
+        return ""
+    return (f"praks run: nothing run: --teardown '{args.teardown}' is not this deployment's name '{dep.name}'.\n"
+            f"HINT: pass --teardown {dep.name}, or leave --teardown out to keep what the run builds")
 
 
 def _teardown(args) -> int:
@@ -90,9 +119,31 @@ def _teardown(args) -> int:
         if plan:
             print(teardown_table(plan).to_string(index=False))
         teardown(clients, dep, plan, confirm=args.confirm)
-    except (StageError, HttpResponseError, ClientAuthenticationError) as exc:
+    except (PraksError, HttpResponseError, ClientAuthenticationError) as exc:  # StageError, StateError
         print(exc, file=sys.stderr)
         return 1
+    return 0
+
+
+def _reset(args) -> int:
+    """Empty the emulated cloud; a damaged state file is moved aside, not deleted."""
+    state = emulator_state_dir(args.state_dir)
+    if not args.confirm:
+        if not sys.stdin.isatty():
+            print(f"praks reset: nothing reset; it would empty the emulated cloud in {state}.\n"
+                  "HINT: run it in a terminal to be asked, or pass --confirm", file=sys.stderr)
+            return 2
+        if input(f"Empty the emulated cloud in {state}? Type 'reset' to confirm: ").strip() != "reset":
+            print("Nothing reset.")
+            return 1
+    try:
+        moved = reset_emulator(state)
+    except PraksError as exc:
+        print(f"praks reset: {exc}", file=sys.stderr)
+        return 2
+    for path in moved:
+        print(f"damaged, kept aside: {path}")
+    print(f"The emulated cloud in {state} is empty.")
     return 0
 
 
@@ -135,7 +186,6 @@ def _add_workshop_commands(commands) -> None:
 
 
 def _workshop(args) -> int:
-    from praks_lib.errors import PraksError
     from praks_lib.room_estimate import estimate_room, estimate_text
     from praks_lib.workshop import plan_room
 

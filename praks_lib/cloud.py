@@ -132,6 +132,20 @@ def _emulator_session(state_dir: str | Path | None) -> Session:
     return Session(emulator.credential, emulator.subscription_id, emulator.transport)
 
 
+def emulator_state_dir(state_dir: str | Path | None = None) -> Path:
+    """The emulator state folder a command means: the one given, else $PRAKS_STATE_DIR or .praks/."""
+    from praks_lib.emulator import default_state_dir
+
+    return Path(state_dir).resolve() if state_dir else default_state_dir()
+
+
+def reset_emulator(state_dir: Path) -> list[Path]:
+    """Empty the emulated cloud in ``state_dir``; the damaged files it moved aside (praks reset)."""
+    from praks_lib.emulator import reset_state
+
+    return reset_state(state_dir)
+
+
 def fresh_emulator(state_dir: str | Path) -> Session:
     """An empty emulated cloud in ``state_dir`` (for ``praks compare``, which replays a recording on it)."""
     from praks_lib.emulator import Emulator

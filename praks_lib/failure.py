@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 _CELL = re.compile(r"^cell \[\d+\]: |^a cell: ")
 _ENAME = re.compile(r"^(\w+(?:Error|Exception|Warning)?): ", re.S)
-_REFUSED = re.compile(r"Azure refused to (?:create|update|delete) (?P<resource>.+?): ")
+_REFUSED = re.compile(r"Azure refused to (?:create|re-provision|update|delete) (?P<resource>.+?): ")
 _CODE = re.compile(r"\((?P<code>[A-Z][A-Za-z0-9]+)\)|\bCode: (?P<code2>[A-Z][A-Za-z0-9]+)")
 _PROBLEM = re.compile(r"^\s+- (?P<check>.+?) — (?P<hint>.+)$", re.M)
 _FAILED_CHECK = re.compile(r"^\s+- (?P<check>.+?) → (?P<hint>.+)$", re.M)

@@ -12,15 +12,21 @@ import os
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
 import nbformat
+from filelock import FileLock, Timeout
 from jupyter_client.manager import AsyncKernelManager
 from traitlets import CaselessStrEnum, default
 
+from praks_lib.deployment import Deployment
+from praks_lib.errors import PraksError
+from praks_lib.params import load_deployment
+from praks_lib.plan import check_plan
 from praks_lib.project import default_parameters, notebooks_dir, project_dir
 from praks_lib.recording import RECORD_ENV, RECORD_NAME_ENV
 
@@ -128,7 +134,7 @@ def run_suite(deployment_file: str | Path | None = None, backend: str | None = N
               runs_dir: str | Path | None = None, state_dir: str | Path | None = None,
               teardown_confirm: str | None = None, record_dir: str | Path | None = None,
               echo=print, run_dir: str | Path | None = None, resume: bool = False,
-              on_stage: Callable[[str, str, float], None] | None = None) -> SuiteResult:
+              on_stage: Callable[[str, str, float], None] | None = None, wait: bool = True) -> SuiteResult:
     """Execute each stage notebook into runs/<timestamp>/ and stop at the first failure.
 
     With `teardown_confirm` (the deployment's name), 99_teardown runs last and deletes what was made.
@@ -137,9 +143,8 @@ def run_suite(deployment_file: str | Path | None = None, backend: str | None = N
     With `run_dir` the notebooks go into that folder instead (one attendee's own, for `praks batch`); with
     `resume` the stages an earlier run into it finished (suite.json) are not run again, so the suite goes on
     from the first unfinished stage. `on_stage(stage, status, seconds)` hears "running", then "ok" or "failed".
+    One run per deployment at a time (run_lock): a second waits for the first, or with `wait=False` refuses.
     """
-    import papermill  # heavy: only when the suite runs (not for `praks teardown` or the stage list)
-
     project = project_dir()
     deployment_file = Path(deployment_file or default_parameters()).resolve()
     # Kernels are separate processes: they find the emulator's state through the environment.
@@ -149,7 +154,12 @@ def run_suite(deployment_file: str | Path | None = None, backend: str | None = N
         stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
         run_dir = Path(runs_dir or project / "runs") / stamp
     run_dir = Path(run_dir).resolve()
-    run_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        run_dir.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        file = next(p for p in [run_dir, *run_dir.parents] if p.exists() and not p.is_dir())
+        raise PraksError(f"The run folder {run_dir} cannot be made: {file} is a file; nothing was run.",
+                         "move that file away, or pass another folder (--runs-dir)") from None
     result = SuiteResult(run_dir)
     notebooks = stage_notebooks(up_to, teardown=teardown_confirm is not None)
     done = finished_stages(run_dir, deployment_file) if resume else {}
@@ -158,6 +168,25 @@ def run_suite(deployment_file: str | Path | None = None, backend: str | None = N
         parameters["backend"] = backend
     if record_dir:
         os.environ[RECORD_ENV] = str(Path(record_dir).resolve())
+    dep = _deployment_of(deployment_file, backend)
+    with run_lock(dep, Path(os.environ["PRAKS_STATE_DIR"]), echo, wait=wait):
+        _run_stages(notebooks, run_dir, result, done, parameters, teardown_confirm, deployment_file, echo, on_stage,
+                    plan_warnings(dep) if dep is not None else [])
+    total = sum(s.seconds for s in result.stages)
+    verdict = "completed" if result.ok else "stopped"
+    ran = [s for s in result.stages if not s.resumed]
+    report = write_report(result, deployment_file) if ran else run_dir / "report.html"
+    resumed = f" ({len(result.stages) - len(ran)} finished before)" if len(ran) < len(result.stages) else ""
+    echo(f"Suite {verdict}: {sum(s.error is None for s in result.stages)}/{len(notebooks)} notebooks{resumed} "
+         f"in {total:.1f} s; report: {report}")
+    return result
+
+
+def _run_stages(notebooks: list[Path], run_dir: Path, result: SuiteResult, done: dict[str, float], parameters: dict,
+                teardown_confirm: str | None, deployment_file: Path, echo, on_stage, warnings: list[str]) -> None:
+    """Each notebook in turn into run_dir, stopping at the first failure; 00's warnings after its line."""
+    import papermill  # heavy: only when the suite runs (not for `praks teardown` or the stage list)
+
     for index, notebook in enumerate(notebooks, 1):
         output = run_dir / notebook.name
         if notebook.stem in done:
@@ -185,18 +214,79 @@ def run_suite(deployment_file: str | Path | None = None, backend: str | None = N
             on_stage(stage.stage, "ok" if error is None else "failed", stage.seconds)
         status = "ok" if error is None else "FAILED"
         echo(f"[{index}/{len(notebooks)}] {notebook.stem:<18} {status:<6} {stage.seconds:5.1f} s")
+        if notebook.stem == STAGES[0] and error is None:
+            for warning in warnings:
+                echo(f"    warning: {warning}")
         if error:
             echo(f"    {notebook.name} failed at {error}")
             echo(f"    executed copy: {output}")
             break
-    total = sum(s.seconds for s in result.stages)
-    verdict = "completed" if result.ok else "stopped"
-    ran = [s for s in result.stages if not s.resumed]
-    report = write_report(result, deployment_file) if ran else run_dir / "report.html"
-    resumed = f" ({len(result.stages) - len(ran)} finished before)" if len(ran) < len(result.stages) else ""
-    echo(f"Suite {verdict}: {sum(s.error is None for s in result.stages)}/{len(notebooks)} notebooks{resumed} "
-         f"in {total:.1f} s; report: {report}")
-    return result
+
+
+def _deployment_of(deployment_file: Path, backend: str | None) -> Deployment | None:
+    """The deployment a run is about, or None when its file does not load (00_plan then says why)."""
+    try:
+        return load_deployment(deployment_file, {"backend": {"kind": backend}} if backend else None)
+    except PraksError:
+        return None
+
+
+def plan_warnings(dep: Deployment) -> list[str]:
+    """00_plan's warnings, for the command line (they are otherwise only in the executed notebook)."""
+    return [str(f) for f in check_plan(dep) if f.severity == "warning"]
+
+
+@contextmanager
+def run_lock(dep: Deployment | None, state_dir: Path, echo=print, wait: bool = True,
+             every: float = 60.0) -> Iterator[None]:
+    """Hold the deployment's run lock: one praks run per deployment (and backend) at a time.
+
+    Two runs of one deployment at once race on the same resources (the second jumpbox create, the test
+    pod); the second waits for the first, saying who holds the lock, or with `wait=False` refuses.
+    The lock is the operating system's (flock): a run that is killed lets go of it.
+    """
+    if dep is None:
+        yield
+        return
+    target = dep.backend.subscription_id if dep.backend.kind == "azure" else "emulator"
+    path = state_dir / "locks" / f"{dep.name}-{target}.lock"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError:  # a damaged state folder: the first notebook names it
+        yield
+        return
+    lock, holder = FileLock(str(path)), path.with_suffix(".holder")
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        who = _read_holder(holder)
+        if not wait:
+            raise PraksError(f"Another praks run of {dep.name} is running ({who}); nothing was run.",
+                             "wait for it to finish, or run without --no-wait to queue behind it") from None
+        echo(f"Another praks run of {dep.name} is running ({who}); waiting for it to finish (Ctrl-C stops).")
+        started = time.monotonic()
+        while True:
+            try:
+                lock.acquire(timeout=every)
+                break
+            except Timeout:
+                echo(f"  … still waiting for the other run of {dep.name} after {time.monotonic() - started:.0f} s")
+        echo(f"The other run of {dep.name} finished; this one starts.")
+    try:
+        holder.write_text(json.dumps({"pid": os.getpid(), "since": datetime.now(timezone.utc).isoformat(
+            timespec="seconds")}))
+        yield
+    finally:
+        holder.unlink(missing_ok=True)
+        lock.release()
+
+
+def _read_holder(holder: Path) -> str:
+    try:
+        info = json.loads(holder.read_text())
+        return f"process {info['pid']} since {info['since']}"
+    except (OSError, ValueError, KeyError, TypeError):
+        return "its details are unknown"
 
 
 def _last_output(notebook: Path) -> str:

@@ -114,6 +114,10 @@ def plan_teardown(clients: Clients, dep: Deployment) -> list[TeardownItem]:
 def teardown(clients: Clients, dep: Deployment, items: list[TeardownItem], confirm: str, echo=print) -> list[str]:
     """Delete the planned items if `confirm` is the deployment's name; returns what was deleted."""
     to_delete = [i for i in items if i.action in ("delete resource", "delete group")]
+    if confirm and confirm != dep.name:  # a typo or another deployment's name: say so, scripts must see it
+        raise StageError(f"Nothing deleted: confirm is '{confirm}', not this deployment's name '{dep.name}'.",
+                         f"confirm with '{dep.name}' (notebook parameter confirm, or `praks teardown --confirm "
+                         f"{dep.name}`), or leave it empty to only list what would be deleted", stage="99_teardown")
     if not to_delete:
         echo("Nothing to delete: no resource carries the tag "
              f"{TAG}={dep.name}.")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import secrets
 import shlex
 import time
 from dataclasses import asdict, dataclass
@@ -88,33 +89,39 @@ def egress_targets(dep: Deployment) -> list[tuple[str, str]]:
     return targets
 
 
-def _test_pod_manifest(dep: Deployment) -> str:
-    return (f"apiVersion: v1\nkind: Pod\nmetadata:\n  name: {TEST_POD}\n  labels:\n    app: {TEST_POD}\n"
+def _test_pod_manifest(dep: Deployment, name: str) -> str:
+    return (f"apiVersion: v1\nkind: Pod\nmetadata:\n  name: {name}\n  labels:\n    app: {TEST_POD}\n"
             f"spec:\n  containers:\n  - name: test\n    image: {dep.validation.test_pod_image}\n"
             f"    command: [\"sleep\", \"3600\"]\n  restartPolicy: Never\n")
 
 
-def start_test_pod(clients: Clients, dep: Deployment, deadline_seconds: float = 300, poll_seconds: float = 5) -> dict:
-    """Start a fresh test pod and return its status once it runs (podIP, hostIP).
+def test_pod_name() -> str:
+    """A test pod name of this validation's own: two validations of one cluster never share (or delete) a pod."""
+    return f"{TEST_POD}-{secrets.token_hex(4)}"
 
-    The pod is recreated on every validation, so its requests (and their log rows) are this run's.
-    On Azure it takes a while to pull the image; the wait polls `kubectl get` up to a deadline.
+
+def start_test_pod(clients: Clients, dep: Deployment, name: str, deadline_seconds: float = 300,
+                   poll_seconds: float = 5, echo=print) -> dict:
+    """Start the test pod `name` and return its status once it runs (podIP, hostIP).
+
+    Each validation starts its own pod, so its requests (and their log rows) are this run's.
+    On Azure it takes a while to pull the image; the wait polls `kubectl get` up to a deadline, saying so.
     """
-
-    kubectl(clients, dep, f"kubectl delete pod {TEST_POD}")  # NotFound on a first run is fine
-    applied = kubectl(clients, dep, f"kubectl apply -f {TEST_POD}.yaml", {f"{TEST_POD}.yaml": _test_pod_manifest(dep)})
+    applied = kubectl(clients, dep, f"kubectl apply -f {name}.yaml", {f"{name}.yaml": _test_pod_manifest(dep, name)})
     if applied.exit_code != 0:
         raise StageError(f"could not start the test pod: {applied.stdout.strip()} (validation.test_pod_image)")
-    stop = time.monotonic() + deadline_seconds
+    started = time.monotonic()
     while True:
-        pod = kubectl_json(clients, dep, f"kubectl get pod {TEST_POD} -o json")
+        pod = kubectl_json(clients, dep, f"kubectl get pod {name} -o json")
         status = pod.get("status", {})
         if status.get("phase") == "Running" and status.get("podIP"):
             return status
-        if time.monotonic() >= stop:
-            raise StageError(f"the test pod is {status.get('phase', 'missing')} after {deadline_seconds:.0f} s; "
+        waited = time.monotonic() - started
+        if waited >= deadline_seconds:
+            raise StageError(f"the test pod {name} is {status.get('phase', 'missing')} after {deadline_seconds:.0f} s; "
                              f"check that the firewall allows pulling {dep.validation.test_pod_image} "
                              "(validation.test_pod_image, firewall.rules)")
+        echo(f"  … test pod {name}: {status.get('phase', 'not found')} after {waited:.0f} s")
         time.sleep(poll_seconds)
 
 
@@ -181,13 +188,17 @@ def egress_source(clients: Clients, dep: Deployment, pod_status: dict) -> str:
 def probe_egress(clients: Clients, dep: Deployment) -> tuple[str, list[EgressResult]]:
     """Curl every target from the test pod; returns the source address the firewall logs for it (see
     egress_source) and what each request saw."""
-    pod_ip = egress_source(clients, dep, start_test_pod(clients, dep))
+    name = test_pod_name()
+    pod_ip = egress_source(clients, dep, start_test_pod(clients, dep, name))
     results = []
-    for url, expected in egress_targets(dep):
-        sent_at = datetime.now(timezone.utc)
-        out = kubectl(clients, dep, f"kubectl exec {TEST_POD} -- curl -sS -m 10 -w {shlex.quote(_WRITE_OUT)} "
-                                    f"{shlex.quote(url)}")
-        results.append(_parse_curl(url, expected, out.exit_code, out.stdout, sent_at))
+    try:
+        for url, expected in egress_targets(dep):
+            sent_at = datetime.now(timezone.utc)
+            out = kubectl(clients, dep, f"kubectl exec {name} -- curl -sS -m 10 -w {shlex.quote(_WRITE_OUT)} "
+                                        f"{shlex.quote(url)}")
+            results.append(_parse_curl(url, expected, out.exit_code, out.stdout, sent_at))
+    finally:
+        kubectl(clients, dep, f"kubectl delete pod {name}")  # its log rows stay; the pod is not needed after
     return pod_ip, results
 
 

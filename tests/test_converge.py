@@ -32,3 +32,10 @@ def test_an_owned_path_through_a_missing_block_reads_as_nothing():
     current = SimpleNamespace(as_dict=lambda: {}, network_profile=None)
     wanted = SimpleNamespace(as_dict=lambda: {}, network_profile=None)
     assert _run(current, wanted, owned=("network_profile.pod_cidr",))[0] == "unchanged"
+
+
+def test_a_failed_resource_is_written_again_though_its_values_match():
+    current = ManagedCluster(location="westeurope")
+    current.provisioning_state = "Failed"  # read-only on the model: Azure sets it, a GET returns it
+    action, written = _run(current, ManagedCluster(location="westeurope"))
+    assert action == "updated" and len(written) == 1

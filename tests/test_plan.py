@@ -150,6 +150,8 @@ ERRORS = [
      "set jumpbox.vm_size to Standard_B2s"),
     ({"jumpbox": {"ssh_public_key": "ssh-rsa not-a-key me@laptop"}}, "InvalidParameter", "jumpbox.ssh_public_key",
      "The value of parameter linuxConfiguration.ssh.publicKeys.keyData is invalid.", "not an OpenSSH public key line"),
+    ({"jumpbox": {"ssh_public_key": "not a key"}}, "InvalidParameter", "jumpbox.ssh_public_key",
+     "The value of parameter linuxConfiguration.ssh.publicKeys.keyData is invalid.", "not an OpenSSH public key line"),
     ({"jumpbox": {"ssh_public_key": "-----BEGIN OPENSSH PRIVATE KEY-----\nabc\n"}}, "InvalidParameter",
      "jumpbox.ssh_public_key", "keyData is invalid.", "this is a PRIVATE key"),
     # the validation's expectations against the rule set

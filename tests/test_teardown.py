@@ -7,6 +7,7 @@ from azure.mgmt.resource.resources.models import ResourceGroup
 
 from praks_lib.cloud import connect
 from praks_lib.deploy.all_stages import deploy_all
+from praks_lib.errors import StageError
 from praks_lib.params import load_deployment
 from praks_lib.teardown import plan_teardown, teardown
 
@@ -44,7 +45,8 @@ def test_nothing_is_deleted_without_confirmation(world):
     said = []
     assert teardown(clients, dep, plan_teardown(clients, dep), confirm="", echo=said.append) == []
     assert "set confirm to 'dzpraks1'" in said[0]
-    assert teardown(clients, dep, plan_teardown(clients, dep), confirm="otherdep", echo=said.append) == []
+    with pytest.raises(StageError, match="Nothing deleted: confirm is 'otherdep', not this deployment's name"):
+        teardown(clients, dep, plan_teardown(clients, dep), confirm="otherdep", echo=said.append)
     assert clients.resource.resource_groups.check_existence("dzpraks1_networks")
 
 

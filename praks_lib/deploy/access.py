@@ -20,10 +20,9 @@ from azure.mgmt.compute.models import (
     VirtualMachine,
 )
 from azure.mgmt.network.models import NetworkInterface, NetworkInterfaceIPConfiguration, Subnet
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 
 from praks_lib.azure.ids import resource_id
+from praks_lib.azure.ssh_keys import keyless_public_key
 from praks_lib.cloud import Clients
 from praks_lib.deploy.converge import Change, converge, wait_for
 from praks_lib.deployment import Deployment
@@ -58,8 +57,9 @@ def ensure_jumpbox_nic(clients: Clients, dep: Deployment) -> Change:
 def ensure_jumpbox(clients: Clients, dep: Deployment) -> list[Change]:
     """An Ubuntu VM without public IP, reached through run command (or Bastion), never over the internet.
 
-    Without a key in the parameters, the VM gets a key pair made here whose private half is thrown
-    away: nobody can log in with a password or a stored key, only through Azure's control plane.
+    Without a key in the parameters, the VM gets a public key with no private half (one derived from
+    the VM's id, the same on every run): nobody can log in with a password or a key, only through
+    Azure's control plane.
     """
     group, jb = dep.resource_groups.network, dep.jumpbox
     changes = [ensure_jumpbox_nic(clients, dep)]
@@ -70,7 +70,7 @@ def ensure_jumpbox(clients: Clients, dep: Deployment) -> list[Change]:
         if current is not None:  # the OS profile cannot change after creation; keep it as it is
             vm = copy.deepcopy(current)
         else:
-            key = jb.ssh_public_key or _throwaway_public_key()
+            key = jb.ssh_public_key or keyless_public_key(_vm_id(clients, dep).lower())
             vm = VirtualMachine(location=dep.location)
             vm.os_profile = OSProfile(computer_name=jb.name, admin_username=jb.admin_username,
                                       linux_configuration=LinuxConfiguration(
@@ -91,7 +91,6 @@ def ensure_jumpbox(clients: Clients, dep: Deployment) -> list[Change]:
     return changes
 
 
-def _throwaway_public_key() -> str:
-    private = rsa.generate_private_key(public_exponent=65537, key_size=3072)
-    public = private.public_key().public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH)
-    return public.decode() + " praks-throwaway"
+def _vm_id(clients: Clients, dep: Deployment) -> str:
+    return resource_id(clients.subscription_id, dep.resource_groups.network, "Microsoft.Compute/virtualMachines",
+                       dep.jumpbox.name)

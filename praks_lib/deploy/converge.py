@@ -53,15 +53,28 @@ def converge(kind: str, name: str, read: Callable[[], Any], desired: Callable[[A
     """
     current = read_or_none(read)
     wanted = desired(current)
-    if current is not None and _same(current, wanted) and all(
+    failed = current is not None and failed_provisioning(current)
+    if current is not None and not failed and _same(current, wanted) and all(
             _attribute(current, path) == _attribute(wanted, path) for path in owned):
         return Change(kind, name, "unchanged")
     try:
         write(wanted)
     except HttpResponseError as error:  # Azure refused it: say which resource, Azure's code and message
-        raise StageError(f"Azure refused to {'create' if current is None else 'update'} {kind} {name}: "
-                         f"{error.message}") from error
-    return Change(kind, name, "created" if current is None else "updated")
+        verb = "create" if current is None else "re-provision" if failed else "update"
+        raise StageError(f"Azure refused to {verb} {kind} {name}: {error.message}") from error
+    return Change(kind, name, "created" if current is None else "updated",
+                  "it was Failed; its desired state re-applied" if failed else "")
+
+
+def failed_provisioning(resource: Any) -> bool:
+    """Whether the resource's last operation failed (provisioningState Failed).
+
+    Azure keeps such a resource as it was left; a PUT of its desired state provisions it again
+    (for a cluster that is the PUT `az aks update` sends with no change). Comparing values cannot see
+    this, so a re-run must write even when every value already matches.
+    """
+    state = getattr(resource, "provisioning_state", None)
+    return str(getattr(state, "value", state) or "").lower() == "failed"
 
 
 def _attribute(model: Any, path: str) -> Any:

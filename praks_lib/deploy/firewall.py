@@ -24,6 +24,7 @@ from praks_lib.cloud import Clients
 from praks_lib.deploy.converge import Change, converge, require, wait_for
 from praks_lib.deployment import Deployment
 from praks_lib.errors import StageError
+from praks_lib.firewall import preflight
 
 DNS_PROXY_KEY = facts.load("network")["firewall"]["dns_proxy_property"]
 FIREWALL_TIERS = facts.load("network")["firewall"]["tiers"]
@@ -152,13 +153,19 @@ def firewall_private_ip(clients: Clients, dep: Deployment) -> str:
     return address
 
 
-def ensure_firewall_stage(clients: Clients, dep: Deployment) -> list[Change]:
+def ensure_firewall_stage(clients: Clients, dep: Deployment, allow_denied_flows: bool = False) -> list[Change]:
     """Stage 02: the public IP(s), the Firewall Policy and its groups or the classic rules, the
-    firewall, the VNets' DNS, and the workspace its diagnostic setting logs to."""
+    firewall, the VNets' DNS, and the workspace its diagnostic setting logs to.
+
+    Nothing is created while the rule set would deny a flow the planned cluster needs (the preflight),
+    unless `allow_denied_flows`: for labs that break the cluster's egress on purpose.
+    """
     # Here, not at the top: 03 and 07 read firewall_private_ip from this module and need none of
     # the monitor SDK's models that deploy.monitoring loads.
     from praks_lib.deploy.monitoring import ensure_firewall_diagnostics, ensure_log_analytics
 
+    if not allow_denied_flows:
+        require_preflight(dep)
     fw = dep.firewall
     changes = [ensure_firewall_public_ip(clients, dep, fw.public_ip_name)]
     if dep.network.hub.firewall_management_subnet is not None:
@@ -195,3 +202,15 @@ def ensure_vnet_dns(clients: Clients, dep: Deployment, planned) -> Change:
                                     "01_network"),
                     desired, lambda model: vnets.begin_create_or_update(group, planned.name, model).result(),
                     owned=("dhcp_options.dns_servers",))
+
+
+def require_preflight(dep: Deployment) -> None:
+    """A StageError listing every flow the cluster needs that the rule set would deny, with the rule to add."""
+    denied = [r for r in preflight(dep.rule_set(), dep.cluster_shape) if r.action != "Allow"]
+    if denied:
+        lines = "\n".join(f"  - {r.required.requirement} ({r.required.flow.protocol} {r.required.flow.destination}:"
+                          f"{r.required.flow.port}), needed for {r.required.needed_for}" for r in denied)
+        raise StageError(f"Nothing applied: the rule set '{dep.firewall.rules}' would deny {len(denied)} of the "
+                         f"flows the cluster needs (preflight):\n{lines}",
+                         "allow them in the rule set (firewall.rules; the preflight table above gives the rule "
+                         "to add for each), or choose one that allows them, such as least-privilege", stage="02_firewall")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import uuid
 
+from azure.core.exceptions import HttpResponseError
 from azure.mgmt.authorization.models import RoleAssignmentCreateParameters
 from azure.mgmt.msi.models import Identity
 
@@ -19,6 +20,7 @@ from praks_lib.cloud import Clients
 from praks_lib.deploy.api_server_dns import own_zone_id
 from praks_lib.deploy.converge import Change, converge, require
 from praks_lib.deployment import Deployment
+from praks_lib.errors import StageError
 
 NETWORK_CONTRIBUTOR = roles.by_name("Network Contributor").id
 VNET_INTEGRATION = facts.load("aks")["api_server_vnet_integration"]
@@ -82,7 +84,17 @@ def ensure_role_assignments(clients: Clients, dep: Deployment) -> list[Change]:
         # A stable name: the same principal, role and scope always get the same assignment name.
         name = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{scope.lower()}|{guid}|{identity.principal_id}"))
         role = f"/subscriptions/{clients.subscription_id}/providers/Microsoft.Authorization/roleDefinitions/{guid}"
-        assignments.create(scope, name, RoleAssignmentCreateParameters(
-            role_definition_id=role, principal_id=identity.principal_id, principal_type="ServicePrincipal"))
+        try:
+            assignments.create(scope, name, RoleAssignmentCreateParameters(
+                role_definition_id=role, principal_id=identity.principal_id, principal_type="ServicePrincipal"))
+        except HttpResponseError as error:
+            if error.error is not None and error.error.code == "RoleAssignmentExists":
+                # granted meanwhile under another name (another run, az, the portal): what we wanted holds
+                changes.append(Change("role assignment", what, "unchanged"))
+                continue
+            raise StageError(f"Azure refused to create role assignment {what} (scope {scope}): {error.message}",
+                             "re-run 04_private_aks: an error 500 or 503 is on Azure's side and usually passes; "
+                             "a 403 means you may not assign roles on that scope (Owner or User Access "
+                             "Administrator may)", stage="04_private_aks") from error
         changes.append(Change("role assignment", what, "created"))
     return changes

@@ -8,6 +8,6 @@
 It stands on the shared layer (``praks_lib.azure``, ``praks_lib.firewall``) and never on the runbook.
 """
 
-from praks_lib.emulator.service import Emulator, default_state_dir
+from praks_lib.emulator.service import Emulator, default_state_dir, reset_state
 
-__all__ = ["Emulator", "default_state_dir"]
+__all__ = ["Emulator", "default_state_dir", "reset_state"]

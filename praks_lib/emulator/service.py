@@ -22,10 +22,11 @@ from pathlib import Path
 from praks_lib.emulator.platform import faults
 from praks_lib.emulator.platform.arm.errors import ArmError
 from praks_lib.emulator.platform.router import ARM_HOST, Call, Request, Response, Router
-from praks_lib.emulator.platform.store import Store
+from praks_lib.emulator.platform.store import STATE_FILE, Store
 from praks_lib.emulator.platform.transport import FAKE_TOKEN, EmulatorCredential, EmulatorTransport
 from praks_lib.emulator.providers import PROVIDERS
 from praks_lib.emulator.world.logs.store import LogStore
+from praks_lib.errors import StateError
 
 LOG_ANALYTICS_HOST = "api.loganalytics.io"
 SUBSCRIPTION_ID = "00000000-0000-0000-0000-000000000000"
@@ -66,6 +67,33 @@ def default_state_dir() -> Path:
     return Path(top or Path.cwd()) / ".praks"
 
 
+def reset_state(state_dir: str | os.PathLike) -> list[Path]:
+    """An empty emulated cloud in ``state_dir``, even when its files are damaged; the files moved aside.
+
+    Only the emulator's own files are touched: a readable state is emptied as :meth:`Emulator.reset`
+    does; a damaged state file (and its SQLite journal) is renamed ``<name>.damaged-<n>`` beside it,
+    never deleted, so whoever wants to look at it still can.
+    """
+    folder = Path(state_dir)
+    if folder.exists() and not folder.is_dir():
+        raise StateError(f"{folder} is a file, not an emulator state folder; nothing reset.",
+                         "pass the state folder (--state-dir); praks does not delete a file it did not make")
+    try:
+        Emulator(folder).reset()
+        return []
+    except StateError:
+        pass
+    moved = []
+    number = 1 + sum(1 for _ in folder.glob(f"{STATE_FILE}.damaged-*"))
+    for name in (STATE_FILE, f"{STATE_FILE}-wal", f"{STATE_FILE}-shm"):
+        if (folder / name).exists():
+            aside = folder / f"{name}.damaged-{number}"
+            os.replace(folder / name, aside)
+            moved.append(aside)
+    Emulator(folder).reset()
+    return moved
+
+
 class Emulator:
     """An emulated Azure subscription whose state lives in ``state_dir`` (created if needed)."""
 
@@ -74,7 +102,13 @@ class Emulator:
 
     def __init__(self, state_dir: str | os.PathLike | None = None):
         self.state_dir = Path(state_dir) if state_dir is not None else default_state_dir()
-        self.state_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            self.state_dir.mkdir(parents=True, exist_ok=True)
+        except (FileExistsError, NotADirectoryError):
+            raise StateError(f"The emulator's state folder {self.state_dir} cannot be made: it, or a folder above "
+                             "it, is a file.",
+                             "choose another folder (--state-dir, or PRAKS_STATE_DIR), or move that file away; "
+                             "praks does not delete a file it did not make") from None
         self.store = Store(self.state_dir)
         self.router = Router(PROVIDERS)
         self.credential = EmulatorCredential()
@@ -131,6 +165,8 @@ class Emulator:
                 return route.handler(Call(request, params, tx, self.subscription_id))
         except ArmError as error:
             return error.response()
+        except StateError:
+            raise  # the state folder is damaged: no answer Azure would give, the person must act
         except Exception as error:  # noqa: BLE001 - every other failure is the emulator's own
             _log.debug("emulator fault on %s %s", request.method, request.path, exc_info=True)
             return ArmError(HTTPStatus.INTERNAL_SERVER_ERROR, "InternalServerError", INTERNAL_ERROR.format(

@@ -20,7 +20,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
+from praks_lib.errors import StateError
+
 BUSY_TIMEOUT_MS = 30_000
+STATE_FILE = "cloud.sqlite"  # with SQLite's -wal and -shm files beside it
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS resources (
@@ -69,10 +72,26 @@ class Store:
     """The state file in ``state_dir``; open a :meth:`transaction` to read or change it."""
 
     def __init__(self, state_dir: Path):
-        self.path = Path(state_dir) / "cloud.sqlite"
-        with self._connect() as conn:
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.executescript(SCHEMA)
+        self.path = Path(state_dir) / STATE_FILE
+        with self._readable():
+            with self._connect() as conn:
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.executescript(SCHEMA)
+
+    @contextmanager
+    def _readable(self) -> Iterator[None]:
+        """SQLite's "file is not a database" / "disk image is malformed" as a StateError naming the file."""
+        try:
+            yield
+        except sqlite3.DatabaseError as error:
+            if type(error) is not sqlite3.DatabaseError and "malformed" not in str(error):
+                raise  # locked, busy, a constraint: not damage
+            raise StateError(
+                f"The emulator's state file {self.path} is damaged ({error}); the emulated cloud in it "
+                "cannot be read.",
+                f"run `praks reset --state-dir {self.path.parent}` (it moves the damaged file aside and starts "
+                f"an empty emulated cloud), or delete the folder: rm -rf {self.path.parent}. Only emulated "
+                "resources are in it; nothing on Azure is affected.") from None
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
@@ -84,13 +103,14 @@ class Store:
         """One write-locked transaction: committed when the block ends, rolled back on error."""
         conn = self._connect()
         try:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield Transaction(conn)
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
+            with self._readable():
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield Transaction(conn)
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    raise
+                conn.execute("COMMIT")
         finally:
             conn.close()
 

@@ -45,6 +45,18 @@ def test_a_failed_operation_fails_the_poller_and_the_resource(emu, network, grou
     assert retried.provisioning_state == "Succeeded"
 
 
+def test_a_put_of_the_same_body_on_a_failed_resource_provisions_it_again(emu, network, group, arm_call):
+    """As on Azure: the way out of Failed is a PUT of the desired state, even one that changes nothing."""
+    emu.fail_operation("PUT", r"/publicIPAddresses/")
+    with pytest.raises(HttpResponseError):
+        network.public_ip_addresses.begin_create_or_update("rg", "ip", STANDARD_IP).result()
+    path = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.Network/publicIPAddresses/ip"
+    again = arm_call("PUT", path, json={"location": "westeurope", "sku": {"name": "Standard"}})
+    assert again.status_code == 200
+    assert again.json()["properties"]["provisioningState"] == "Updating"  # an operation runs, as for a change
+    assert "Azure-AsyncOperation" in again.headers
+
+
 def _inject(state_dir):
     Emulator(state_dir).inject_fault("*", r"/resourcegroups/rg$", status=503, times=1)
 

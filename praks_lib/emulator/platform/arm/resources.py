@@ -165,7 +165,10 @@ class ResourceType:
         body = self.make(call, rid, request, existing)
         headers: dict[str, str] = {}
         if self.long_running:
-            changed = existing is None or _content(existing) != _content(body)
+            # A PUT on a Failed resource provisions it again even when nothing else changes (ARM's
+            # documented way out of Failed: re-apply the desired state).
+            failed = (existing or {}).get("properties", {}).get("provisioningState") == "Failed"
+            changed = existing is None or _content(existing) != _content(body) or failed
             fault = take_operation_fault(call)
             polls = self.polls if changed else 0
             if changed or fault:  # as recorded: the PUT answers Updating, a poll then says Succeeded

@@ -25,6 +25,7 @@ import re
 import shutil
 import time
 import uuid
+import warnings
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -50,6 +51,12 @@ COMPACT_AT = 16
 
 _SEGMENT = re.compile(r"^seg-[\w-]+\.parquet$")
 _MANIFEST = "manifest.json"
+QUARANTINE = "logs-quarantine"  # beside logs/: damaged files are moved here, never deleted
+
+
+class LogDamageWarning(UserWarning):
+    """A damaged log file was set aside: what it held is missing from query results."""
+
 _SNAPSHOT_RETRIES = 20
 
 
@@ -139,6 +146,9 @@ class LogStore:
             except duckdb.IOException:
                 if attempt == _SNAPSHOT_RETRIES - 1:
                     raise
+            except duckdb.InvalidInputException:  # a file that is not Parquet (any more): set it aside
+                if not self._quarantine_damaged(workspaces) or attempt == _SNAPSHOT_RETRIES - 1:
+                    raise
             finally:
                 con.close()
         body = wire_format.result_body(result.columns, result.rows, result.truncated)
@@ -160,6 +170,30 @@ class LogStore:
                 f"Workspace id {workspace_id!r} is not a workspace customerId (a GUID)."
             )
         return self.root / workspace_id / table
+
+    def _quarantine_damaged(self, workspaces: list[str]) -> list[Path]:
+        """Move every unreadable data file of these workspaces to ``logs-quarantine/``, saying so.
+
+        Its rows are lost to queries, but the file is kept, and every other row stays queryable.
+        """
+        import duckdb
+
+        moved = []
+        for workspace in workspaces:
+            for table in TABLES:
+                table_dir = self._table_dir(workspace, table)
+                for path in _snapshot(table_dir):
+                    try:
+                        duckdb.sql(f"SELECT count(*) FROM parquet_metadata({_sql_list([str(path)])})").fetchall()
+                        continue
+                    except duckdb.Error as error:
+                        problem = str(error)
+                    moved.append(_quarantine(table_dir, path, self.root.parent / QUARANTINE, problem))
+                    manifest = _read_manifest(table_dir)
+                    if path.name == manifest["base"]:  # the rows the base held are gone; its segments too
+                        _write_manifest(table_dir, {**manifest, "generation": manifest["generation"] + 1,
+                                                    "base": None})
+        return moved
 
     def _bind_tables(
         self,
@@ -253,9 +287,34 @@ def _segments(table_dir: Path) -> set[str]:
 
 def _read_manifest(table_dir: Path) -> dict[str, Any]:
     try:
-        return json.loads((table_dir / _MANIFEST).read_text())
+        manifest = json.loads((table_dir / _MANIFEST).read_text())
+        if isinstance(manifest, dict) and {"generation", "base", "covers"} <= manifest.keys():
+            return manifest
+        problem = "not a manifest"
     except FileNotFoundError:
         return {"generation": 0, "base": None, "covers": []}
+    except (ValueError, UnicodeDecodeError) as error:
+        problem = f"not JSON: {error}"
+    # Damaged: set it aside and rebuild it from the files (the newest base, no segment counted in it).
+    _quarantine(table_dir, table_dir / _MANIFEST, table_dir.parents[2] / QUARANTINE, problem)
+    bases = sorted(table_dir.glob("base-*.parquet"))
+    generation = int(bases[-1].stem.split("-")[1]) if bases else 0
+    manifest = {"generation": generation + 1, "base": bases[-1].name if bases else None, "covers": []}
+    _write_manifest(table_dir, manifest)
+    return manifest
+
+
+def _quarantine(table_dir: Path, path: Path, quarantine: Path, problem: str) -> Path:
+    """Move a damaged file of a table to the quarantine folder (never delete it) and warn."""
+    target = quarantine / table_dir.parent.name / table_dir.name / f"{time.time_ns()}-{path.name}"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.replace(path, target)
+    except FileNotFoundError:
+        return target  # another process set it aside first
+    warnings.warn(f"emulated Log Analytics: {path} was damaged ({problem}); moved to {target}. Rows it held are "
+                  "missing from queries; new rows are kept as usual.", LogDamageWarning, stacklevel=2)
+    return target
 
 
 def _write_manifest(table_dir: Path, manifest: dict[str, Any]) -> None:
