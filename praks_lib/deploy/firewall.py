@@ -83,7 +83,10 @@ def firewall_private_ip(clients: Clients, dep: Deployment) -> str:
 
 
 def ensure_firewall_stage(clients: Clients, dep: Deployment) -> list[Change]:
-    """Stage 02: the public IP, the firewall, and the workspace its diagnostic setting logs to."""
+    """Stage 02: the public IP, the firewall, and the workspace its diagnostic setting logs to
+    (nothing when the design has no firewall: firewall.enabled false, a network-isolated cluster)."""
+    if not dep.firewall.enabled:
+        return []
     # Here, not at the top: 03 and 07 read firewall_private_ip from this module and need none of
     # the monitor SDK's models that deploy.monitoring loads.
     from praks_lib.deploy.monitoring import ensure_firewall_diagnostics, ensure_log_analytics

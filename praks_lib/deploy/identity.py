@@ -43,15 +43,17 @@ def ensure_cluster_identity(clients: Clients, dep: Deployment) -> Change:
 
 def role_grants(clients: Clients, dep: Deployment) -> list[tuple[str, str, str]]:
     """(role name, what, scope) the cluster identity needs: Network Contributor on the AKS subnet and
-    the route table; Private DNS Zone Contributor on praks's API server zone when it brings one."""
+    (userDefinedRouting) the route table; Private DNS Zone Contributor on praks's API server zone when it
+    brings one. A network-isolated cluster's kubelet identity and its roles: deploy.registry."""
     group, spoke = dep.resource_groups.network, dep.network.spoke
     grants = [
         ("Network Contributor", "AKS subnet", resource_id(
             clients.subscription_id, group, "Microsoft.Network/virtualNetworks/subnets", spoke.name,
             spoke.aks_subnet.name)),
-        ("Network Contributor", "route table", resource_id(
-            clients.subscription_id, group, "Microsoft.Network/routeTables", dep.route.table_name)),
     ]
+    if dep.aks.outbound_type == "userDefinedRouting":  # AKS reads and writes the route table it joins
+        grants.append(("Network Contributor", "route table", resource_id(
+            clients.subscription_id, group, "Microsoft.Network/routeTables", dep.route.table_name)))
     zone = own_zone_id(clients, dep)
     if zone is not None:
         grants.append(("Private DNS Zone Contributor", "private DNS zone", zone))
@@ -63,20 +65,22 @@ def ensure_role_assignments(clients: Clients, dep: Deployment) -> list[Change]:
     identity = require(lambda: clients.msi.user_assigned_identities.get(dep.resource_groups.kube,
                                                                         dep.aks.identity.name),
                        f"managed identity {dep.aks.identity.name}", "04_private_aks (ensure_cluster_identity)")
+    return [ensure_role(clients, identity.principal_id, role_name, label, scope)
+            for role_name, label, scope in role_grants(clients, dep)]
+
+
+def ensure_role(clients: Clients, principal_id: str, role_name: str, label: str, scope: str) -> Change:
+    """One role for one principal on one scope, unless it already has it."""
     assignments = clients.authorization.role_assignments
-    changes = []
-    for role_name, label, scope in role_grants(clients, dep):
-        guid = roles.by_name(role_name).id
-        what = f"{role_name} on {label} {name_of(scope)}"
-        # Already granted (by praks, az or the portal, under any name): Azure refuses a duplicate.
-        existing = assignments.list_for_scope(scope, filter=f"principalId eq '{identity.principal_id}'")
-        if any(a.role_definition_id.lower().endswith(guid) and a.scope.lower() == scope.lower() for a in existing):
-            changes.append(Change("role assignment", what, "unchanged"))
-            continue
-        # A stable name: the same principal, role and scope always get the same assignment name.
-        name = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{scope.lower()}|{guid}|{identity.principal_id}"))
-        role = f"/subscriptions/{clients.subscription_id}/providers/Microsoft.Authorization/roleDefinitions/{guid}"
-        assignments.create(scope, name, RoleAssignmentCreateParameters(
-            role_definition_id=role, principal_id=identity.principal_id, principal_type="ServicePrincipal"))
-        changes.append(Change("role assignment", what, "created"))
-    return changes
+    guid = roles.by_name(role_name).id
+    what = f"{role_name} on {label} {name_of(scope)}"
+    # Already granted (by praks, az or the portal, under any name): Azure refuses a duplicate.
+    existing = assignments.list_for_scope(scope, filter=f"principalId eq '{principal_id}'")
+    if any(a.role_definition_id.lower().endswith(guid) and a.scope.lower() == scope.lower() for a in existing):
+        return Change("role assignment", what, "unchanged")
+    # A stable name: the same principal, role and scope always get the same assignment name.
+    name = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{scope.lower()}|{guid}|{principal_id}"))
+    role = f"/subscriptions/{clients.subscription_id}/providers/Microsoft.Authorization/roleDefinitions/{guid}"
+    assignments.create(scope, name, RoleAssignmentCreateParameters(
+        role_definition_id=role, principal_id=principal_id, principal_type="ServicePrincipal"))
+    return Change("role assignment", what, "created")

@@ -44,10 +44,13 @@ def ensure_vnet(clients: Clients, dep: Deployment, planned: PlannedVNet) -> Chan
         vnet.address_space = AddressSpace(address_prefixes=[planned.address_space])
         existing = {s.name.lower(): s for s in vnet.subnets or []}
         for subnet in planned.subnets:
-            if subnet.name.lower() in existing:
-                existing[subnet.name.lower()].address_prefix = subnet.prefix
-            else:
-                vnet.subnets.append(Subnet(name=subnet.name, address_prefix=subnet.prefix))
+            if subnet.name.lower() not in existing:
+                existing[subnet.name.lower()] = Subnet(name=subnet.name)
+                vnet.subnets.append(existing[subnet.name.lower()])
+            existing[subnet.name.lower()].address_prefix = subnet.prefix
+            if subnet is dep.network.spoke.aks_subnet and dep.aks.outbound_type == "none":
+                # A private subnet: no default outbound access, so with outbound type none nothing leaves.
+                existing[subnet.name.lower()].default_outbound_access = False
         return vnet
 
     return converge("virtual network", planned.name, lambda: vnets.get(group, planned.name), desired,
