@@ -1,12 +1,13 @@
 """Microsoft.ContainerRegistry registries and their cache rules, as a network-isolated cluster uses them.
 
-Modelled on the REST spec (Azure/azure-rest-api-specs, specification/containerregistry,
-Registries_Create / CacheRules_Create, api-version 2025-11-01 of the SDK):
+Modelled on the REST spec (Azure/azure-rest-api-specs, specification/containerregistry/resource-manager/
+Microsoft.ContainerRegistry/Registry/stable/2025-11-01: RegistryCreate.json, RegistryDelete.json,
+CacheRuleCreate.json — the api-version of the SDK):
 - ``PUT`` of a registry or a cache rule is a long-running create-or-update: 201 on create, 200 on
   update, ``Azure-AsyncOperation`` to poll, ``provisioningState`` Creating/Updating then Succeeded.
   ``DELETE`` answers 202 and ends with the resource gone; a registry's delete takes its cache rules.
-- A registry's name is 5-50 letters and digits, unique in ``azurecr.io``; ``loginServer`` is
-  ``<name>.azurecr.io``; ``sku.name`` is Basic, Standard or Premium (``sku.tier`` follows it);
+- A registry's name is 5-50 letters and digits; ``loginServer`` is ``<name>.azurecr.io`` in lower
+  case (as the service answers it; the spec's example keeps the request's case); ``sku.name`` is Basic, Standard or Premium (``sku.tier`` follows it);
   ``publicNetworkAccess`` defaults to Enabled. ``privateEndpointConnections`` lists the private
   endpoints that connect to it (Microsoft.Network's private endpoints write them).
 - A cache rule needs ``sourceRepository`` and ``targetRepository``.
@@ -71,7 +72,13 @@ class Registries(ResourceType):
             or kept.get("networkRuleBypassOptions") or "AzureServices",
             "dataEndpointEnabled": bool(asked.get("dataEndpointEnabled", kept.get("dataEndpointEnabled", False))),
             "anonymousPullEnabled": bool(asked.get("anonymousPullEnabled", kept.get("anonymousPullEnabled", False))),
-            "encryption": {"status": "disabled"},
+            "networkRuleSet": {"defaultAction": "Allow", "ipRules": []},
+            "policies": {"quarantinePolicy": {"status": "disabled"}, "trustPolicy": {"type": "Notary",
+                                                                                     "status": "disabled"},
+                         "retentionPolicy": {"days": 7, "status": "disabled"}, "exportPolicy": {"status": "enabled"},
+                         "azureADAuthenticationAsArmPolicy": {"status": "enabled"}},
+            "encryption": {"status": "disabled"}, "status": None, "dataEndpointHostNames": [],
+            "networkRuleBypassAllowedForTasks": False, "roleAssignmentMode": "LegacyRegistryPermissions",
         }
         return {"location": request.get("location"), "tags": request.get("tags") or {},
                 "sku": {"name": sku, "tier": sku}, "properties": properties}

@@ -218,7 +218,7 @@ class ManagedClusters(ResourceType):
         bootstrap_profile = copy.deepcopy(asked.get("bootstrapProfile") or kept.get("bootstrapProfile") or {})
         registry = validation.check_bootstrap(call.tx, network, bootstrap_profile, current)
         kubelet = validation.check_kubelet_identity(call.tx, asked["identityProfile"], principal) \
-            if asked.get("identityProfile") else None
+            if _new_kubelet_identity(asked, kept) else None
         if subnet is not None and principal and request.get("identity", {}).get("type") == "UserAssigned":
             validation.check_identity_permissions(call.tx, principal, subnet, route_table)
         if subnet is not None and existing is None and network["networkPlugin"] == "azure":
@@ -287,6 +287,14 @@ class ManagedClusters(ResourceType):
         group_id = f"/subscriptions/{rid.subscription}/resourceGroups/{stored['properties']['nodeResourceGroup']}"
         if call.tx.get(group_id) is not None:
             node_group.delete_group(call, group_id)
+
+
+def _new_kubelet_identity(asked: dict, kept: dict) -> bool:
+    """A kubelet identity the request brings (an update sending back the one the cluster has is not)."""
+    def kubelet_of(properties: dict) -> str:
+        return (((properties.get("identityProfile") or {}).get("kubeletidentity") or {}).get("resourceId") or "").lower()
+
+    return bool(kubelet_of(asked)) and kubelet_of(asked) != kubelet_of(kept)
 
 
 def node_group_name(rid: ResourceId, location: str) -> str:
