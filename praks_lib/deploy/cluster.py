@@ -18,7 +18,7 @@ from praks_lib.cloud import Clients
 from praks_lib.deploy.api_server_dns import own_zone_id
 from praks_lib.deploy.converge import Change, converge, require, wait_for
 from praks_lib.deploy.identity import identity_id
-from praks_lib.deploy.registry import kubelet_identity_name, kubelet_id, registry_id, uses_registry_cache
+from praks_lib.deploy.registry import kubelet_id, kubelet_identity_name, registry_id, uses_registry_cache
 from praks_lib.deployment import Deployment
 from praks_lib.errors import StageError
 

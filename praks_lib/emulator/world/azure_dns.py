@@ -143,9 +143,11 @@ def _azure_dns(tx, query: str, vnet_id: str, resolver: str | None) -> Answer:
             alias = _public_alias(tx, current)
             if alias is not None:
                 aliases.append((current, alias))
+                if _zone_for(zones, alias) is None:  # no zone for it here: public DNS answers the public address
+                    return Answer(query, tuple(aliases), tuple(_public(current, resolver)))
                 current = alias
                 continue
-            return Answer(query, tuple(aliases), tuple(_public(current.replace(".privatelink.", "."), resolver)))
+            return Answer(query, tuple(aliases), tuple(_public(current, resolver)))
         target, addresses = _private_records(tx, zone, current)
         if target is not None:
             aliases.append((current, target))
