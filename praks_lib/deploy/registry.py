@@ -21,7 +21,7 @@ from praks_lib.azure.ids import resource_id
 from praks_lib.cloud import Clients
 from praks_lib.deploy.api_server_dns import HUB_LINK, SPOKE_LINK, ensure_link
 from praks_lib.deploy.converge import Change, converge, require, wait_for
-from praks_lib.deploy.identity import ensure_role, identity_id
+from praks_lib.deploy.identity import ensure_role
 from praks_lib.deployment import Deployment
 
 ISOLATED = facts.load("aks")["network_isolated"]
@@ -155,7 +155,8 @@ def ensure_kubelet_identity(clients: Clients, dep: Deployment) -> list[Change]:
 
 
 def kubelet_id(clients: Clients, dep: Deployment) -> str:
-    return identity_id(clients, dep).rsplit("/", 1)[0] + "/" + kubelet_identity_name(dep)
+    return resource_id(clients.subscription_id, dep.resource_groups.kube,
+                       "Microsoft.ManagedIdentity/userAssignedIdentities", kubelet_identity_name(dep))
 
 
 def ensure_registry_cache(clients: Clients, dep: Deployment) -> list[Change]:

@@ -109,10 +109,12 @@ def live_view(clients: Any, deployment: Deployment, title: str | None = None) ->
 
 def _registry_view(clients: Any, deployment: Deployment) -> RegistryView | None:
     """The registry cache a network-isolated cluster bootstraps from, and the subnet of its private endpoint."""
-    if deployment.aks.bootstrap_artifact_source != "Cache":
-        return None  # no registry in this design (and no registry client loaded for it)
-    registry = _absent_is_none(lambda: clients.containerregistry.registries.get(
-        deployment.resource_groups.kube, deployment.aks.registry_name))
+    registries = getattr(clients, "containerregistry", None) \
+        if deployment.aks.bootstrap_artifact_source == "Cache" else None  # no registry in other designs
+    if registries is None:
+        return None
+    registry = _absent_is_none(lambda: registries.registries.get(deployment.resource_groups.kube,
+                                                                 deployment.aks.registry_name))
     if registry is None:
         return None
     subnet = None

@@ -234,7 +234,7 @@ def test_every_notebook_opens_clean_runs_and_reads_at_1366_px(lab, page):
         if name == "00_plan":
             _form_scenario(page)
         if name == "07_validate":
-            assert _last_output_of(page, "validation_verdict(table)").inner_text().startswith("PASS: ")
+            assert _last_output_of(page, "validation_verdict(table, dep)").inner_text().startswith("PASS: ")
         if name == "99_teardown":
             assert any("Nothing deleted" in t for t in _outputs_text(page))
         _shut_down_kernels(lab)
