@@ -251,8 +251,10 @@ def firewall_commands(dep: Deployment, rules) -> Steps:
 
 # --- 03_egress_route ---------------------------------------------------------------------------------
 
-def route_commands(dep: Deployment, firewall_private_ip: str) -> Steps:
+def route_commands(dep: Deployment, firewall_private_ip: str | None) -> Steps:
     rg, route, spoke = dep.resource_groups.network, dep.route, dep.network.spoke
+    if not dep.firewall.enabled:
+        return Steps()
     hop = [("--next-hop-ip-address", firewall_private_ip)] if route.next_hop_type == "VirtualAppliance" else []
     return Steps([Step("The route table and the forced tunnel", [
         Command("a route table; no BGP routes, so nothing overrides the forced tunnel", "az network route-table create",

@@ -100,6 +100,11 @@ class Clients:
         return self._mgmt(PrivateDnsManagementClient)
 
     @cached_property
+    def containerregistry(self):
+        from azure.mgmt.containerregistry import ContainerRegistryManagementClient
+        return self._mgmt(ContainerRegistryManagementClient)
+
+    @cached_property
     def compute(self):
         from azure.mgmt.compute import ComputeManagementClient
         return self._mgmt(ComputeManagementClient)

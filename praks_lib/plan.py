@@ -749,11 +749,10 @@ def _check_api_server_subnet(d: Deployment) -> Iterator[Finding]:
 def _check_network_isolation(d: Deployment) -> Iterator[Finding]:
     aks, fw = d.aks, d.firewall
     if aks.outbound_type == "none" and aks.bootstrap_artifact_source != "Cache":
-        yield _issue("error", "PraksIsolationNeedsCache", "aks.bootstrap_artifact_source",
-                     "outbound_type none leaves the nodes no way out, so they must bootstrap from a private "
-                     "registry cache (a network-isolated cluster).",
-                     "set aks.bootstrap_artifact_source to Cache, or aks.outbound_type to userDefinedRouting",
-                     {"aks.bootstrap_artifact_source": "Cache"})
+        error = azure_error("outbound_none_needs_cache")
+        yield _issue("error", error.code, "aks.bootstrap_artifact_source", error.message,
+                     "set aks.bootstrap_artifact_source to Cache (praks brings the registry cache), or "
+                     "aks.outbound_type to userDefinedRouting", {"aks.bootstrap_artifact_source": "Cache"})
     if aks.bootstrap_artifact_source == "Cache":
         minimum = tuple(map(int, ISOLATED["minimum_version"].split(".")))
         minor = kubernetes_versions.minor_of(aks.kubernetes_version) if aks.kubernetes_version else None

@@ -25,6 +25,8 @@ _ORDER = [
     "Microsoft.Network/azureFirewalls",
     "Microsoft.Network/firewallPolicies",  # after the firewall that uses it; its rule collection groups go with it
     "Microsoft.Network/publicIPAddresses",
+    "Microsoft.Network/privateEndpoints",  # with its NIC, before the registry it connects to and the VNet
+    "Microsoft.ContainerRegistry/registries",  # with its cache rules
     "Microsoft.Network/privateDnsZones",  # before the VNets it is linked to
     "Microsoft.Network/virtualNetworks",  # before the route table its subnet uses
     "Microsoft.Network/routeTables",
@@ -43,6 +45,8 @@ def _deleter(clients: Clients, resource_type: str):
         "microsoft.network/azurefirewalls": clients.network.azure_firewalls.begin_delete,
         "microsoft.network/firewallpolicies": clients.network.firewall_policies.begin_delete,
         "microsoft.network/publicipaddresses": clients.network.public_ip_addresses.begin_delete,
+        "microsoft.network/privateendpoints": clients.network.private_endpoints.begin_delete,
+        "microsoft.containerregistry/registries": clients.containerregistry.registries.begin_delete,
         "microsoft.network/privatednszones": lambda group, zone: _delete_zone(clients, group, zone),
         "microsoft.network/routetables": clients.network.route_tables.begin_delete,
         "microsoft.network/virtualnetworks": clients.network.virtual_networks.begin_delete,
@@ -58,6 +62,16 @@ def _delete_zone(clients: Clients, group: str, zone: str):
     for link in list(links.list(group, zone)):
         wait_for(links.begin_delete(group, zone, link.name), f"delete link {link.name}")
     return clients.privatedns.private_zones.begin_delete(group, zone)
+
+
+def _endpoint_nic_of(clients: Clients, resource, ours: set[str]) -> bool:
+    """Whether ``resource`` is the NIC of one of our private endpoints (Azure makes it untagged; it goes
+    with its endpoint)."""
+    if resource.type.lower() != "microsoft.network/networkinterfaces":
+        return False
+    nic = read_or_none(lambda: clients.network.network_interfaces.get(group_of(resource.id), resource.name))
+    endpoint = getattr(nic, "private_endpoint", None) if nic is not None else None
+    return endpoint is not None and (endpoint.id or "").lower() in ours
 
 
 @dataclass(frozen=True)
@@ -94,9 +108,9 @@ def plan_teardown(clients: Clients, dep: Deployment) -> list[TeardownItem]:
         if key in managed:
             continue  # AKS deletes it with the cluster
         inside = list(clients.resource.resources.list_by_resource_group(group.name))
-        # A resource another one of ours manages (the jumpbox's OS disk) goes with it.
+        # A resource another one of ours manages (the jumpbox's OS disk, a private endpoint's NIC) goes with it.
         foreign = [r for r in inside if (r.tags or {}).get(TAG) != dep.name
-                   and (r.managed_by or "").lower() not in ours]
+                   and (r.managed_by or "").lower() not in ours and not _endpoint_nic_of(clients, r, ours)]
         if not foreign:
             items.append(TeardownItem("delete group", "resource group", group.name, group.name, group.id))
             continue

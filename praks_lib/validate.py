@@ -79,13 +79,14 @@ def egress_targets(dep: Deployment) -> list[tuple[str, str]]:
     """(url, expected action): the parameters' matrix plus the cluster's required web endpoints."""
     targets = [(url, "Allow") for url in dep.validation.allowed_urls]
     targets += [(url, "Deny") for url in dep.validation.denied_urls]
+    isolated = dep.aks.outbound_type == "none"  # nothing leaves: the endpoints AKS would use must fail too
     for required in required_flows(dep.cluster_shape):
         flow = required.flow
         # Only endpoints with a concrete name: a wildcard's example name (*.ods…) may not exist on Azure.
         if flow.protocol in ("HTTP", "HTTPS") and "*" not in required.requirement:
             url = f"{flow.protocol.lower()}://{flow.destination}" + ("" if flow.port in (80, 443) else f":{flow.port}")
             if url not in {t for t, _ in targets}:
-                targets.append((url, "Allow"))
+                targets.append((url, "Deny" if isolated else "Allow"))
     return targets
 
 
@@ -202,7 +203,11 @@ def probe_egress(clients: Clients, dep: Deployment) -> tuple[str, list[EgressRes
     return pod_ip, results
 
 
-def check_egress(results: list[EgressResult]) -> list[CheckRow]:
+def _has_firewall(dep: Deployment | None) -> bool:
+    return dep is None or dep.firewall.enabled
+
+
+def check_egress(results: list[EgressResult], dep: Deployment | None = None) -> list[CheckRow]:
     rows = []
     for r in results:
         _, how = _classify(r.exit_code, r.output, r.status)
@@ -211,6 +216,9 @@ def check_egress(results: list[EgressResult]) -> list[CheckRow]:
                     "servers at the firewall's DNS proxy (firewall.dns_proxy) or back at Azure DNS")
         elif r.expected == "Allow":
             hint = "02_firewall: add an application rule for this host to the rule set (firewall.rules)"
+        elif not _has_firewall(dep):
+            hint = ("01_network: the request left the VNet; the AKS subnet must be private (no default outbound "
+                    "access, no NAT gateway, no public IP) with aks.outbound_type none")
         else:
             hint = ("02_firewall: a rule allows this host; narrow it in the rule set (firewall.rules), "
                     "and check 03_egress_route sends the AKS subnet through the firewall")
@@ -273,6 +281,8 @@ def check_firewall_logs(clients: Clients, dep: Deployment, pod_ip: str, results:
     or the deadline (validation.log_deadline_minutes) passes, and says that it is waiting. When no
     rows can arrive (no diagnostic setting, traffic not through the firewall) it does not wait.
     """
+    if not dep.firewall.enabled:
+        return check_no_firewall_logs(clients, dep, pod_ip, results)
     deadline_minutes = dep.validation.log_deadline_minutes if deadline_minutes is None else deadline_minutes
     blocked = logs_expected(clients, dep)
     customer_id = _workspace_customer_id(clients, dep)
@@ -303,6 +313,25 @@ def check_firewall_logs(clients: Clients, dep: Deployment, pod_ip: str, results:
                            f"{row.get('Fqdn') or row.get('DestinationIp')}:{row['DestinationPort']} {row['Action']}",
                            row["Action"] == r.expected, hint))
     return checks
+
+
+def check_no_firewall_logs(clients: Clients, dep: Deployment, pod_ip: str,
+                           results: list[EgressResult]) -> list[CheckRow]:
+    """A design without firewall: no firewall exists in the subscription, so no firewall log row can exist,
+    and each request shows it never left the VNet (it went nowhere: no answer, no address reached)."""
+    firewalls = list(clients.network.azure_firewalls.list_all())
+    names = ", ".join(f.name for f in firewalls)
+    rows = [_row("firewall log evidence", "firewalls in the subscription", "none (no firewall in this design)",
+                 names or "none", f"azureFirewalls in subscription {clients.subscription_id}: {len(firewalls)}",
+                 not firewalls, "02_firewall: the design has no firewall (firewall.enabled false); delete it")]
+    for r in results:
+        left = r.observed == "Allow" or r.status not in ("", "000")
+        rows.append(_row("firewall log evidence", r.url, "no log row: nothing left the VNet",
+                         "answered from outside" if left else "no log row, no answer",
+                         f"source {pod_ip}; curl exit {r.exit_code}, HTTP {r.status}; no firewall to log it",
+                         not left and not firewalls,
+                         "01_network: the request got out; make the AKS subnet private (aks.outbound_type none)"))
+    return rows
 
 
 # --- DNS from the hub ------------------------------------------------------------------------------
@@ -377,9 +406,11 @@ def check_public_ips(clients: Clients, dep: Deployment) -> list[CheckRow]:
     Azure's management traffic only; it counts as the firewall's, and the row says which one it is."""
     groups = [dep.resource_groups.network, dep.resource_groups.kube, dep.node_resource_group]
     fw = dep.firewall
-    firewalls = {fw.public_ip_name.lower(): "only the firewall's public IP"}
-    if dep.network.hub.firewall_management_subnet is not None:
-        firewalls[fw.management_public_ip_name.lower()] = "only the firewall's management public IP"
+    firewalls = {}
+    if fw.enabled:
+        firewalls[fw.public_ip_name.lower()] = "only the firewall's public IP"
+        if dep.network.hub.firewall_management_subnet is not None:
+            firewalls[fw.management_public_ip_name.lower()] = "only the firewall's management public IP"
     rows = []
     for group in groups:
         ips = read_or_none(lambda: list(clients.network.public_ip_addresses.list(group))) or []
@@ -389,7 +420,7 @@ def check_public_ips(clients: Clients, dep: Deployment) -> list[CheckRow]:
             # The firewall's address, and attached to the firewall: anything else is a way in or out.
             is_firewalls = (group == dep.resource_groups.network and ip.name.lower() in firewalls
                             and f"/azurefirewalls/{fw.name.lower()}/" in holder.lower())
-            expected = firewalls.get(ip.name.lower(), "only the firewall's public IP")
+            expected = firewalls.get(ip.name.lower(), "only the firewall's public IP" if fw.enabled else "no public IP")
             rows.append(_row("no public IPs", f"{group}/{ip.name}", expected,
                              f"{ip.ip_address} attached to {attached}", f"publicIPAddresses in {group}",
                              is_firewalls, "remove this public IP: egress must leave through the firewall only "
@@ -403,6 +434,11 @@ def check_public_ips(clients: Clients, dep: Deployment) -> list[CheckRow]:
                                      f"loadBalancers in {group}", False,
                                      "use an internal load balancer (service annotation "
                                      "service.beta.kubernetes.io/azure-load-balancer-internal: \"true\")"))
+    if not dep.firewall.enabled:  # nothing may hold a public address: zero is the proof
+        if not rows:
+            rows.append(_row("no public IPs", ", ".join(groups), "zero public IPs", "0 public IPs, 0 public frontends",
+                             f"publicIPAddresses and loadBalancers in {', '.join(groups)}", True, ""))
+        return rows
     if not any(r.result == PASS for r in rows):
         rows.append(_row("no public IPs", dep.firewall.public_ip_name, "the firewall's public IP exists", "missing",
                          f"publicIPAddresses in {dep.resource_groups.network}", False, "02_firewall"))
@@ -416,6 +452,8 @@ def check_routing(clients: Clients, dep: Deployment) -> list[CheckRow]:
     routes = subnet_effective_routes(clients, dep.resource_groups.network, spoke.name, spoke.aks_subnet.name)
     hop = next_hop(routes, "0.0.0.0")
     default = [r for r in routes if r.address_prefix == "0.0.0.0/0"]
+    if not dep.firewall.enabled:
+        return _check_no_way_out(clients, dep, hop, default)
     firewall_ip = firewall_private_ip(clients, dep)
     evidence = "; ".join(f"{r.source} {r.state} 0.0.0.0/0 → {r.next_hop_type} {r.next_hop_ip or ''}".strip()
                          for r in default)
@@ -427,9 +465,27 @@ def check_routing(clients: Clients, dep: Deployment) -> list[CheckRow]:
 
 # --- the design proved -----------------------------------------------------------------------------
 
-def proven_design(clients: Clients, dep: Deployment) -> str:
-    """The design the checks proved, as deployed (read from Azure): how the API server is private,
-    which CNI, and how egress leaves."""
+@dataclass(frozen=True)
+class Design:
+    """The design the checks proved, as deployed: how the API server is private, which CNI, how egress leaves."""
+
+    api_server: str
+    cni: str
+    outbound_type: str
+
+    @property
+    def isolated(self) -> bool:
+        """A network-isolated cluster: no egress path at all."""
+        return self.outbound_type == "none"
+
+    def __str__(self) -> str:
+        egress = {"userDefinedRouting": "egress through the firewall", "none": "no egress (outbound type none)"}.get(
+            self.outbound_type, f"outbound type {self.outbound_type}")
+        return f"{self.api_server} · {self.cni} · {egress}"
+
+
+def proven_design(clients: Clients, dep: Deployment) -> Design:
+    """The design the checks proved, read from Azure (not from the parameters)."""
     cluster = clients.containerservice.managed_clusters.get(dep.resource_groups.kube, dep.aks.name)
     access, network = cluster.api_server_access_profile, cluster.network_profile
     if not (access and access.enable_private_cluster):
@@ -444,10 +500,24 @@ def proven_design(clients: Clients, dep: Deployment) -> str:
             else "Azure CNI (flat)"
     else:
         cni = f"network plugin {plugin}"
-    outbound = state_text(network.outbound_type) if network else ""
-    egress = {"userDefinedRouting": "egress through the firewall", "none": "no egress (outbound type none)"}.get(
-        outbound, f"outbound type {outbound}")
-    return f"{api} · {cni} · {egress}"
+    return Design(api, cni, state_text(network.outbound_type) if network else "")
+
+
+def _check_no_way_out(clients: Clients, dep: Deployment, hop, default) -> list[CheckRow]:
+    """A network-isolated design: the default route leads to the internet, but the AKS subnet is private
+    (no default outbound access, no NAT gateway) and has no route table, so the route goes nowhere."""
+    spoke = dep.network.spoke
+    subnet = clients.network.subnets.get(dep.resource_groups.network, spoke.name, spoke.aks_subnet.name)
+    ways_out = [what for what, present in (("default outbound access", subnet.default_outbound_access is not False),
+                                           ("a NAT gateway", subnet.nat_gateway is not None),
+                                           ("a route table", subnet.route_table is not None)) if present]
+    evidence = "; ".join(f"{r.source} {r.state} 0.0.0.0/0 → {r.next_hop_type}" for r in default)
+    evidence += f"; defaultOutboundAccess: {subnet.default_outbound_access}; natGateway: " \
+                f"{name_of(subnet.nat_gateway.id) if subnet.nat_gateway else None}"
+    return [_row("routing", f"{spoke.aks_subnet.name} 0.0.0.0/0", "no way out (private subnet)",
+                 f"{hop.next_hop_type}, " + (", ".join(ways_out) if ways_out else "private subnet: goes nowhere"),
+                 evidence, not ways_out,
+                 "01_network: make the AKS subnet private (aks.outbound_type none sets defaultOutboundAccess false)")]
 
 
 # --- all together ----------------------------------------------------------------------------------
@@ -456,7 +526,7 @@ def run_checks(clients: Clients, dep: Deployment, echo=print):
     """Every check, in the order a reviewer reads them; returns (table, egress results, pod IP)."""
     rows = check_system_pods(clients, dep)
     pod_ip, results = probe_egress(clients, dep)
-    rows += check_egress(results)
+    rows += check_egress(results, dep)
     rows += check_firewall_logs(clients, dep, pod_ip, results, echo=echo)
     rows += check_dns_from_jumpbox(clients, dep)
     rows += check_api_server_not_public(clients, dep)

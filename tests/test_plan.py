@@ -186,9 +186,9 @@ ERRORS += [
       "network": {"spoke": {"apiserver_subnet": {"name": "api", "prefix": "10.0.6.0/29"}}}}, "InvalidParameter",
      "network.spoke.apiserver_subnet.prefix", "has prefix 10.0.6.0/29; the minimum supported API server subnet "
      "size is /28.", "set network.spoke.apiserver_subnet.prefix to 10.0.6.0/28"),
-    ({"aks": {"outbound_type": "none"}, "validation": {"allowed_urls": []}}, "PraksIsolationNeedsCache",
-     "aks.bootstrap_artifact_source", "outbound_type none leaves the nodes no way out",
-     "set aks.bootstrap_artifact_source to Cache"),
+    ({"aks": {"outbound_type": "none"}, "validation": {"allowed_urls": []}}, "BootstrapArtifactSourceNotAllowed",
+     "aks.bootstrap_artifact_source", "When outboundType is \"none\", bootstrapProfile.artifactSource 'Direct' is "
+     "not allowed", "set aks.bootstrap_artifact_source to Cache"),
     ({"aks": {"outbound_type": "none", "bootstrap_artifact_source": "Cache"}}, "PraksIsolatedClusterReachesNothing",
      "validation.allowed_urls", "A network-isolated cluster has no way out", "set validation.allowed_urls to []"),
     ({"firewall": {"enabled": False}}, "PraksNoFirewallNoEgress", "firewall.enabled",

@@ -10,6 +10,7 @@ from praks_lib.deploy.firewall import ensure_firewall_stage
 from praks_lib.deploy.identity import ensure_cluster_identity, ensure_role_assignments
 from praks_lib.deploy.monitoring import ensure_monitoring_addon
 from praks_lib.deploy.network import ensure_network
+from praks_lib.deploy.registry import ensure_registry_cache
 from praks_lib.deploy.route import ensure_egress_route
 from praks_lib.deployment import Deployment
 
@@ -21,6 +22,7 @@ def deploy_all(clients: Clients, dep: Deployment) -> list[Change]:
     changes += ensure_egress_route(clients, dep)
     changes += ensure_own_zone(clients, dep)
     changes += [ensure_cluster_identity(clients, dep)] + ensure_role_assignments(clients, dep)
+    changes += ensure_registry_cache(clients, dep)
     changes.append(ensure_private_cluster(clients, dep))
     changes += ensure_jumpbox(clients, dep)
     changes.append(ensure_hub_dns_link(clients, dep))

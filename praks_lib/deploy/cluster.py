@@ -8,7 +8,9 @@ from azure.mgmt.containerservice.models import (
     ManagedCluster,
     ManagedClusterAgentPoolProfile,
     ManagedClusterAPIServerAccessProfile,
+    ManagedClusterBootstrapProfile,
     ManagedClusterIdentity,
+    UserAssignedIdentity,
 )
 
 from praks_lib.azure.ids import resource_id
@@ -16,6 +18,7 @@ from praks_lib.cloud import Clients
 from praks_lib.deploy.api_server_dns import own_zone_id
 from praks_lib.deploy.converge import Change, converge, require, wait_for
 from praks_lib.deploy.identity import identity_id
+from praks_lib.deploy.registry import kubelet_id, kubelet_identity_name, registry_id, uses_registry_cache
 from praks_lib.deployment import Deployment
 from praks_lib.errors import StageError
 
@@ -104,7 +107,16 @@ def ensure_private_cluster(clients: Clients, dep: Deployment) -> Change:
         if zone is not None and (access.private_dns_zone or "").lower() != zone.lower():
             access.private_dns_zone = zone  # fixed at creation: Azure refuses to move the name later
         cluster.api_server_access_profile = access
+        if uses_registry_cache(dep):  # network-isolated: the nodes bootstrap from the registry cache
+            cluster.bootstrap_profile = ManagedClusterBootstrapProfile(
+                artifact_source="Cache", container_registry_id=registry_id(clients, dep))
+            cluster.identity_profile = {"kubeletidentity": UserAssignedIdentity(
+                resource_id=kubelet_id(clients, dep), client_id=kubelet.client_id, object_id=kubelet.principal_id)}
         return cluster
+
+    kubelet = require(lambda: clients.msi.user_assigned_identities.get(group, kubelet_identity_name(dep)),
+                      f"managed identity {kubelet_identity_name(dep)}", "04_private_aks (ensure_registry_cache)") \
+        if uses_registry_cache(dep) else None
 
     return converge("AKS cluster", aks.name, lambda: clusters.get(group, aks.name), desired,
                     lambda model: wait_for(clusters.begin_create_or_update(group, aks.name, model),

@@ -155,11 +155,14 @@ def firewall_private_ip(clients: Clients, dep: Deployment) -> str:
 
 def ensure_firewall_stage(clients: Clients, dep: Deployment, allow_denied_flows: bool = False) -> list[Change]:
     """Stage 02: the public IP(s), the Firewall Policy and its groups or the classic rules, the
-    firewall, the VNets' DNS, and the workspace its diagnostic setting logs to.
+    firewall, the VNets' DNS, and the workspace its diagnostic setting logs to (nothing when the design
+    has no firewall: firewall.enabled false, a network-isolated cluster).
 
     Nothing is created while the rule set would deny a flow the planned cluster needs (the preflight),
     unless `allow_denied_flows`: for labs that break the cluster's egress on purpose.
     """
+    if not dep.firewall.enabled:
+        return []
     # Here, not at the top: 03 and 07 read firewall_private_ip from this module and need none of
     # the monitor SDK's models that deploy.monitoring loads.
     from praks_lib.deploy.monitoring import ensure_firewall_diagnostics, ensure_log_analytics

@@ -46,16 +46,18 @@ def ensure_cluster_identity(clients: Clients, dep: Deployment) -> Change:
 
 def role_grants(clients: Clients, dep: Deployment) -> list[tuple[str, str, str]]:
     """(role name, what, scope) the cluster identity needs: Network Contributor on the AKS subnet and
-    the route table, and with API Server VNet Integration on the API server subnet (without it the
-    create fails); Private DNS Zone Contributor on praks's API server zone when it brings one."""
+    (userDefinedRouting) the route table, and with API Server VNet Integration the API server subnet
+    (without it the create fails); Private DNS Zone Contributor on praks's API server zone when it
+    brings one. A network-isolated cluster's kubelet identity and its roles: deploy.registry."""
     group, spoke = dep.resource_groups.network, dep.network.spoke
     grants = [
         ("Network Contributor", "AKS subnet", resource_id(
             clients.subscription_id, group, "Microsoft.Network/virtualNetworks/subnets", spoke.name,
             spoke.aks_subnet.name)),
-        ("Network Contributor", "route table", resource_id(
-            clients.subscription_id, group, "Microsoft.Network/routeTables", dep.route.table_name)),
     ]
+    if dep.aks.outbound_type == "userDefinedRouting":  # AKS reads and writes the route table it joins
+        grants.append(("Network Contributor", "route table", resource_id(
+            clients.subscription_id, group, "Microsoft.Network/routeTables", dep.route.table_name)))
     if dep.aks.api_server == "vnet_integration" and spoke.apiserver_subnet is not None:
         grants.append((VNET_INTEGRATION["cluster_identity_role"], "API server subnet", resource_id(
             clients.subscription_id, group, "Microsoft.Network/virtualNetworks/subnets", spoke.name,
@@ -71,30 +73,31 @@ def ensure_role_assignments(clients: Clients, dep: Deployment) -> list[Change]:
     identity = require(lambda: clients.msi.user_assigned_identities.get(dep.resource_groups.kube,
                                                                         dep.aks.identity.name),
                        f"managed identity {dep.aks.identity.name}", "04_private_aks (ensure_cluster_identity)")
+    return [ensure_role(clients, identity.principal_id, role_name, label, scope)
+            for role_name, label, scope in role_grants(clients, dep)]
+
+
+def ensure_role(clients: Clients, principal_id: str, role_name: str, label: str, scope: str) -> Change:
+    """One role for one principal on one scope, unless it already has it."""
     assignments = clients.authorization.role_assignments
-    changes = []
-    for role_name, label, scope in role_grants(clients, dep):
-        guid = roles.by_name(role_name).id
-        what = f"{role_name} on {label} {name_of(scope)}"
-        # Already granted (by praks, az or the portal, under any name): Azure refuses a duplicate.
-        existing = assignments.list_for_scope(scope, filter=f"principalId eq '{identity.principal_id}'")
-        if any(a.role_definition_id.lower().endswith(guid) and a.scope.lower() == scope.lower() for a in existing):
-            changes.append(Change("role assignment", what, "unchanged"))
-            continue
-        # A stable name: the same principal, role and scope always get the same assignment name.
-        name = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{scope.lower()}|{guid}|{identity.principal_id}"))
-        role = f"/subscriptions/{clients.subscription_id}/providers/Microsoft.Authorization/roleDefinitions/{guid}"
-        try:
-            assignments.create(scope, name, RoleAssignmentCreateParameters(
-                role_definition_id=role, principal_id=identity.principal_id, principal_type="ServicePrincipal"))
-        except HttpResponseError as error:
-            if error.error is not None and error.error.code == "RoleAssignmentExists":
-                # granted meanwhile under another name (another run, az, the portal): what we wanted holds
-                changes.append(Change("role assignment", what, "unchanged"))
-                continue
-            raise StageError(f"Azure refused to create role assignment {what} (scope {scope}): {error.message}",
-                             "re-run 04_private_aks: an error 500 or 503 is on Azure's side and usually passes; "
-                             "a 403 means you may not assign roles on that scope (Owner or User Access "
-                             "Administrator may)", stage="04_private_aks") from error
-        changes.append(Change("role assignment", what, "created"))
-    return changes
+    guid = roles.by_name(role_name).id
+    what = f"{role_name} on {label} {name_of(scope)}"
+    # Already granted (by praks, az or the portal, under any name): Azure refuses a duplicate.
+    existing = assignments.list_for_scope(scope, filter=f"principalId eq '{principal_id}'")
+    if any(a.role_definition_id.lower().endswith(guid) and a.scope.lower() == scope.lower() for a in existing):
+        return Change("role assignment", what, "unchanged")
+    # A stable name: the same principal, role and scope always get the same assignment name.
+    name = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{scope.lower()}|{guid}|{principal_id}"))
+    role = f"/subscriptions/{clients.subscription_id}/providers/Microsoft.Authorization/roleDefinitions/{guid}"
+    try:
+        assignments.create(scope, name, RoleAssignmentCreateParameters(
+            role_definition_id=role, principal_id=principal_id, principal_type="ServicePrincipal"))
+    except HttpResponseError as error:
+        if error.error is not None and error.error.code == "RoleAssignmentExists":
+            # granted meanwhile under another name (another run, az, the portal): what we wanted holds
+            return Change("role assignment", what, "unchanged")
+        raise StageError(f"Azure refused to create role assignment {what} (scope {scope}): {error.message}",
+                         "re-run 04_private_aks: an error 500 or 503 is on Azure's side and usually passes; "
+                         "a 403 means you may not assign roles on that scope (Owner or User Access "
+                         "Administrator may)", stage="04_private_aks") from error
+    return Change("role assignment", what, "created")

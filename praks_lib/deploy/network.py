@@ -74,6 +74,9 @@ def ensure_vnet(clients: Clients, dep: Deployment, planned: PlannedVNet) -> Chan
             service = delegated.get(subnet.name) if planned.name == dep.network.spoke.name else None
             if service and not any((d.service_name or "").lower() == service.lower() for d in current.delegations or []):
                 current.delegations = [*(current.delegations or []), Delegation(name=DELEGATION_NAME, service_name=service)]
+            if subnet is dep.network.spoke.aks_subnet and dep.aks.outbound_type == "none":
+                # A private subnet: no default outbound access, so with outbound type none nothing leaves.
+                current.default_outbound_access = False
         return vnet
 
     return converge("virtual network", planned.name, lambda: vnets.get(group, planned.name), desired,

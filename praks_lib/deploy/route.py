@@ -53,4 +53,12 @@ def ensure_route_association(clients: Clients, dep: Deployment) -> Change:
 
 
 def ensure_egress_route(clients: Clients, dep: Deployment) -> list[Change]:
+    """The forced tunnel; nothing when the design has no firewall to send it to (network-isolated)."""
+    if not dep.firewall.enabled:
+        return []
     return [ensure_route_table(clients, dep), ensure_route_association(clients, dep)]
+
+
+def next_hop_ip(clients: Clients, dep: Deployment) -> str | None:
+    """The default route's next hop: the firewall's private IP, or None when the design has no firewall."""
+    return firewall_private_ip(clients, dep) if dep.firewall.enabled else None

@@ -11,7 +11,7 @@ from typing import Any, Callable, TypeVar
 from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 
 from praks_lib.azure import facts
-from praks_lib.azure.ids import name_of, state_text
+from praks_lib.azure.ids import group_of, name_of, state_text
 from praks_lib.deployment import Deployment
 from praks_lib.diagrams.view import (
     ClusterView,
@@ -21,6 +21,7 @@ from praks_lib.diagrams.view import (
     NetworkView,
     PeeringView,
     PublicIpView,
+    RegistryView,
     RouteView,
     SubnetView,
     VNetView,
@@ -72,7 +73,8 @@ def live_view(clients: Any, deployment: Deployment, title: str | None = None) ->
     """The network as it exists now, read through the SDK clients; parts not created yet are left out.
 
     Needs `clients.network` (NetworkManagementClient). Uses, when the bundle has them,
-    `clients.containerservice`, `clients.privatedns`, `clients.compute` and `clients.loganalytics`.
+    `clients.containerservice`, `clients.privatedns`, `clients.compute`, `clients.loganalytics` and (a
+    network-isolated design) `clients.containerregistry`.
     """
     network, rg, net = clients.network, deployment.resource_groups.network, deployment.network
     roles = subnet_roles(deployment)
@@ -102,8 +104,29 @@ def live_view(clients: Any, deployment: Deployment, title: str | None = None) ->
         firewall=firewall, route=route, cluster=_cluster_view(clients, deployment),
         jumpbox=_jumpbox_view(network, deployment), dns_zone=_dns_zone_view(clients, deployment),
         workspace=_workspace_view(clients, deployment), public_ips=public_ips,
+        registry=_registry_view(clients, deployment),
         subtitle=f"{deployment.location} · resource group {rg} · live", no_firewall=not deployment.firewall.enabled,
     )
+
+
+def _registry_view(clients: Any, deployment: Deployment) -> RegistryView | None:
+    """The registry cache a network-isolated cluster bootstraps from, and the subnet of its private endpoint."""
+    registries = getattr(clients, "containerregistry", None) \
+        if deployment.aks.bootstrap_artifact_source == "Cache" else None  # no registry in other designs
+    if registries is None:
+        return None
+    registry = _absent_is_none(lambda: registries.registries.get(deployment.resource_groups.kube,
+                                                                 deployment.aks.registry_name))
+    if registry is None:
+        return None
+    subnet = None
+    for connection in registry.private_endpoint_connections or []:
+        endpoint_id = connection.private_endpoint.id if connection.private_endpoint else ""
+        endpoint = _absent_is_none(lambda: clients.network.private_endpoints.get(group_of(endpoint_id),
+                                                                                 name_of(endpoint_id)))
+        if endpoint is not None and endpoint.subnet:
+            subnet = name_of(endpoint.subnet.id)
+    return RegistryView(registry.name, subnet, state_text(registry.provisioning_state))
 
 
 def _firewall_view(network: Any, rg: str, deployment: Deployment, public_ips: dict[str, PublicIpView]) -> FirewallView | None:

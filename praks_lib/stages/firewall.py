@@ -18,7 +18,7 @@ from praks_lib.deploy.monitoring import DIAGNOSTIC_SETTING, workspace_id
 from praks_lib.deployment import Deployment
 from praks_lib.errors import StageError
 from praks_lib.firewall import RuleSet
-from praks_lib.stages import Verdict
+from praks_lib.stages import Note, Verdict
 from praks_lib.stages.tables import laid_out
 
 
@@ -58,9 +58,15 @@ def _rules(rules: RuleSet) -> list[tuple[str, str, str]]:
                   for c in collections for r in c.rules)
 
 
-def firewall_table(clients: Clients, dep: Deployment) -> pd.DataFrame:
+NOT_IN_THIS_DESIGN = ("No firewall in this design (firewall.enabled is false): the cluster is network-isolated, "
+                      "its nodes bootstrap from a private registry cache and nothing they send leaves the VNet.")
+
+
+def firewall_table(clients: Clients, dep: Deployment) -> pd.DataFrame | Note:
     """The firewall as Azure reports it: state, addresses, DNS proxy, where its rules are and how many."""
     group, fw = dep.resource_groups.network, dep.firewall
+    if not fw.enabled:
+        return Note(NOT_IN_THIS_DESIGN)
     firewall = clients.network.azure_firewalls.get(group, fw.name)
     public_ip = clients.network.public_ip_addresses.get(group, fw.public_ip_name)
     policy, groups = _policy(clients, firewall)
@@ -93,6 +99,13 @@ def firewall_table(clients: Clients, dep: Deployment) -> pd.DataFrame:
 def firewall_verdict(clients: Clients, dep: Deployment) -> Verdict:
     """PASS when the firewall runs the planned rules and logs to the workspace; else what to fix."""
     group, fw = dep.resource_groups.network, dep.firewall
+    if not fw.enabled:
+        found = list(clients.network.azure_firewalls.list(group))
+        if found:
+            raise StageError(f"FAIL: the design has no firewall, but {group} holds {', '.join(f.name for f in found)}.",
+                             "delete it, or set firewall.enabled to true", stage="02_firewall")
+        return Verdict(f"PASS: not in this design — no firewall, public IP or firewall workspace in {group}; "
+                       "a network-isolated cluster needs no egress.")
     firewall = require(lambda: clients.network.azure_firewalls.get(group, fw.name), f"firewall {fw.name}",
                        "02_firewall")
     policy, groups = _policy(clients, firewall)

@@ -12,6 +12,9 @@ from praks_lib.stages import Verdict
 
 def monitoring_verdict(clients: Clients, dep: Deployment, pods: pd.DataFrame) -> Verdict:
     """PASS when the add-on points at the cluster workspace and the workspace has seen running pods."""
+    if not dep.monitoring.enable_container_insights:
+        return Verdict("PASS: not in this design — Container insights is off (monitoring.enable_container_insights "
+                       "false); its agents would need a path to Azure Monitor.")
     cluster = clients.containerservice.managed_clusters.get(dep.resource_groups.kube, dep.aks.name)
     addon = (cluster.addon_profiles or {}).get(addon_key(cluster.addon_profiles))
     expected = workspace_id(clients, dep.monitoring.cluster_workspace).lower()

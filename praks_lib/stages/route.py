@@ -41,11 +41,20 @@ def routes_table(routes: list[EffectiveRoute]) -> pd.DataFrame:
 
 
 def route_verdict(clients: Clients, dep: Deployment) -> Verdict:
-    """PASS when internet-bound traffic from the AKS subnet takes the firewall as its next hop."""
+    """PASS when internet-bound traffic from the AKS subnet takes the firewall as its next hop (for a
+    design without firewall: when the AKS subnet is private and no route leads to an appliance)."""
     spoke = dep.network.spoke
     routes = subnet_effective_routes(clients, dep.resource_groups.network, spoke.name, spoke.aks_subnet.name)
     probe = resolve("mcr.microsoft.com")[0]
     hop = next_hop(routes, probe)
+    if not dep.firewall.enabled:
+        subnet = clients.network.subnets.get(dep.resource_groups.network, spoke.name, spoke.aks_subnet.name)
+        if subnet.route_table is not None or subnet.default_outbound_access is not False or subnet.nat_gateway:
+            raise StageError(f"FAIL: {spoke.aks_subnet.name} has a way out (route table, default outbound access or "
+                             "NAT gateway) but the design has none.", "re-run 01_network", stage="01_network")
+        return Verdict(f"PASS: not in this design — no route table; {spoke.aks_subnet.name} is a private subnet "
+                       f"(no default outbound access, no NAT gateway), so internet-bound traffic "
+                       f"({hop.address_prefix} → {hop.next_hop_type}) goes nowhere.")
     firewall_ip = firewall_private_ip(clients, dep)
     if hop.next_hop_type != "VirtualAppliance" or hop.next_hop_ip != firewall_ip:
         target = f"{hop.next_hop_type} {hop.next_hop_ip or ''}".strip()

@@ -17,9 +17,9 @@ from praks_lib import queries
 from praks_lib.cloud import Clients
 from praks_lib.deployment import Deployment
 from praks_lib.errors import StageError
-from praks_lib.stages import Verdict, tables
+from praks_lib.stages import Note, Verdict, tables
 from praks_lib.stages.tables import laid_out
-from praks_lib.validate import FAIL, PASS, CheckRow
+from praks_lib.validate import FAIL, PASS, CheckRow, Design
 
 COLUMNS = ["check", "target", "expected", "observed", "evidence", "result", "hint"]
 
@@ -68,13 +68,16 @@ def check(name: str, rows: Iterable[CheckRow]) -> CheckResult:
     return CheckResult(name, tuple(rows))
 
 
-def log_rows(clients: Clients, dep: Deployment, source_ip: str) -> pd.DataFrame:
+def log_rows(clients: Clients, dep: Deployment, source_ip: str) -> pd.DataFrame | Note:
     """The firewall log rows of one source, as requests_from_source finds them (what the log check read):
     which table, the request, the action and the rule that decided it; the source and the reason folded.
 
     TimeGenerated is left out (the rows stay in its order): when a row was written is the one thing
     that differs between two runs.
     """
+    if not dep.firewall.enabled:
+        return Note(f"No firewall log rows from {source_ip}: this design has no firewall (firewall.enabled is false) "
+                    "and none exists in the subscription, so nothing could log a request; nothing left the VNet.")
     ws = dep.monitoring.firewall_workspace
     customer_id = clients.loganalytics.workspaces.get(ws.group, ws.name).customer_id
     rows = queries.run(clients, customer_id, "requests_from_source", timedelta(days=1), source_ip=source_ip)
@@ -99,10 +102,14 @@ def summary_table(table: pd.DataFrame) -> pd.DataFrame:
     return laid_out(summary, status=["result"], empty="no checks ran")
 
 
-def validation_verdict(table: pd.DataFrame, design: str) -> Verdict:
+def validation_verdict(table: pd.DataFrame, design: Design) -> Verdict:
     """One line: PASS with the design it proved (validate.proven_design), or FAIL naming the failed
     checks and where to fix them."""
     failed = table[table["result"] == FAIL]
+    if failed.empty and design.isolated:
+        return Verdict(f"PASS: {len(table)} checks proved {design} — the network-isolated cluster is private, "
+                       "bootstrapped from its private registry cache, and nothing leaves the VNet: every external "
+                       "request failed, no firewall logged anything because none exists, and no public IP exists.")
     if failed.empty:
         return Verdict(f"PASS: {len(table)} checks proved {design} — the cluster is private, its only egress is "
                        f"the firewall, and the firewall's logs prove it.")

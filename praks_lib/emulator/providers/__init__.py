@@ -5,6 +5,7 @@ handlers exposing ``routes``; a large provider keeps its validation (and its dat
 - :mod:`network` — Microsoft.Network, one module per resource family;
 - :mod:`compute` — Microsoft.Compute: virtual machines, disks, run command;
 - :mod:`containerservice` — Microsoft.ContainerService: AKS, the one home of everything AKS;
+- :mod:`containerregistry` — Microsoft.ContainerRegistry: registries and cache rules (network-isolated AKS);
 - :mod:`msi`, :mod:`authorization` (roles, permissions, handlers), :mod:`privatedns`;
 - :mod:`operationalinsights` (workspaces), :mod:`insights` (diagnostic settings, data collection),
   :mod:`loganalytics_query` (the query API at api.loganalytics.io).
@@ -15,6 +16,7 @@ searches in order (a specific route before the generic operation status routes).
 
 from praks_lib.emulator.platform.arm.operations import operation_routes
 from praks_lib.emulator.providers import (
+    containerregistry,
     loganalytics_query,
     msi,
     operationalinsights,
@@ -51,6 +53,7 @@ PROVIDERS = [
     msi.routes,
     authorization.routes,
     privatedns.routes,
+    containerregistry.routes,
     virtual_machines.routes,
     run_command.routes,
     scale_sets.routes,

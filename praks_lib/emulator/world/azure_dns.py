@@ -9,7 +9,8 @@ server's private address. This module decides that from the emulated cloud's sta
    or a suffix of it answers (A records, following CNAMEs). A linked zone without the name answers
    NXDOMAIN, as Azure DNS does, unless the link's ``resolutionPolicy`` is ``NxDomainRedirect``
    (then the query goes on to public DNS).
-2. Otherwise the name is resolved on the internet, offline: ``praks_lib.firewall.resolve`` (the
+2. Otherwise the name is resolved on the internet, offline (a service with a private endpoint, such
+   as a container registry, is first a CNAME to its ``privatelink`` name, as Azure's public DNS answers): ``praks_lib.firewall.resolve`` (the
    same deterministic answers the firewall uses). A private cluster's name
    (``….privatelink.<region>.azmk8s.io``) does not exist in public DNS.
 
@@ -28,6 +29,7 @@ import re
 from dataclasses import dataclass, replace
 
 from praks_lib.azure.ids import ResourceId, same_id
+from praks_lib.emulator.providers.containerregistry import private_endpoint_connections, registry_by_login_server
 from praks_lib.emulator.providers.privatedns import LINK_TYPE
 from praks_lib.emulator.world import network_state
 from praks_lib.firewall import resolve as public_resolve
@@ -96,6 +98,18 @@ def _private_records(tx, zone: _LinkedZone, name: str) -> tuple[str | None, list
     return None, [r["ipv4Address"] for r in (a_set or {}).get("properties", {}).get("aRecords", [])]
 
 
+def _public_alias(tx, name: str) -> str | None:
+    """Public DNS's CNAME for a service reached through a private endpoint: ``<registry>.azurecr.io``
+    → ``<registry>.privatelink.azurecr.io`` (the data endpoint ``<registry>.<region>.data.azurecr.io``
+    likewise), which a linked ``privatelink.azurecr.io`` zone answers
+    (unlinked, the chain goes on in public DNS to the registry's public address)."""
+    registry = registry_by_login_server(tx, name)
+    if registry is None or ".privatelink." in name or not private_endpoint_connections(tx, registry["id"]):
+        return None
+    suffix = "." + registry["properties"]["loginServer"].split(".", 1)[1]
+    return name[: -len(suffix)] + ".privatelink" + suffix
+
+
 def _public(name: str, resolver: str | None) -> list[str]:
     """Public DNS's answer to Azure DNS in a virtual network (``resolver``), or to the firewall's DNS
     proxy (None: the firewall's own answer)."""
@@ -126,6 +140,13 @@ def _azure_dns(tx, query: str, vnet_id: str, resolver: str | None) -> Answer:
     for _ in range(MAX_CNAME_CHAIN):
         zone = _zone_for(zones, current)
         if zone is None:
+            alias = _public_alias(tx, current)
+            if alias is not None:
+                aliases.append((current, alias))
+                if _zone_for(zones, alias) is None:  # no zone for it here: public DNS answers the public address
+                    return Answer(query, tuple(aliases), tuple(_public(current, resolver)))
+                current = alias
+                continue
             return Answer(query, tuple(aliases), tuple(_public(current, resolver)))
         target, addresses = _private_records(tx, zone, current)
         if target is not None:

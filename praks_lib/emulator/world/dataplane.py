@@ -15,7 +15,9 @@ resolved offline first, as the client's resolver would):
   diagnostic settings name, then delivered or refused;
 - ``VirtualAppliance`` at an address no firewall holds, or ``None``: dropped (the client times out);
 - ``Internet``: leaves Azure directly, bypassing the firewall (``Direct``): the hole a forced
-  tunnel through the firewall must close, which validation has to catch.
+  tunnel through the firewall must close, which validation has to catch — unless the subnet is
+  private (``defaultOutboundAccess: false``, no NAT gateway): then nothing leaves (``Dropped``),
+  what a network-isolated cluster relies on.
 
 Logged rows follow the diagnostic settings (see ``providers/insights/diagnostic_settings.py``): a legacy category
 (AzureFirewallApplicationRule, AzureFirewallNetworkRule) writes an ``AzureDiagnostics`` row with the
@@ -147,6 +149,10 @@ def _route(tx: Transaction, flow: Flow, moment: datetime) -> tuple[Outcome, list
         path.append(f"delivered to {destination_ip} inside Azure")
         return _answered(outcome, ALLOW, flow), []
     if route.next_hop_type == "Internet":
+        if _private_subnet(subnet):
+            path.append("dropped: a private subnet (defaultOutboundAccess false) with no NAT gateway has no "
+                        "way to the internet")
+            return _refused(outcome, flow), []
         path.append(f"left Azure directly to {destination_ip} (not through the firewall)")
         return _answered(outcome, DIRECT, flow), []
     firewall = (network_state.firewall_by_private_ip(tx, route.next_hop_ip)
@@ -164,6 +170,13 @@ def _route(tx: Transaction, flow: Flow, moment: datetime) -> tuple[Outcome, list
         return _answered(outcome, ALLOW, flow), pending
     outcome.action = DENY
     return _refused(outcome, flow), pending
+
+
+def _private_subnet(subnet: dict) -> bool:
+    """A subnet whose machines get no default outbound access and have no explicit way out: Azure
+    gives them no public address, so internet-bound packets go nowhere."""
+    properties = subnet["properties"]
+    return properties.get("defaultOutboundAccess") is False and not properties.get("natGateway")
 
 
 def _answered(outcome: Outcome, action: str, flow: Flow) -> Outcome:

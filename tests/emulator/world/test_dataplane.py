@@ -149,6 +149,18 @@ def test_a_subnet_without_the_route_goes_straight_to_the_internet(emu, world):
     assert "not through the firewall" in outcome.path[-1]
 
 
+def test_a_private_subnet_has_no_way_to_the_internet(emu, world):
+    _, network, _, _ = clients(emu)
+    subnet = network.subnets.get(GROUP, "spoke", "ingress")
+    subnet.default_outbound_access = False
+    network.subnets.begin_create_or_update(GROUP, "spoke", "ingress", subnet).result()
+    outcome = send(emu, INGRESS_VM, "robin.com", 80, "HTTP")
+    assert (outcome.action, outcome.error, outcome.status, outcome.rows) == ("Dropped", "timeout", None, [])
+    assert not outcome.reached
+    assert "private subnet" in outcome.path[-1]
+    assert send(emu, INGRESS_VM, "10.2.1.4", 80, "HTTP").action == "Allow"  # inside the VNet it still works
+
+
 def test_a_next_hop_no_firewall_holds_drops_the_flow(emu):
     build_networks(emu)
     put_firewall(emu, classic_rules(), private_ip="10.0.1.5")  # the route still says 10.0.1.4

@@ -13,6 +13,11 @@ Azure behaviours kept:
   stays too (node resource group, scale set, private endpoint, DNS zone, identities): ``az aks
   delete`` or a new PUT after fixing the firewall cleans up or reconciles. A PUT on a Failed
   cluster provisions again.
+- ``bootstrapProfile`` (network-isolated clusters): outbound type ``none`` needs ``artifactSource:
+  Cache``; the cache needs Kubernetes 1.30+, no kubenet and an existing Premium registry
+  (``containerRegistryId``); a bring-your-own kubelet identity (``identityProfile.kubeletidentity``)
+  needs Managed Identity Operator for the cluster identity on it. Nodes then bootstrap from the
+  registry alone (``bootstrap.py``), with no egress at all.
 - A private cluster gets ``privateFQDN`` in the zone ``<guid>.privatelink.<region>.azmk8s.io`` of
   its node group, linked to its VNet; and, unless the request says ``enablePrivateClusterPublicFQDN:
   false`` (Azure's default is true), a public ``fqdn`` too. Disabling it later removes ``fqdn``.
@@ -212,6 +217,10 @@ class ManagedClusters(ResourceType):
         if network["outboundType"] == "userDefinedRouting" and subnet is not None:
             route_table = validation.check_user_defined_routing(call.tx, subnet)
         identity, principal = _identity(call, request.get("identity"), rid, existing)
+        bootstrap_profile = copy.deepcopy(asked.get("bootstrapProfile") or kept.get("bootstrapProfile") or {})
+        registry = validation.check_bootstrap(call.tx, network, bootstrap_profile, current)
+        kubelet = validation.check_kubelet_identity(call.tx, asked["identityProfile"], principal) \
+            if _new_kubelet_identity(asked, kept) else None
         if subnet is not None and principal and request.get("identity", {}).get("type") == "UserAssigned":
             validation.check_identity_permissions(call.tx, principal, subnet, route_table)
         if subnet is not None and existing is None and network["networkPlugin"] == "azure":
@@ -251,6 +260,8 @@ class ManagedClusters(ResourceType):
         }
         if asked.get("linuxProfile"):
             properties["linuxProfile"] = asked["linuxProfile"]
+        if bootstrap_profile:
+            properties["bootstrapProfile"] = {"artifactSource": "Direct", **bootstrap_profile}
         addons = copy.deepcopy(asked.get("addonProfiles") if "addonProfiles" in asked else kept.get("addonProfiles"))
         if addons:
             properties["addonProfiles"] = addons
@@ -265,8 +276,10 @@ class ManagedClusters(ResourceType):
         for key in ("privateFQDN", "fqdn", "azurePortalFQDN", "identityProfile", "privateLinkResources"):
             if key in kept and (key != "fqdn" or public_name):  # disabling the public FQDN removes it
                 properties[key] = kept[key]
+        if kubelet is not None:
+            properties["identityProfile"] = {"kubeletidentity": kubelet}
         plan = {"subnet": subnet, "private": private, "existing": existing, "dns_zone": dns_zone,
-                "api_subnet": api_subnet}
+                "api_subnet": api_subnet, "registry": registry}
         return body, plan
 
     def view(self, call, stored):
@@ -282,6 +295,14 @@ class ManagedClusters(ResourceType):
         group_id = f"/subscriptions/{rid.subscription}/resourceGroups/{stored['properties']['nodeResourceGroup']}"
         if call.tx.get(group_id) is not None:
             node_group.delete_group(call, group_id)
+
+
+def _new_kubelet_identity(asked: dict, kept: dict) -> bool:
+    """A kubelet identity the request brings (an update sending back the one the cluster has is not)."""
+    def kubelet_of(properties: dict) -> str:
+        return (((properties.get("identityProfile") or {}).get("kubeletidentity") or {}).get("resourceId") or "").lower()
+
+    return bool(kubelet_of(asked)) and kubelet_of(asked) != kubelet_of(kept)
 
 
 def node_group_name(rid: ResourceId, location: str) -> str:
@@ -363,7 +384,8 @@ def provision(call: Call, rid: ResourceId, body: dict, plan: dict, *, bootstrap_
             call.tx, [n.internal_ip for n in state.nodes], subnet_prefix, name=name, location=location,
             private=plan["private"], dns_prefix=properties["dnsPrefix"],
             # VNet-integrated nodes reach the API server's load balancer by address, without DNS
-            api_server_name=None if integrated else properties.get("privateFQDN"), vnet_id=vnet_id)
+            api_server_name=None if integrated else properties.get("privateFQDN"), vnet_id=vnet_id,
+            registry=plan["registry"], kubelet_principal=properties["identityProfile"]["kubeletidentity"]["objectId"])
         if failure is not None:
             return failure
     if state is not None:

@@ -11,8 +11,9 @@ import re
 
 from praks_lib.azure import cni, facts, vm_sizes
 from praks_lib.azure.ids import ResourceId, same_id
-from praks_lib.emulator.platform.arm.errors import ArmError, bad_request, catalog_error
-from praks_lib.emulator.providers.authorization.permissions import missing_permissions
+from praks_lib.emulator.platform.arm.errors import ArmError, NotEmulated, bad_request, catalog_error
+from praks_lib.emulator.providers.authorization.permissions import has_permission, missing_permissions
+from praks_lib.emulator.providers.containerregistry import REGISTRY_TYPE
 from praks_lib.emulator.world import network_state
 
 NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?$")
@@ -49,6 +50,12 @@ SUBNET_PERMISSION = ("The cluster identity with object id '{principal}' does not
                      "(https://aka.ms/aks/byo-vnet) and retry.")
 SUBNET_NOT_FOUND = "Subnet {subnet} referenced by agent pool {pool} was not found."  # reconstructed
 PROPERTY_CHANGE = "Changing property '{name}' is not allowed."
+ISOLATED = _AKS["network_isolated"]
+# The MSI provider's operation for assigning a user-assigned identity (Managed Identity Operator grants it).
+ASSIGN_IDENTITY_ACTION = "Microsoft.ManagedIdentity/userAssignedIdentities/*/assign/action"
+MANAGED_REGISTRY_NOT_EMULATED = ("praks emulator: an AKS-managed registry for a network isolated cluster (bootstrapProfile "
+                                 "without containerRegistryId) is not emulated; bring your own Premium registry and "
+                                 "name it in containerRegistryId.")
 IDENTITY_NOT_FOUND = ("Reading managed identity {id} failed: the identity was not found. Create it first or fix "
                       "identity.userAssignedIdentities.")  # reconstructed
 
@@ -245,3 +252,41 @@ def _at(body: dict, path: str):
 
 def identity_error(identity_id: str) -> ArmError:
     return bad_request("InvalidParameter", IDENTITY_NOT_FOUND.format(id=identity_id))
+
+
+def check_bootstrap(tx, network: dict, bootstrap: dict, version: str) -> dict | None:
+    """Where the nodes get their artifacts: outbound type none needs the registry cache; the cache needs
+    Kubernetes 1.30 or later, a plugin other than kubenet and an existing Premium registry. Returns the
+    registry (None: Microsoft Artifact Registry, directly)."""
+    source = bootstrap.get("artifactSource") or "Direct"
+    if network["outboundType"] == "none" and source != "Cache":
+        raise catalog_error("outbound_none_needs_cache")
+    if source != "Cache":
+        return None
+    if network["networkPlugin"] in ISOLATED["unsupported_network_plugins"]:
+        raise catalog_error("network_isolated_kubenet")
+    minimum = tuple(map(int, ISOLATED["minimum_version"].split(".")))
+    if tuple(map(int, version.split(".")[:2])) < minimum:
+        raise catalog_error("network_isolated_needs_version", version=version)
+    registry_id = bootstrap.get("containerRegistryId")
+    if not registry_id:
+        raise NotEmulated(MANAGED_REGISTRY_NOT_EMULATED)
+    registry = tx.get(registry_id)
+    if registry is None or registry["type"].lower() != REGISTRY_TYPE.lower():
+        raise catalog_error("bootstrap_registry_not_found", registry=registry_id)
+    if registry["sku"]["name"] != ISOLATED["registry_sku"]:
+        raise catalog_error("bootstrap_registry_not_premium", registry=registry["id"], sku=registry["sku"]["name"])
+    return registry
+
+
+def check_kubelet_identity(tx, profile: dict, principal_id: str) -> dict:
+    """A bring-your-own kubelet identity: it exists and the cluster identity may assign it (Managed
+    Identity Operator on it). Returns ``identityProfile.kubeletidentity`` as AKS shows it."""
+    identity_id = ((profile or {}).get("kubeletidentity") or {}).get("resourceId")
+    found = tx.get(identity_id) if identity_id else None
+    if found is None:
+        raise identity_error(identity_id)
+    if not has_permission(tx, principal_id, ASSIGN_IDENTITY_ACTION, found["id"]):
+        raise catalog_error("kubelet_identity_not_assignable")
+    return {"resourceId": found["id"], "clientId": found["properties"]["clientId"],
+            "objectId": found["properties"]["principalId"]}

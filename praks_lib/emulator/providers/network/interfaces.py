@@ -100,12 +100,13 @@ def frontend_addresses(tx, subnet_id: str, except_owner: str | None = None) -> d
 
 
 def allocate_private_ip(call: Call, subnet: dict, config_id: str, owner_id: str, method: str,
-                        requested: str | None, kept: str | None) -> str:
+                        requested: str | None, kept: str | None, taken: dict[str, str] | None = None) -> str:
     """The private IP for one IP configuration: ``requested`` (Static), else the one it already
-    has (``kept``), else the lowest free usable address of the subnet."""
+    has (``kept``), else the lowest free usable address of the subnet (``taken``: addresses the
+    owner's other configurations of the same request hold)."""
     network = network_state.subnet_networks(subnet)[0]
     used = {**network_state.addresses_in_use(call.tx, subnet["id"], except_owner=owner_id),
-            **frontend_addresses(call.tx, subnet["id"], except_owner=owner_id)}
+            **frontend_addresses(call.tx, subnet["id"], except_owner=owner_id), **(taken or {})}
     hosts = network_state.usable_hosts(network)
     if method == "Static":
         try:
@@ -141,11 +142,12 @@ class NetworkInterfaces(ResourceType):
             if existing and key in existing["properties"]:
                 properties[key] = existing["properties"][key]
         before = {c["name"].lower(): c for c in (existing or {}).get("properties", {}).get("ipConfigurations") or []}
-        configs = properties.get("ipConfigurations") or []
-        properties["ipConfigurations"] = [
-            self.ip_configuration(call, rid, config, index, before.get(config.get("name", "").lower()))
-            for index, config in enumerate(configs)
-        ]
+        configs, taken = properties.get("ipConfigurations") or [], {}
+        properties["ipConfigurations"] = []
+        for index, config in enumerate(configs):  # a NIC's own configurations never share an address
+            built = self.ip_configuration(call, rid, config, index, before.get(config.get("name", "").lower()), taken)
+            taken[built["properties"]["privateIPAddress"]] = built["id"]
+            properties["ipConfigurations"].append(built)
         properties.setdefault("dnsSettings", {})
         properties["dnsSettings"].setdefault("dnsServers", [])
         properties["dnsSettings"]["appliedDnsServers"] = list(properties["dnsSettings"]["dnsServers"])
@@ -157,7 +159,8 @@ class NetworkInterfaces(ResourceType):
         properties["resourceGuid"] = stable_uuid(str(rid))
         return request
 
-    def ip_configuration(self, call, nic_rid: ResourceId, config: dict, index: int, before: dict | None) -> dict:
+    def ip_configuration(self, call, nic_rid: ResourceId, config: dict, index: int, before: dict | None,
+                         taken: dict[str, str]) -> dict:
         name = config.get("name") or f"ipconfig{index + 1}"
         config_id = f"{nic_rid}/ipConfigurations/{name}"
         properties = copy.deepcopy(config.get("properties") or {})
@@ -172,7 +175,7 @@ class NetworkInterfaces(ResourceType):
             kept = before["properties"].get("privateIPAddress")
         properties["privateIPAllocationMethod"] = method
         properties["privateIPAddress"] = allocate_private_ip(
-            call, subnet, config_id, str(nic_rid), method, properties.get("privateIPAddress"), kept)
+            call, subnet, config_id, str(nic_rid), method, properties.get("privateIPAddress"), kept, taken)
         if properties.get("publicIPAddress"):
             public_ip = require_reference(call, properties["publicIPAddress"].get("id"), config_id)
             check_public_ip_free(call, public_ip, config_id, str(nic_rid))
