@@ -68,3 +68,17 @@ def test_verdict_fails_when_the_rules_drift(network, dep):
         firewall_verdict(network, dep)
     assert [c.action for c in ensure_firewall_stage(network, dep)][1] == "updated"
     assert firewall_verdict(network, dep).startswith("PASS")
+
+
+def test_verdict_fails_when_a_vnet_stops_resolving_through_the_firewall(network, dep):
+    ensure_firewall_stage(network, dep)
+    group, spoke = dep.resource_groups.network, dep.network.spoke.name
+    vnet = network.network.virtual_networks.get(group, spoke)
+    vnet.dhcp_options.dns_servers = []  # someone put the spoke back on Azure DNS
+    network.network.virtual_networks.begin_create_or_update(group, spoke, vnet).result()
+    with pytest.raises(StageError, match=f"VNet {spoke} resolves through Azure DNS, not the firewall's DNS proxy "
+                                         "at 10.0.0.4") as failed:
+        firewall_verdict(network, dep)
+    assert failed.value.fix == "re-run 02_firewall"
+    assert "VNet DNS servers" in [c.kind for c in ensure_firewall_stage(network, dep) if c.action == "updated"]
+    assert firewall_verdict(network, dep).startswith("PASS")

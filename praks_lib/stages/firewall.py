@@ -96,6 +96,18 @@ def firewall_table(clients: Clients, dep: Deployment) -> pd.DataFrame | Note:
     return laid_out(pd.DataFrame(rows, columns=["property", "value"]).set_index("property"))
 
 
+def vnets_resolving_elsewhere(clients: Clients, dep: Deployment, firewall_ip: str) -> list[str]:
+    """'<VNet> resolves through <servers>' for each VNet whose DNS servers, as deployed, are not the
+    firewall's DNS proxy: there FQDN network rules may deny what clients resolved themselves."""
+    found = []
+    for planned in (dep.network.hub, dep.network.spoke):
+        vnet = clients.network.virtual_networks.get(dep.resource_groups.network, planned.name)
+        servers = list((vnet.dhcp_options.dns_servers if vnet.dhcp_options else None) or [])
+        if servers != [firewall_ip]:
+            found.append(f"{planned.name} resolves through {', '.join(servers) or 'Azure DNS'}")
+    return found
+
+
 def firewall_verdict(clients: Clients, dep: Deployment) -> Verdict:
     """PASS when the firewall runs the planned rules and logs to the workspace; else what to fix."""
     group, fw = dep.resource_groups.network, dep.firewall
@@ -121,6 +133,10 @@ def firewall_verdict(clients: Clients, dep: Deployment) -> Verdict:
     proxy = _dns_proxy(firewall, policy)
     if proxy != fw.dns_proxy:
         problems.append(f"DNS proxy is {'on' if proxy else 'off'} but firewall.dns_proxy is {fw.dns_proxy}")
+    if dep.dns_through_firewall:  # FQDN network rules match only what the firewall itself resolved
+        firewall_ip = firewall.ip_configurations[0].private_ip_address
+        problems += [f"VNet {where}, not the firewall's DNS proxy at {firewall_ip}"
+                     for where in vnets_resolving_elsewhere(clients, dep, firewall_ip)]
     setting = read_or_none(lambda: clients.monitor.diagnostic_settings.get(firewall.id, DIAGNOSTIC_SETTING))
     expected_workspace = workspace_id(clients, dep.monitoring.firewall_workspace)
     if setting is None or (setting.workspace_id or "").lower() != expected_workspace.lower():
