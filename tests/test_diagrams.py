@@ -414,3 +414,7 @@ def test_the_live_view_finds_a_vnet_integrated_api_server_at_its_load_balancer(t
     assert cluster.pod_cidr == "10.244.0.0/16"
     figure = draw(live_view(clients, dep))
     assert reads(figure, "API server · VNet integration 10.0.6.4") and not reads(figure, "private endpoint")
+    # With DNS through the firewall the API server's name is in the zone praks brings, linked to both VNets.
+    zone = live_view(clients, dep).dns_zone
+    assert (zone.name, sorted(zone.linked_vnets)) == \
+        ("private.westeurope.azmk8s.io", sorted([dep.network.hub.name, dep.network.spoke.name]))

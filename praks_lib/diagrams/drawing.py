@@ -508,10 +508,11 @@ class _Diagram:
             if vnet.x0 < box.cx < vnet.x1:  # straight up into the VNet above the box
                 x = box.cx
                 self.page.line([(x, box.y1), (x, vnet.y0)], PURPLE, width=1.6, style=(0, (1, 2)))
-            else:  # out of the box's side, across, then up into the VNet beside it
-                side, x = (box.x1, vnet.x0 + 0.35) if vnet.cx > box.cx else (box.x0, vnet.x1 - 0.35)
-                y = box.y1 - 0.12
-                self.page.line([(side, y), (x, y), (x, vnet.y0)], PURPLE, width=1.6, style=(0, (1, 2)))
+            else:  # up out of the box, across the gap below the VNets (clear of a box beside it), up
+                start, x = (box.x1 - 0.35, vnet.x0 + 0.35) if vnet.cx > box.cx else (box.x0 + 0.35, vnet.x1 - 0.35)
+                y = (box.y1 + vnet.y0) / 2
+                self.page.line([(start, box.y1), (start, y), (x, y), (x, vnet.y0)], PURPLE, width=1.6,
+                               style=(0, (1, 2)))
             self.legend["dns"] = True
 
     def _registry(self, box: _Box) -> None:

@@ -215,15 +215,24 @@ def _jumpbox_view(network: Any, deployment: Deployment) -> JumpboxView | None:
 
 
 def _dns_zone_view(clients: Any, deployment: Deployment) -> DnsZoneView | None:
+    """The zone that holds the API server's name: the one the cluster names (praks brings it for DNS
+    through the firewall), else the one AKS made in the node resource group."""
     dns = getattr(clients, "privatedns", None)
     if dns is None:
         return None
-    node_rg = deployment.node_resource_group
-    zones = _absent_is_none(lambda: list(dns.private_zones.list_by_resource_group(node_rg))) or []
-    if not zones:
+    cluster = _absent_is_none(lambda: clients.containerservice.managed_clusters.get(
+        deployment.resource_groups.kube, deployment.aks.name))
+    access = cluster.api_server_access_profile if cluster is not None else None
+    named = (access.private_dns_zone or "") if access is not None else ""
+    if named.startswith("/subscriptions/"):
+        group = group_of(named)
+        zone = _absent_is_none(lambda: dns.private_zones.get(group, name_of(named)))
+    else:
+        group = deployment.node_resource_group
+        zone = next(iter(_absent_is_none(lambda: list(dns.private_zones.list_by_resource_group(group))) or []), None)
+    if zone is None:
         return None
-    zone = zones[0]
-    links = _absent_is_none(lambda: list(dns.virtual_network_links.list(node_rg, zone.name))) or []
+    links = _absent_is_none(lambda: list(dns.virtual_network_links.list(group, zone.name))) or []
     linked = [name_of(link.virtual_network.id) for link in links if link.virtual_network]
     return DnsZoneView(zone.name, linked, state_text(zone.provisioning_state))
 
