@@ -15,6 +15,7 @@ from praks_lib.teardown import plan_teardown, teardown
 from praks_lib.validate import PASS, check_public_ips
 
 POLICY = {"firewall": {"rules_as": "policy"}}
+CLASSIC = {"firewall": {"rules_as": "classic"}}
 MANAGEMENT = {"network": {"hub": {"firewall_management_subnet": {"name": "AzureFirewallManagementSubnet",
                                                                  "prefix": "10.0.2.0/26"}}}}
 # Basic has no DNS proxy, so no FQDNs in network rules: the 2020 rule set has none.
@@ -47,7 +48,7 @@ def test_policy_holds_the_rules_and_dns_proxy_and_a_rerun_changes_nothing(client
 
 
 def test_switching_between_classic_and_policy_moves_the_rules(clients):
-    classic, _ = deployed(clients, {})
+    classic, _ = deployed(clients, CLASSIC)
     as_policy, changes = deployed(clients, POLICY)
     assert ("firewall", "updated") in [(c.kind, c.action) for c in changes]
     assert "in Firewall Policy" in firewall_verdict(clients, as_policy)

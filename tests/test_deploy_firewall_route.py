@@ -11,6 +11,12 @@ from praks_lib.stages.route import route_verdict, subnet_effective_routes
 
 
 @pytest.fixture
+def dep(walkthrough_2020):
+    """Classic rule collections on the firewall, as the 2020 walkthrough (test_deploy_firewall_policy: policy)."""
+    return walkthrough_2020
+
+
+@pytest.fixture
 def network(clients, dep):
     ensure_network(clients, dep)
     return clients

@@ -32,11 +32,11 @@ def test_second_run_changes_nothing_and_says_so(clients, dep):
 
 def test_changed_parameter_updates_only_that_resource(clients, dep, tmp_path):
     ensure_network(clients, dep)
-    grown = load_deployment(overrides={"network": {"spoke": {"ingress_subnet": {"prefix": "10.0.6.0/24"}}}})
+    grown = load_deployment(overrides={"network": {"spoke": {"ingress_subnet": {"prefix": "10.0.7.0/24"}}}})
     changes = ensure_network(clients, grown)
     assert [c.name for c in changes if c.action == "updated"] == ["spoke1-kubenvnet"]
     spoke = clients.network.virtual_networks.get(dep.resource_groups.network, "spoke1-kubenvnet")
-    assert {s.name: s.address_prefix for s in spoke.subnets}["ing-1-subnet"] == "10.0.6.0/24"
+    assert {s.name: s.address_prefix for s in spoke.subnets}["ing-1-subnet"] == "10.0.7.0/24"
 
 
 def test_rerun_keeps_what_later_stages_and_people_added(clients, dep):
@@ -53,7 +53,8 @@ def test_rerun_keeps_what_later_stages_and_people_added(clients, dep):
 def test_table_and_verdict_read_the_cloud(clients, dep):
     ensure_network(clients, dep)
     table = network_table(clients, dep)
-    assert list(table["subnet"]) == ["AzureFirewallSubnet", "jumpbox-subnet", "ing-1-subnet", "aks-2-subnet"]
+    assert list(table["subnet"]) == ["AzureFirewallSubnet", "jumpbox-subnet", "ing-1-subnet", "aks-2-subnet",
+                                     "apiserver-subnet"]
     assert set(table["state"]) == {"Succeeded"}
     assert network_verdict(clients, dep).startswith("PASS")
 

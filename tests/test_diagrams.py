@@ -106,6 +106,16 @@ def test_complete_planned_view_expects_the_firewall_on_the_fifth_address():
     assert view.cluster.node_count == 3 and view.dns_zone.name == "privatelink.westeurope.azmk8s.io"
 
 
+def test_the_planned_api_server_zone_follows_the_design():
+    """baseline-2026's VNet integration puts the API server in private.<region>.azmk8s.io, not privatelink."""
+    from praks_lib.params import load_deployment
+    from praks_lib.project import scenario_file
+
+    view = planned_view(load_deployment(scenario_file("baseline-2026")), complete=True)
+    assert view.dns_zone.name == "private.westeurope.azmk8s.io"
+    assert view.dns_zone.linked_vnets == ["spoke1-kubenvnet", "hub1-firewallvnet"]
+
+
 def test_planned_view_follows_overridden_parameters():
     custom = Deployment.model_validate({"name": "lab07", "network": {"spoke": {
         "address_space": "10.7.4.0/22", "aks_subnet": {"name": "aks-subnet", "prefix": "10.7.5.0/24"},

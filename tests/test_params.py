@@ -5,8 +5,8 @@ import yaml
 
 from praks_lib.deployment import Deployment
 from praks_lib.errors import Finding
-from praks_lib.params import ParameterError, deep_merge, load_deployment
-from praks_lib.project import default_parameters
+from praks_lib.params import ParameterError, deep_merge, load_deployment, read_parameter_file
+from praks_lib.project import default_parameters, scenario_file
 
 SUBSCRIPTION = "0b1f6471-1bf0-4dda-aec3-cb9272f09590"
 
@@ -44,8 +44,10 @@ def test_defaults_are_the_walkthroughs_values():
     assert dep.node_resource_group == "MC_dzpraks1_kube_dzpraks1_westeurope"
 
 
-def test_default_file_and_model_defaults_agree():
-    assert load_deployment(default_parameters()).model_dump() == Deployment().model_dump()
+def test_default_file_is_the_model_defaults_on_the_baseline_2026_scenario():
+    """parameters/default.yaml restates the model's defaults and leaves the design to baseline-2026."""
+    scenario = read_parameter_file(scenario_file("baseline-2026"))
+    assert load_deployment(default_parameters()).model_dump() == Deployment.model_validate(scenario).model_dump()
 
 
 def test_empty_names_derive_from_the_deployment_name():
@@ -85,7 +87,9 @@ BAD_VALUES = [
     ({"aks": {"service_cidr": "banana"}}, "aks.service_cidr", "'banana' is not an IPv4 CIDR prefix"),
     ({"aks": {"dns_service_ip": "10.2.0.300"}}, "aks.dns_service_ip", "'10.2.0.300' is not an IPv4 address"),
     ({"aks": {"network_plugin": "kubenet"}}, "aks.network_plugin", "kubenet retires on 2028-03-31"),
-    ({"aks": {"network_plugin_mode": "underlay"}}, "aks.network_plugin_mode", "Input should be 'overlay'"),
+    # (without the default's pod_cidr, which only overlay takes)
+    ({"aks": {"network_plugin_mode": "underlay", "pod_cidr": None}}, "aks.network_plugin_mode",
+     "Input should be 'overlay'"),
     ({"aks": {"outbound_type": "userDefinedRoute"}}, "aks.outbound_type", "Input should be 'userDefinedRouting'"),
     ({"aks": {"kubernetes_version": "v1.33"}}, "aks.kubernetes_version", "or give a version such as 1.36 or 1.36.2"),
     ({"aks": {"node_pool": {"name": "NodePool1"}}}, "aks.node_pool.name", "1 to 12 lowercase letters or digits"),

@@ -1,15 +1,22 @@
-"""Address plan and naming checks: Azure's codes and wording, the field to change, and a fix that works."""
+"""Address plan and naming checks: Azure's codes and wording, the field to change, and a fix that works.
+
+The cases change the 2020 walkthrough's design (its subnets, flat CNI, private link), as they were
+written; the default (baseline-2026) and each scenario are checked clean below."""
 from ipaddress import IPv4Network
+from pathlib import Path
 
 import pytest
 
 from praks_lib.azure.names import NAME_RULES
 from praks_lib.params import deep_merge, load_deployment
 from praks_lib.plan import Finding, check_plan, free_prefix, suggested_values
+from praks_lib.project import scenario_file
+
+WALKTHROUGH = Path(__file__).parent / "fixtures" / "walkthrough-2020-plan.yaml"
 
 
 def plan(overrides: dict) -> list[Finding]:
-    return check_plan(load_deployment(overrides=overrides, check_plan=False))
+    return check_plan(load_deployment(WALKTHROUGH, overrides=overrides, check_plan=False))
 
 
 def spoke(ingress: str = "10.0.4.0/24", aks: str = "10.0.5.0/24", space: str = "10.0.4.0/22") -> dict:
@@ -214,11 +221,11 @@ def with_values(overrides: dict, values: dict) -> dict:
 @pytest.mark.parametrize("overrides, code, field", [case[:3] for case in ERRORS],
                          ids=[f"{case[1]}:{case[2]}" for case in ERRORS])
 def test_applying_every_suggested_value_leaves_no_error_that_a_value_can_fix(overrides, code, field):
-    dep = load_deployment(overrides=overrides, check_plan=False)
+    dep = load_deployment(WALKTHROUGH, overrides=overrides, check_plan=False)
     findings, values = check_plan(dep), suggested_values(dep)
     for changed in values:  # every field to change is named in the fixes a person reads
         assert any(changed in f.fix for f in findings), (changed, findings)
-    after = check_plan(load_deployment(overrides=with_values(overrides, values), check_plan=False))
+    after = check_plan(load_deployment(WALKTHROUGH, overrides=with_values(overrides, values), check_plan=False))
     left = {f"{f.code}:{f.field}" for f in after if f.severity == "error"}
     assert left <= NO_VALUE, after
     assert (f"{code}:{field}" in left) == (f"{code}:{field}" in NO_VALUE)
@@ -240,7 +247,7 @@ def test_an_overlapping_spoke_lists_the_cause_first_and_its_subnets_as_following
 
 def test_a_moved_spoke_takes_its_subnets_along_in_one_fix():
     overrides = spoke(space="10.0.8.0/22")  # subnets left at 10.0.4.0/24 and 10.0.5.0/24
-    dep = load_deployment(overrides=overrides, check_plan=False)
+    dep = load_deployment(WALKTHROUGH, overrides=overrides, check_plan=False)
     assert suggested_values(dep) == {"network.spoke.ingress_subnet.prefix": "10.0.8.0/24",
                                      "network.spoke.aks_subnet.prefix": "10.0.9.0/24"}
     ingress, aks = plan(overrides)
@@ -259,10 +266,10 @@ def test_a_plan_with_many_mistakes_is_clean_once_every_suggested_value_is_set():
         "location": "West Europe", "route": {"next_hop_type": "Internet"},
         "aks": {"service_cidr": "10.0.0.0/24", "dns_service_ip": "10.9.0.10", "kubernetes_version": "1.31"},
         "network": {"hub": {"jumpbox_subnet": {"prefix": "10.0.0.128/25"}}}})
-    dep = load_deployment(overrides=overrides, check_plan=False)
+    dep = load_deployment(WALKTHROUGH, overrides=overrides, check_plan=False)
     fields = [f.field for f in check_plan(dep) if f.severity == "error"]
     assert fields.index("network.spoke.address_space") < fields.index("network.spoke.ingress_subnet.prefix")
-    after = check_plan(load_deployment(overrides=with_values(overrides, suggested_values(dep)), check_plan=False))
+    after = check_plan(load_deployment(WALKTHROUGH, overrides=with_values(overrides, suggested_values(dep)), check_plan=False))
     assert [f for f in after if f.severity == "error"] == []
 
 
@@ -281,7 +288,7 @@ def test_warning_finding_does_not_stop_loading(overrides, code, field, message):
     [finding] = plan(overrides)
     assert (finding.severity, finding.code, finding.field) == ("warning", code, field)
     assert message in finding.message and finding.fix.startswith(("set ", "use "))
-    load_deployment(overrides=overrides)
+    load_deployment(WALKTHROUGH, overrides=overrides)
 
 
 def test_every_problem_of_a_bad_plan_is_reported_at_once():
@@ -299,8 +306,6 @@ def test_every_problem_of_a_bad_plan_is_reported_at_once():
 
 @pytest.mark.parametrize("scenario", ["walkthrough-2020", "baseline-2026", "isolated"])
 def test_each_scenario_has_no_findings(scenario):
-    from praks_lib.project import scenario_file
-
     assert check_plan(load_deployment(scenario_file(scenario))) == []
 
 
@@ -310,7 +315,7 @@ def test_a_basic_firewall_with_its_management_subnet_and_no_fqdn_rules_is_clean(
 
 
 def test_a_region_s_display_name_is_read_as_arm_reads_it():
-    dep = load_deployment(overrides={"location": "West Europe"})
+    dep = load_deployment(WALKTHROUGH, overrides={"location": "West Europe"})
     assert dep.location == "westeurope" and dep.node_resource_group.endswith("_westeurope")
 
 

@@ -89,10 +89,11 @@ def test_a_permanent_500_on_a_role_assignment_names_the_assignment_and_creates_n
 def test_role_assignments_made_meanwhile_under_another_name_count_as_granted(dep, clients, tmp_path):
     """Two runs at once: the other run's assignment (or one made with az) answers RoleAssignmentExists."""
     _up_to_the_identity(clients, dep)
+    # baseline-2026: the AKS subnet, the route table, the API server subnet and the API server's zone
     Emulator(tmp_path / "cloud").inject_fault("PUT", r"/roleAssignments/", status=409, code="RoleAssignmentExists",
-                                              message="The role assignment already exists.", times=3)
+                                              message="The role assignment already exists.", times=4)
     changes = ensure_role_assignments(clients, dep)
-    assert [c.action for c in changes] == ["unchanged"] * 3
+    assert [c.action for c in changes] == ["unchanged"] * 4
 
 
 def test_teardown_with_a_wrong_name_deletes_nothing_and_exits_non_zero(dep, clients, tmp_path, capsys):

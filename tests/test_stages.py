@@ -271,7 +271,8 @@ def test_az_commands_follow_the_design():
 
 # -- 02 reads the rules where the design puts them --------------------------------------------------
 
-def test_the_firewall_stage_reads_a_firewall_policy(clients, dep):
+def test_the_firewall_stage_reads_a_firewall_policy(clients, walkthrough_2020):
+    dep = walkthrough_2020  # deployed with classic collections first, then moved into a policy by hand
     from azure.mgmt.network.models import DnsSettings, FirewallPolicy, SubResource
 
     from praks_lib.deploy.firewall import ensure_firewall_stage

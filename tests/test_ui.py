@@ -109,8 +109,14 @@ def test_edits_become_a_parameter_file_to_run_with(tmp_path):
     assert form.overrides == {"aks": {"service_cidr": "10.3.0.0/24", "dns_service_ip": "10.3.0.10"}}
     assert "service_cidr: 10.3.0.0/24" in form.overrides_view.value
     saved = form.save(tmp_path / "mine.yaml")
-    assert yaml.safe_load(saved.read_text()) == {"aks": {"service_cidr": "10.3.0.0/24", "dns_service_ip": "10.3.0.10"}}
-    assert load_deployment(saved).model_dump() == form.deployment.model_dump()
+    # written out in full: the edits and the design the default took from baseline-2026
+    assert yaml.safe_load(saved.read_text()) == {
+        "network": {"spoke": {"apiserver_subnet": {"name": "apiserver-subnet", "prefix": "10.0.6.0/28"}}},
+        "firewall": {"rules_as": "policy"},
+        "aks": {"network_plugin_mode": "overlay", "pod_cidr": "10.244.0.0/16", "service_cidr": "10.3.0.0/24",
+                "dns_service_ip": "10.3.0.10", "api_server": "vnet_integration"}}
+    # the same deployment; the file no longer names the scenario, it is written out in full
+    assert load_deployment(saved).model_dump(exclude={"scenario"}) == form.deployment.model_dump(exclude={"scenario"})
 
 
 def test_a_scenario_saved_from_the_form_loads_as_the_same_deployment(tmp_path):

@@ -199,8 +199,10 @@ def planned_view(deployment: Deployment, complete: bool = False) -> NetworkView:
                             pod_cidr=aks.pod_cidr if aks.network_plugin_mode == "overlay" else None,
                             outbound_type=aks.outbound_type),
         jumpbox=JumpboxView(deployment.jumpbox.name, None, subnet=net.hub.jumpbox_subnet.name),
-        dns_zone=DnsZoneView(deployment.api_server_dns_zone or f"privatelink.{deployment.location}.azmk8s.io",
-                             [net.spoke.name, net.hub.name])
+        # AKS names the API server's zone private.<region>… with VNet integration, privatelink.<region>… with a
+        # private endpoint (praks's own zone and AKS's system zone alike).
+        dns_zone=DnsZoneView(f"{'private' if aks.api_server == 'vnet_integration' else 'privatelink'}."
+                             f"{deployment.location}.azmk8s.io", [net.spoke.name, net.hub.name])
         if aks.private_cluster else None,
         workspace=WorkspaceView(deployment.monitoring.firewall_workspace.name) if fw.enabled else None,
         registry=RegistryView(aks.registry_name, net.spoke.aks_subnet.name)

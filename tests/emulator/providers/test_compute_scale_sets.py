@@ -9,6 +9,12 @@ from ..aks_world import build_world
 
 
 @pytest.fixture
+def dep(walkthrough_2020):
+    """The 2020 walkthrough's design: flat Azure CNI's node addresses and a private-link API server."""
+    return walkthrough_2020
+
+
+@pytest.fixture
 def cluster(clients, dep):
     build_world(clients, dep)
     ensure_private_cluster(clients, dep)

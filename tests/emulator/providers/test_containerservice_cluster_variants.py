@@ -10,6 +10,7 @@ from praks_lib.cloud import connect
 from praks_lib.deploy.cluster import api_server_subnet_id, ensure_private_cluster
 from praks_lib.deploy.identity import ensure_role_assignments, role_grants
 from praks_lib.params import load_deployment
+from praks_lib.project import scenario_file
 from praks_lib.runcommand import kubectl
 
 from ..aks_world import build_world, cluster_body, create
@@ -21,7 +22,8 @@ SPOKE = "spoke1-kubenvnet"
 
 
 def _world(tmp_path, overrides):
-    dep = load_deployment(overrides=overrides)
+    """The variant on top of the 2020 walkthrough's design (a private-link API server unless overridden)."""
+    dep = load_deployment(scenario_file("walkthrough-2020"), overrides=overrides)
     return build_world(connect(dep, state_dir=tmp_path / "cloud"), dep), dep
 
 

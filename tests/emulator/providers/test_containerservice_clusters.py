@@ -12,8 +12,15 @@ from praks_lib.deploy.cluster import aks_subnet_id, ensure_private_cluster
 from praks_lib.deploy.identity import NETWORK_CONTRIBUTOR, identity_id
 from praks_lib.errors import StageError
 from praks_lib.params import load_deployment
+from praks_lib.project import scenario_file
 
 from ..aks_world import build_world, cluster_body, create
+
+
+@pytest.fixture
+def dep(walkthrough_2020):
+    """The 2020 walkthrough's design: flat Azure CNI and a private-link API server with its zone."""
+    return walkthrough_2020
 
 AKS_SUBNET = ipaddress.ip_network("10.0.5.0/24")
 
@@ -78,7 +85,7 @@ def test_private_cluster_has_its_node_group_zone_link_and_record(world, dep):
 
 
 def test_without_the_dns_proxy_aks_brings_its_zone_linked_to_the_spoke(clients):
-    dep = load_deployment(overrides={"firewall": {"dns_proxy": False, "rules": "seed-2020"}})
+    dep = load_deployment(scenario_file("walkthrough-2020"), overrides={"firewall": {"dns_proxy": False, "rules": "seed-2020"}})
     world = build_world(clients, dep)
     ensure_private_cluster(world, dep)
     cluster = world.containerservice.managed_clusters.get(dep.resource_groups.kube, dep.aks.name)

@@ -1,11 +1,18 @@
 """AKS reserves its nodes' addresses where the AKS subnet is free: an address already taken moves
 the nodes (and, with classic Azure CNI, their pods' blocks) past it."""
+import pytest
 from azure.mgmt.network import models as net
 
 from praks_lib.deploy.cluster import aks_subnet_id, ensure_private_cluster
 from praks_lib.runcommand import kubectl
 
 from ..aks_world import build_world
+
+
+@pytest.fixture
+def dep(walkthrough_2020):
+    """The 2020 walkthrough's design: flat Azure CNI reserves 31 addresses per node."""
+    return walkthrough_2020
 
 
 def test_nodes_skip_an_address_already_taken_in_the_subnet(clients, dep):

@@ -37,8 +37,9 @@ def test_system_pods_are_running(cluster, dep):
     assert out.exit_code == 0 and lines[0].split() == ["NAMESPACE", "NAME", "READY", "STATUS", "RESTARTS", "AGE"]
     system = [line.split() for line in lines[1:] if line.startswith("kube-system")]
     assert {row[3] for row in system} == {"Running"}
-    assert {row[1].rsplit("-", 1)[0] for row in system} >= {"azure-cni-networkmonitor", "azure-ip-masq-agent",
-                                                            "kube-proxy"}
+    # CNI Overlay (the default's baseline-2026): azure-cns, no classic CNI's azure-cni-networkmonitor
+    names = {row[1].rsplit("-", 1)[0] for row in system}
+    assert names >= {"azure-cns", "azure-ip-masq-agent", "kube-proxy"} and "azure-cni-networkmonitor" not in names
     assert any(row[1].startswith("coredns-") for row in system)
 
 

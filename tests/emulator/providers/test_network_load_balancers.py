@@ -13,6 +13,12 @@ from praks_lib.validate import FAIL, check_public_ips
 
 from ..aks_world import build_world
 
+
+@pytest.fixture
+def dep(walkthrough_2020):
+    """The 2020 walkthrough's design: flat Azure CNI's addresses, no API server load balancer."""
+    return walkthrough_2020
+
 SUB = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.Network"
 LB = f"{SUB}/loadBalancers/lb"
 
