@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -35,9 +35,11 @@ def _literal(value: str | int) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def run(clients, workspace_customer_id: str, name: str, timespan: timedelta = timedelta(days=1),
-        **parameters) -> pd.DataFrame:
+def run(clients, workspace_customer_id: str, name: str,
+        timespan: timedelta | tuple[datetime, timedelta | datetime] = timedelta(days=1), **parameters) -> pd.DataFrame:
     """Run a named query on a workspace (its customerId) and return the first table as a DataFrame.
+
+    `timespan` is what the query API takes: a duration back from now, or (start, duration or end).
 
     A query Log Analytics refuses, or answers only in part, is a QueryError naming the query file
     and Azure's error; a failed sign-in stays Azure's own error.

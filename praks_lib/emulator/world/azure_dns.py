@@ -12,7 +12,7 @@ server's private address. This module decides that from the emulated cloud's sta
 2. Otherwise the name is resolved on the internet, offline (a service with a private endpoint, such
    as a container registry, is first a CNAME to its ``privatelink`` name, as Azure's public DNS answers): ``praks_lib.firewall.resolve`` (the
    same deterministic answers the firewall uses). A private cluster's name
-   (``….privatelink.<region>.azmk8s.io``) does not exist in public DNS.
+   (``….privatelink.<region>.azmk8s.io``, ``….private.<region>.azmk8s.io``) does not exist in public DNS.
 
 A virtual network's own DNS servers (``dhcpOptions.dnsServers``) are followed, as a VM's resolver
 follows them: the first server answers. When it is an Azure Firewall's private IP with DNS proxy on,
@@ -37,7 +37,8 @@ from praks_lib.firewall.public_dns import is_valid_fqdn, resolve_for
 
 AZURE_DNS = "168.63.129.16"
 MAX_CNAME_CHAIN = 8
-PRIVATE_CLUSTER_NAME = re.compile(r"(^|\.)privatelink\.[a-z0-9]+\.azmk8s\.io$")
+# A private cluster's name: privatelink.<region> (private link) or private.<region> (VNet integration).
+PRIVATE_CLUSTER_NAME = re.compile(r"(^|\.)(privatelink|private)\.[a-z0-9]+\.azmk8s\.io$")
 
 
 @dataclass(frozen=True)
