@@ -159,15 +159,19 @@ class EgressResult:
     status: str = "000"  # HTTP status; 000 when no response came
     remote_ip: str = ""  # the address curl connected to
     sent_at: datetime | None = None  # when the request left: log rows older than this are another run's
+    # With CNI Overlay the firewall sees the node's address, and the node's own traffic (its bootstrap)
+    # is logged too: the node's latest row before the probe; only later rows can be this request's.
+    logged_before: datetime | None = None
 
 
-def _parse_curl(url: str, expected: str, exit_code: int, stdout: str, sent_at: datetime | None = None) -> EgressResult:
+def _parse_curl(url: str, expected: str, exit_code: int, stdout: str, sent_at: datetime | None = None,
+                logged_before: datetime | None = None) -> EgressResult:
     found = list(_STATUS_LINE.finditer(stdout))
     status, remote_ip = (found[-1].group(1), found[-1].group(2) or "") if found else ("000", "")
     body = (stdout[:found[-1].start()] + stdout[found[-1].end():]) if found else stdout
     body = body.replace("command terminated with exit code", "").strip()
     observed, _ = _classify(exit_code, body, status)
-    return EgressResult(url, expected, observed, exit_code, body.strip(), status, remote_ip, sent_at)
+    return EgressResult(url, expected, observed, exit_code, body.strip(), status, remote_ip, sent_at, logged_before)
 
 
 def overlay_cluster(clients: Clients, dep: Deployment) -> bool:
@@ -190,14 +194,16 @@ def probe_egress(clients: Clients, dep: Deployment) -> tuple[str, list[EgressRes
     """Curl every target from the test pod; returns the source address the firewall logs for it (see
     egress_source) and what each request saw."""
     name = test_pod_name()
-    pod_ip = egress_source(clients, dep, start_test_pod(clients, dep, name))
+    status = start_test_pod(clients, dep, name)
+    pod_ip = egress_source(clients, dep, status)
+    logged_before = _latest_log_row(clients, dep, pod_ip) if pod_ip != status["podIP"] else None
     results = []
     try:
         for url, expected in egress_targets(dep):
             sent_at = datetime.now(timezone.utc)
             out = kubectl(clients, dep, f"kubectl exec {name} -- curl -sS -m 10 -w {shlex.quote(_WRITE_OUT)} "
                                         f"{shlex.quote(url)}")
-            results.append(_parse_curl(url, expected, out.exit_code, out.stdout, sent_at))
+            results.append(_parse_curl(url, expected, out.exit_code, out.stdout, sent_at, logged_before))
     finally:
         kubectl(clients, dep, f"kubectl delete pod {name}")  # its log rows stay; the pod is not needed after
     return pod_ip, results
@@ -235,6 +241,18 @@ def _workspace_customer_id(clients: Clients, dep: Deployment) -> str:
     return clients.loganalytics.workspaces.get(ws.group, ws.name).customer_id
 
 
+def _latest_log_row(clients: Clients, dep: Deployment, source_ip: str) -> datetime | None:
+    """When the firewall last logged `source_ip` (None: never, or no firewall workspace to ask)."""
+    if not dep.firewall.enabled:
+        return None
+    customer_id = read_or_none(lambda: _workspace_customer_id(clients, dep))
+    if customer_id is None:
+        return None
+    times = queries.run(clients, customer_id, "requests_from_source", timedelta(days=1),
+                        source_ip=source_ip)["TimeGenerated"]
+    return times.max() if len(times) else None
+
+
 def _evidence_for(rows, result: EgressResult):
     """The log row of this request: an application rule row by name, or a network rule row by address.
 
@@ -246,7 +264,8 @@ def _evidence_for(rows, result: EgressResult):
     # Only this run's rows (a minute of slack for clocks): an earlier run's rows prove nothing now.
     since = result.sent_at - CLOCK_SLACK if result.sent_at else None
     same_port = [row for row in rows if int(row.get("DestinationPort") or 0) == port
-                 and (since is None or row["TimeGenerated"] >= since)]
+                 and (since is None or row["TimeGenerated"] >= since)
+                 and (result.logged_before is None or row["TimeGenerated"] > result.logged_before)]
     by_name = [row for row in same_port if (row.get("Fqdn") or "").lower() == host.lower()]
     by_address = [row for row in same_port if result.remote_ip and row.get("Type") == "AZFWNetworkRule"
                   and row.get("DestinationIp") == result.remote_ip]

@@ -165,3 +165,17 @@ def test_a_cluster_with_a_public_fqdn_fails_with_the_parameter_to_fix(world):
     assert row["observed"].endswith(".hcp.westeurope.azmk8s.io")
     assert "enablePrivateClusterPublicFQDN: True" in row["evidence"]
     assert row["hint"].startswith("04_private_aks: the cluster has a public FQDN")
+
+
+def test_with_cni_overlay_the_node_s_own_log_rows_are_no_evidence_for_the_test_pod(tmp_path):
+    """Under overlay the firewall sees the node's address: its bootstrap rows to the same endpoints
+    (seconds old offline) must not stand in for the test pod's requests once logging has stopped."""
+    dep = load_deployment(overrides=OVERRIDES)  # the default: baseline-2026, CNI Overlay
+    clients = connect(dep, state_dir=tmp_path / "cloud")
+    deploy_all(clients, dep)
+    firewall = clients.network.azure_firewalls.get(dep.resource_groups.network, dep.firewall.name)
+    clients.monitor.diagnostic_settings.delete(firewall.id, DIAGNOSTIC_SETTING)
+    table, egress, source = run_checks(clients, dep, echo=lambda _: None)
+    assert source.startswith("10.0.5.")  # a node's address, not the pod's 10.244.x.x
+    logs = failed(table, "firewall log evidence")
+    assert len(logs) == len(egress) and {r["observed"] for r in logs} == {"no log row"}
