@@ -78,15 +78,24 @@ def check_service_network(tx, network: dict, subnet: dict | None) -> None:
         if cidr.overlaps(ipaddress.ip_network(reserved)):
             raise bad_request("ServiceCidrOverlapExistingSubnetsCidr",
                               SERVICE_CIDR_RESERVED.format(cidr=network["serviceCidr"], reserved=reserved))
-    if subnet is not None:
-        vnet_id = str(ResourceId.parse(subnet["id"]).parent)
-        for other in tx.children(vnet_id, network_state.SUBNET_TYPE):
-            for prefix in network_state.subnet_networks(other):
-                if prefix.version == cidr.version and prefix.overlaps(cidr):
-                    raise catalog_error("service_cidr_overlaps_subnet", cidr=network["serviceCidr"], subnet=str(prefix))
+    if (prefix := _overlapping_subnet(tx, subnet, cidr)) is not None:
+        raise catalog_error("service_cidr_overlaps_subnet", cidr=network["serviceCidr"], subnet=str(prefix))
     dns_ip = ipaddress.ip_address(network["dnsServiceIP"])
     if dns_ip not in cidr:
         raise catalog_error("dns_service_ip_outside", ip=network["dnsServiceIP"], cidr=network["serviceCidr"])
+
+
+def _overlapping_subnet(tx, node_subnet: dict | None, cidr):
+    """The first address prefix of a subnet in the nodes' VNet that overlaps `cidr` (AKS checks subnets,
+    not the VNet's whole address space), or None."""
+    if node_subnet is None:
+        return None
+    vnet_id = str(ResourceId.parse(node_subnet["id"]).parent)
+    for other in tx.children(vnet_id, network_state.SUBNET_TYPE):
+        for prefix in network_state.subnet_networks(other):
+            if prefix.version == cidr.version and prefix.overlaps(cidr):
+                return prefix
+    return None
 
 
 def check_user_defined_routing(tx, subnet: dict) -> dict:
@@ -185,12 +194,8 @@ def check_pod_cidr(tx, network: dict, subnet: dict | None) -> None:
     if pods.overlaps(ipaddress.ip_network(network["serviceCidr"], strict=False)):
         raise catalog_error("pod_cidr_overlaps_service_cidr", pod_cidr=network["podCidr"],
                             service_cidr=network["serviceCidr"])
-    if subnet is not None:
-        vnet_id = str(ResourceId.parse(subnet["id"]).parent)
-        for other in tx.children(vnet_id, network_state.SUBNET_TYPE):
-            for prefix in network_state.subnet_networks(other):
-                if prefix.version == pods.version and prefix.overlaps(pods):
-                    raise catalog_error("pod_cidr_overlaps_subnet", cidr=network["podCidr"], subnet=str(prefix))
+    if (prefix := _overlapping_subnet(tx, subnet, pods)) is not None:
+        raise catalog_error("pod_cidr_overlaps_subnet", cidr=network["podCidr"], subnet=str(prefix))
 
 
 def check_api_server_subnet(tx, access: dict, node_subnet: dict | None, principal_id: str) -> dict | None:
