@@ -6,31 +6,23 @@ from azure.mgmt.containerservice.models import ManagedClusterAddonProfile
 
 from praks_lib import queries
 from praks_lib.deploy.access import ensure_jumpbox
-from praks_lib.deploy.api_server_dns import ensure_hub_dns_link, ensure_own_zone
+from praks_lib.deploy.all_stages import deploy_until_cluster
+from praks_lib.deploy.api_server_dns import ensure_hub_dns_link
 from praks_lib.deploy.cluster import ensure_private_cluster
 from praks_lib.deploy.converge import wait_for
-from praks_lib.deploy.firewall import ensure_firewall_stage
-from praks_lib.deploy.identity import ensure_cluster_identity, ensure_role_assignments
 from praks_lib.deploy.monitoring import (
     cluster_workspace_customer_id,
     container_insights_rule_name,
     ensure_monitoring_addon,
     workspace_id,
 )
-from praks_lib.deploy.network import ensure_network
-from praks_lib.deploy.route import ensure_egress_route
 from praks_lib.stages.monitoring import monitoring_verdict
 
 
 @pytest.fixture
 def world(clients, dep):
     """Stages 01-05, as deploy_all runs them before 06."""
-    ensure_network(clients, dep)
-    ensure_firewall_stage(clients, dep)
-    ensure_egress_route(clients, dep)
-    ensure_own_zone(clients, dep)
-    ensure_cluster_identity(clients, dep)
-    ensure_role_assignments(clients, dep)
+    deploy_until_cluster(clients, dep)
     ensure_private_cluster(clients, dep)
     ensure_jumpbox(clients, dep)
     ensure_hub_dns_link(clients, dep)

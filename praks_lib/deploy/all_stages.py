@@ -15,14 +15,21 @@ from praks_lib.deploy.route import ensure_egress_route
 from praks_lib.deployment import Deployment
 
 
-def deploy_all(clients: Clients, dep: Deployment) -> list[Change]:
-    """Stages 01 to 06 as the notebooks run them; each change says created, updated or unchanged."""
+def deploy_until_cluster(clients: Clients, dep: Deployment) -> list[Change]:
+    """Stages 01 to 03 and stage 04 up to the cluster itself (its zone, identity, roles, registry cache):
+    what a lab or test changes before it creates the cluster."""
     changes = ensure_network(clients, dep)
     changes += ensure_firewall_stage(clients, dep)
     changes += ensure_egress_route(clients, dep)
     changes += ensure_own_zone(clients, dep)
     changes += [ensure_cluster_identity(clients, dep)] + ensure_role_assignments(clients, dep)
     changes += ensure_registry_cache(clients, dep)
+    return changes
+
+
+def deploy_all(clients: Clients, dep: Deployment) -> list[Change]:
+    """Stages 01 to 06 as the notebooks run them; each change says created, updated or unchanged."""
+    changes = deploy_until_cluster(clients, dep)
     changes.append(ensure_private_cluster(clients, dep))
     changes += ensure_jumpbox(clients, dep)
     changes.append(ensure_hub_dns_link(clients, dep))

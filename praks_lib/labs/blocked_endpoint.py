@@ -3,13 +3,9 @@ pull their images and the cluster's creation fails with OutboundConnFailVMExtens
 from __future__ import annotations
 
 from praks_lib.cloud import Clients
-from praks_lib.deploy.api_server_dns import ensure_own_zone
+from praks_lib.deploy.all_stages import deploy_until_cluster
 from praks_lib.deploy.cluster import ensure_private_cluster
 from praks_lib.deploy.converge import read_or_none
-from praks_lib.deploy.firewall import ensure_firewall_stage
-from praks_lib.deploy.identity import ensure_cluster_identity, ensure_role_assignments
-from praks_lib.deploy.network import ensure_network
-from praks_lib.deploy.route import ensure_egress_route
 from praks_lib.deployment import Deployment
 from praks_lib.errors import StageError
 from praks_lib.labs import apply_rules, verdict
@@ -21,12 +17,7 @@ MISSING = ("aks-required", "mcr")  # collection, rule
 
 def break_it(clients: Clients, dep: Deployment) -> str:
     """Stages 01-03 with the mcr rule missing, then the cluster's creation (which fails): its error."""
-    ensure_network(clients, dep)
-    ensure_firewall_stage(clients, dep)
-    ensure_egress_route(clients, dep)
-    ensure_own_zone(clients, dep)
-    ensure_cluster_identity(clients, dep)
-    ensure_role_assignments(clients, dep)
+    deploy_until_cluster(clients, dep)
     clusters, group = clients.containerservice.managed_clusters, dep.resource_groups.kube
     if read_or_none(lambda: clusters.get(group, dep.aks.name)) is not None:
         clusters.begin_delete(group, dep.aks.name).result()
