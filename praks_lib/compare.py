@@ -19,10 +19,11 @@ from pathlib import Path
 from typing import Any, Iterable
 from urllib.parse import urlsplit
 
-import yaml
 from azure.core.pipeline import Pipeline
 from azure.core.pipeline.policies import BearerTokenCredentialPolicy
 from azure.core.rest import HttpRequest
+
+from praks_lib import yamltext
 
 ARM_SCOPE = "https://management.azure.com/.default"
 _GROUP = re.compile(r"/subscriptions/[^/]+/resourceGroups/([^/?]+)", re.IGNORECASE)
@@ -57,7 +58,7 @@ class Comparison:
 
 
 def load_cassette(path: Path) -> list[dict]:
-    data = yaml.safe_load(path.read_text()) or {}
+    data = yamltext.read(path.read_text()) or {}
     return data.get("interactions", [])
 
 

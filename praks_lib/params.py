@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from praks_lib import yamltext
 from praks_lib.deployment import TAG_KEY, Deployment
 from praks_lib.errors import Finding, ParameterError
 from praks_lib.plan import check_plan as plan_findings
@@ -72,7 +73,7 @@ def problems_from(error: ValidationError) -> list[Finding]:
     return problems
 
 
-class _ParameterLoader(yaml.SafeLoader):
+class _ParameterRules:
     """YAML as people write parameter files: merge keys (``<<: *base``) are fine; a key written twice
     in one mapping, a complex key (``? [a, b]``) and absurd nesting are refused with their line."""
 
@@ -137,12 +138,16 @@ def read_parameter_file(source: Path) -> dict[str, Any]:
         raise fail("not a text file", "pass a YAML parameter file, e.g. parameters/default.yaml") from None
     except OSError as error:
         raise fail(f"cannot be read: {error.strerror}", "check the path and its permissions") from None
-    try:
-        node = yaml.compose(text, Loader=_ParameterLoader)
+
+    def shallow_document(loader: Any) -> Any:
+        node = loader.get_single_node()
         if node is not None and _depth(node) > MAX_DEPTH:
             raise fail(f"nests deeper than {MAX_DEPTH} levels", "a parameter file is a few levels deep; "
                        "start from parameters/default.yaml")
-        raw = yaml.load(text, Loader=_ParameterLoader)  # noqa: S506 (a SafeLoader)
+        return None if node is None else loader.construct_document(node)
+
+    try:
+        raw = yamltext.read(text, shallow_document, _ParameterRules)
     except RecursionError:
         raise fail(f"nests deeper than {MAX_DEPTH} levels", "start from parameters/default.yaml") from None
     except yaml.YAMLError as exc:

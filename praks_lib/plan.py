@@ -839,13 +839,15 @@ class _Step:
     left: frozenset[tuple[str, str]]
 
 
-def _repair_steps(d: Deployment) -> list[_Step]:
-    """Repair the plan as a person would: the first error (in cause order) that has a value, then look again."""
+def _repair_steps(d: Deployment, found: list[_Issue]) -> list[_Step]:
+    """Repair the plan as a person would: the first error (in cause order) that has a value, then look again.
+
+    ``found`` are the issues of ``d``; each plan's issues are computed once (all the checks run each time)."""
     steps: list[_Step] = []
     tried: set[tuple[str, str]] = set()
     current = d
     for _ in range(REPAIR_STEPS):
-        pending = [i for i in _issues(current) if i.finding.severity == "error" and i.repair and i.key not in tried]
+        pending = [i for i in found if i.finding.severity == "error" and i.repair and i.key not in tried]
         if not pending:
             break
         issue = pending[0]
@@ -853,8 +855,8 @@ def _repair_steps(d: Deployment) -> list[_Step]:
         repaired = _repaired(current, issue.repair)
         if repaired is None:
             continue
-        current = repaired
-        steps.append(_Step(issue, frozenset(i.key for i in _issues(current))))
+        current, found = repaired, _issues(repaired)
+        steps.append(_Step(issue, frozenset(i.key for i in found)))
     return steps
 
 
@@ -862,7 +864,7 @@ def suggested_values(deployment: Deployment) -> dict[str, Any]:
     """Every value the findings suggest, computed together: set them all and the plan has no errors
     that a value can fix (dotted field → value; None means "remove it")."""
     values: dict[str, Any] = {}
-    for step in _repair_steps(deployment):
+    for step in _repair_steps(deployment, _issues(deployment)):
         values.update(step.issue.repair)
     return values
 
@@ -881,7 +883,7 @@ def check_plan(deployment: Deployment) -> list[Finding]:
     also: dict[tuple[str, str], list[str]] = {}
     remaining = list(found)
     cause: tuple[str, str] | None = None
-    for step in _repair_steps(deployment):
+    for step in _repair_steps(deployment, found):
         key = step.issue.key
         if key not in listed:  # made necessary by an earlier repair: part of that repair's fix
             if cause is not None:

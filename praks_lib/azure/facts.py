@@ -15,7 +15,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-import yaml
+from praks_lib import yamltext
 
 STALE_AFTER_DAYS = 90
 
@@ -43,7 +43,7 @@ def _describe(source: dict[str, Any]) -> str:
 def load(subject: str) -> dict[str, Any]:
     """The data of one subject (the file praks_lib/azure/data/<subject>.yaml)."""
     text = resources.files("praks_lib.azure").joinpath("data", f"{subject}.yaml").read_text(encoding="utf-8")
-    data = yaml.safe_load(text)
+    data = yamltext.read(text)
     if not isinstance(data, dict) or "sources" not in data or "checked" not in data:
         raise ValueError(f"praks_lib/azure/data/{subject}.yaml must say its sources and when it was checked")
     return data

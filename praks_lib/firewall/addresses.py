@@ -2,22 +2,34 @@
 
 Rules name sources and destinations as `*`, an IP, a CIDR or a range `a-b`; ports as `443`,
 `8000-8999` or `*`. Matching compares integers against sorted, merged intervals (bisect), so a
-service tag with a thousand prefixes costs the same as one CIDR.
+service tag with a thousand prefixes costs the same as one CIDR. Specs are parsed once each: the
+service tags hold some ten thousand prefixes, and every rule set compiled names the same few specs.
 """
 from __future__ import annotations
 
 import ipaddress
+import re
 from bisect import bisect_right
 from collections.abc import Iterable
+from functools import lru_cache
 
 MAX_IPV4 = 2**32 - 1
+_OCTET = r"(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"  # as ipaddress accepts it: no leading zero
+_PLAIN = re.compile(rf"{_OCTET}\.{_OCTET}\.{_OCTET}\.{_OCTET}(?:/(3[0-2]|[12]?[0-9]))?")
 
 
+@lru_cache(maxsize=65536)
 def parse_address(spec: str) -> tuple[int, int]:
     """`*`, IPv4, CIDR or `first-last` → inclusive integer interval; ValueError names the form."""
     spec = spec.strip()
     if spec == "*":
         return 0, MAX_IPV4
+    plain = _PLAIN.fullmatch(spec)
+    if plain:  # an address or a prefix-length CIDR, the usual forms: integer arithmetic, not ipaddress objects
+        a, b, c, d, length = plain.groups()
+        mask = MAX_IPV4 ^ (MAX_IPV4 >> int(length or 32))
+        first = (int(a) << 24 | int(b) << 16 | int(c) << 8 | int(d)) & mask
+        return first, first | (MAX_IPV4 ^ mask)
     try:
         if "-" in spec:
             first, last = (int(ipaddress.IPv4Address(part.strip())) for part in spec.split("-", 1))

@@ -163,6 +163,13 @@ class Compiled:
 
 
 def _addresses(specs, ip_groups, groups: dict) -> IntervalSet:
+    return _address_set(tuple(specs), tuple(a for group in ip_groups for a in groups.get(group, ())))
+
+
+@lru_cache(maxsize=4096)
+def _address_set(specs: tuple[str, ...], addresses: tuple[str, ...]) -> IntervalSet:
+    """Specs (addresses or service tags) and IP Group addresses as one set, built once for each: rule
+    after rule names the same tags and subnets, and each plan checked compiles its rule set again."""
     intervals = []
     for spec in specs:
         try:
@@ -170,8 +177,7 @@ def _addresses(specs, ip_groups, groups: dict) -> IntervalSet:
         except ValueError:
             tags = tag_intervals(spec)
             intervals.extend(zip(tags.starts, tags.ends))
-    for group in ip_groups:
-        intervals.extend(parse_address(a) for a in groups.get(group, ()))
+    intervals.extend(map(parse_address, addresses))
     return IntervalSet(intervals)
 
 

@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal, Union
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
+from praks_lib import yamltext
 from praks_lib.errors import Finding, RuleSetError
 from praks_lib.firewall.addresses import parse_address, parse_port
 from praks_lib.firewall.fqdntags import canonical_fqdn_tag
@@ -260,7 +261,7 @@ class RuleSet(_Strict):
         """A rule set file; ``{name}`` placeholders in its strings (e.g. "{aks_subnet}") take ``values``."""
         source = Path(path)
         try:
-            raw = yaml.safe_load(source.read_text()) or {}
+            raw = yamltext.read(source.read_text()) or {}
         except yaml.YAMLError as exc:
             raise RuleSetError([_problem("(file)", f"not valid YAML: {exc}", "fix the YAML syntax")], str(source)) from None
         unknown: set[str] = set()

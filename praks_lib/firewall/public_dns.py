@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import re
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from praks_lib.firewall.addresses import is_ipv4
 from praks_lib.firewall.servicetags import REGIONS, all_shipped_intervals, service_tag_prefixes
@@ -63,10 +63,17 @@ def is_valid_fqdn(name: str) -> bool:
     return bool(_FQDN.match(name.lower()))
 
 
-def _pick(name: str, prefixes: list[str]) -> str:
-    """A stable host inside one of `prefixes`, chosen by a hash of the name."""
+@cache
+def _networks(tag: str) -> tuple[ipaddress.IPv4Network, ...]:
+    """A service tag's prefixes in address order, parsed once: a tag has up to thousands of them."""
+    return tuple(sorted(map(ipaddress.IPv4Network, service_tag_prefixes(tag))))
+
+
+def _pick(name: str, tag: str) -> str:
+    """A stable host inside one of the tag's prefixes, chosen by a hash of the name."""
     digest = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big")
-    net = ipaddress.IPv4Network(sorted(prefixes, key=lambda p: ipaddress.IPv4Network(p))[digest % len(prefixes)])
+    networks = _networks(tag)
+    net = networks[digest % len(networks)]
     hosts = net.num_addresses - 2 if net.num_addresses >= 4 else net.num_addresses
     offset = (digest >> 20) % hosts + (1 if net.num_addresses >= 4 else 0)
     return str(net.network_address + offset)
@@ -122,7 +129,7 @@ def _resolve(name: str) -> str:
     tag = tag_for(name)
     if tag is None:
         return _outside_azure(name)
-    return _pick(name, service_tag_prefixes(tag))
+    return _pick(name, tag)
 
 
 def firewall_destination(host: str, address: str) -> str:

@@ -13,6 +13,7 @@ from typing import Callable
 
 import yaml
 
+from praks_lib import yamltext
 from praks_lib.emulator.world.kubernetes import cluster
 from praks_lib.emulator.world.kubernetes.errors import KubectlError
 from praks_lib.emulator.world.kubernetes.objects import (
@@ -40,8 +41,8 @@ def load_documents(path: str, context_files: dict[str, bytes]) -> list[dict]:
     if data is None:
         raise KubectlError(f'error: the path "{path}" does not exist')
     try:
-        documents = [d for d in yaml.safe_load_all(data.decode() if isinstance(data, bytes) else data)
-                     if d is not None]
+        text = data.decode() if isinstance(data, bytes) else data
+        documents = [d for d in yamltext.read(text, yamltext.all_documents) if d is not None]
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = f"line {mark.line + 1}: " if mark else ""
