@@ -29,8 +29,10 @@ writes its resource-specific table when the setting's destination type is ``Dedi
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from functools import lru_cache
 from typing import Any
 
 from praks_lib.azure.ids import ResourceId
@@ -200,17 +202,26 @@ def _refused(outcome: Outcome, flow: Flow) -> Outcome:
     return outcome
 
 
-def _rules_of(tx: Transaction, firewall: dict) -> Any:
+def _rules_of(tx: Transaction, firewall: dict) -> RuleSet:
     """What the engine evaluates: the firewall's classic rules, or its Firewall Policy's groups."""
-    from azure.mgmt.network.models import AzureFirewall, FirewallPolicyRuleCollectionGroup  # ~0.2 s: on first use
-
     policy_id = (firewall["properties"].get("firewallPolicy") or {}).get("id")
     policy = tx.get(policy_id) if policy_id else None
+    groups = tx.children(policy["id"], POLICY_GROUP_TYPE) if policy is not None else []
+    return _rule_set(json.dumps([firewall, policy, groups], sort_keys=True))
+
+
+@lru_cache(maxsize=16)
+def _rule_set(bodies: str) -> RuleSet:
+    """The rule set these stored bodies hold, read once per content: a request sends many flows (a
+    cluster's bootstrap some twenty), and each would otherwise rebuild the SDK models and recompile."""
+    from azure.mgmt.network.models import AzureFirewall, FirewallPolicyRuleCollectionGroup  # ~0.2 s: on first use
+
+    firewall, policy, groups = json.loads(bodies)
     if policy is None:
-        return AzureFirewall(firewall)
-    groups = [FirewallPolicyRuleCollectionGroup(g) for g in tx.children(policy["id"], POLICY_GROUP_TYPE)]
+        return RuleSet.from_sdk(AzureFirewall(firewall))
     dns = policy.get("properties", {}).get("dnsSettings") or {}
-    return RuleSet.from_sdk(groups, policy=policy["name"], dns_proxy=bool(dns.get("enableProxy")),
+    return RuleSet.from_sdk([FirewallPolicyRuleCollectionGroup(g) for g in groups], policy=policy["name"],
+                            dns_proxy=bool(dns.get("enableProxy")),
                             threat_intel_mode=policy["properties"].get("threatIntelMode", "Alert"))
 
 
