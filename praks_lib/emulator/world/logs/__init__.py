@@ -8,5 +8,5 @@
   value forms, ``PartialError`` and the error bodies of bad queries and timespans.
 
 The KQL itself runs in :mod:`praks_lib.emulator.world.kql` (duckdb-kql). DuckDB, duckdb-kql and
-pandas are imported by the first write or query, not when the emulator starts.
+numpy are imported by the first write or query, not when the emulator starts.
 """
