@@ -77,20 +77,21 @@ def typed_rows(table: str, rows: list[dict[str, Any]], workspace_id: str) -> lis
         defaults["SourceSystem"] = TABLES[table].source_system
     columns = []
     for column, la_type in schema.items():
-        convert, default = _CONVERTERS[la_type], defaults.get(column)
-        values = []
+        convert, default, kept = _CONVERTERS[la_type], defaults.get(column), _KEPT.get(la_type)
         try:
-            for position, row in enumerate(rows):
-                value = row.get(column)
-                if _missing(value):
-                    value = default
-                values.append(None if value is None else convert(value, position))
+            columns.append([value if value.__class__ is kept else _typed(value, default, convert, position)
+                            for position, value in enumerate(row.get(column) for row in rows)])
         except (ValueError, TypeError, OverflowError) as exc:
             raise LogSchemaError(
                 f"Column {table}.{column} is {la_type}, but a value does not convert: {exc}"
             ) from exc
-        columns.append(values)
     return list(zip(*columns))
+
+
+def _typed(value: Any, default: Any, convert: Callable[[Any, int], Any], position: int) -> Any:
+    if _missing(value):
+        value = default
+    return None if value is None else convert(value, position)
 
 
 def _missing(value: Any) -> bool:
@@ -188,6 +189,9 @@ def _dynamic(value: Any, position: int) -> str:
             pass
     return json.dumps(value, default=str)
 
+
+#: Log Analytics column type -> the Python type of a value stored as it is (the common case, skipped fast).
+_KEPT = {"string": str, "guid": str, "bool": bool}
 
 #: Log Analytics column type -> (value, its row's position) -> the value DuckDB stores, or None.
 _CONVERTERS: dict[str, Callable[[Any, int], Any]] = {
