@@ -89,6 +89,7 @@ def typed_rows(table: str, rows: list[dict[str, Any]], workspace_id: str) -> lis
 
 
 def _typed(value: Any, default: Any, convert: Callable[[Any, int], Any], position: int) -> Any:
+    """A value not kept as it is: a missing one takes the column's ingestion default, if any."""
     if _missing(value):
         value = default
     return None if value is None else convert(value, position)
