@@ -18,7 +18,7 @@ import json
 import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator, Protocol, TypeVar
 
 from praks_lib.errors import StateError
 
@@ -68,6 +68,15 @@ CREATE TABLE IF NOT EXISTS counters (
 """
 
 
+class Deferred(Protocol):
+    """Work a transaction collects and does once, after it ends (see :meth:`Transaction.deferred`)."""
+
+    def flush(self) -> None: ...
+
+
+D = TypeVar("D", bound=Deferred)
+
+
 class Store:
     """The state file in ``state_dir``; open a :meth:`transaction` to read or change it."""
 
@@ -100,19 +109,25 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator["Transaction"]:
-        """One write-locked transaction: committed when the block ends, rolled back on error."""
+        """One write-locked transaction: committed when the block ends, rolled back on error.
+
+        Its :meth:`~Transaction.deferred` work is flushed once it has ended either way, after the
+        state file is unlocked (so other processes do not wait on it)."""
         conn = self._connect()
+        tx = Transaction(conn)
         try:
             with self._readable():
                 conn.execute("BEGIN IMMEDIATE")
                 try:
-                    yield Transaction(conn)
+                    yield tx
                 except BaseException:
                     conn.execute("ROLLBACK")
                     raise
                 conn.execute("COMMIT")
         finally:
             conn.close()
+            for work in tx._deferred.values():  # in the order first asked for
+                work.flush()
 
     def reset(self) -> None:
         """Empty the cloud: no resources, operations or faults."""
@@ -126,6 +141,18 @@ class Transaction:
 
     def __init__(self, conn: sqlite3.Connection):
         self.conn = conn
+        self._deferred: dict[str, Deferred] = {}
+
+    def deferred(self, key: str, make: Callable[[], D]) -> D:
+        """This transaction's one *key* object (``make()`` on first use), flushed when it ends.
+
+        For effects outside the state file that a request's steps add up and that must happen
+        whether the transaction commits or rolls back (the firewall's log rows: traffic that was
+        sent stays logged even when the operation then fails), done once instead of per step.
+        """
+        if key not in self._deferred:
+            self._deferred[key] = make()
+        return self._deferred[key]  # type: ignore[return-value]
 
     # resources ---------------------------------------------------------------------------
 

@@ -21,6 +21,7 @@ from pathlib import Path
 from praks_lib.emulator.platform.arm.resources import ArmRoutes, ResourceType
 from praks_lib.emulator.platform.stable_ids import stable_uuid
 from praks_lib.emulator.platform.store import Transaction
+from praks_lib.emulator.world.logs.pending import PendingRows
 from praks_lib.emulator.world.logs.store import LogStore
 
 WORKSPACE_TYPE = "Microsoft.OperationalInsights/workspaces"
@@ -36,6 +37,13 @@ def log_store(tx: Transaction) -> LogStore:
     """The LogStore of the state folder whose cloud ``tx`` reads (the folder of its SQLite file)."""
     database = tx.conn.execute("PRAGMA database_list").fetchone()[2]
     return LogStore(Path(database).parent)
+
+
+def pending_logs(tx: Transaction) -> PendingRows:
+    """Where log rows sent during ``tx`` go: written as one append per (workspace, table) once the
+    transaction ends, committed or rolled back (traffic the firewall saw stays logged even when the
+    operation then fails), before the request's response returns."""
+    return tx.deferred("log rows", lambda: PendingRows(log_store(tx)))
 
 
 def customer_id(resource_id: str) -> str:

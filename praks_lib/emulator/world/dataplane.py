@@ -39,9 +39,8 @@ from praks_lib.azure.ids import ResourceId
 from praks_lib.azure.routing import EffectiveRoute, next_hop
 from praks_lib.emulator.platform.store import Transaction
 from praks_lib.emulator.providers.insights.diagnostic_settings import LogDestination, log_destinations
-from praks_lib.emulator.providers.operationalinsights import log_store
+from praks_lib.emulator.providers.operationalinsights import pending_logs
 from praks_lib.emulator.world import azure_dns, network_state
-from praks_lib.emulator.world.logs.store import LogStore
 from praks_lib.firewall import Flow, RuleSet, Verdict, evaluate, log_rows, resolve
 from praks_lib.firewall.addresses import is_ipv4
 from praks_lib.firewall.public_dns import firewall_destination
@@ -108,19 +107,22 @@ def send(tx_or_emulator: Any, source_ip: str, destination: str, port: int, proto
          sni: bool | None = None, time: datetime | None = None) -> Outcome:
     """Route one connection from ``source_ip`` to ``destination`` (FQDN or IP) and return its
     :class:`Outcome`; firewall log rows are appended to the workspaces its diagnostic settings
-    name. ``tx_or_emulator``: an open store transaction, or an Emulator (then the cloud is read
-    in a transaction of its own and the rows are written after it ends)."""
-    moment = _utc(time)
+    name, written when the transaction ends (:func:`~praks_lib.emulator.providers.operationalinsights.pending_logs`).
+    ``tx_or_emulator``: an open store transaction, or an Emulator (then the cloud is read in a
+    transaction of its own)."""
     if isinstance(tx_or_emulator, Transaction):
-        outcome, pending = _route(tx_or_emulator, _flow(tx_or_emulator, source_ip, destination, port, protocol, sni),
-                                  moment)
-        store = log_store(tx_or_emulator)
-    else:
-        with tx_or_emulator.store.transaction() as tx:
-            outcome, pending = _route(tx, _flow(tx, source_ip, destination, port, protocol, sni), moment)
-        store = LogStore(tx_or_emulator.state_dir)
-    _append(store, pending)
-    outcome.rows = pending
+        return _send(tx_or_emulator, source_ip, destination, port, protocol, sni, _utc(time))
+    with tx_or_emulator.store.transaction() as tx:
+        return _send(tx, source_ip, destination, port, protocol, sni, _utc(time))
+
+
+def _send(tx: Transaction, source_ip: str, destination: str, port: int, protocol: str, sni: bool | None,
+          moment: datetime) -> Outcome:
+    outcome, rows = _route(tx, _flow(tx, source_ip, destination, port, protocol, sni), moment)
+    logs = pending_logs(tx)
+    for logged in rows:
+        logs.append(logged.workspace, logged.table, [logged.row])
+    outcome.rows = rows
     return outcome
 
 
@@ -241,14 +243,6 @@ def _rows_for(destinations: list[LogDestination], verdict: Verdict, flow: Flow, 
                            msg_s=None)
                 written.append(LoggedRow(destination.customer_id, LEGACY_TABLE, row))
     return written
-
-
-def _append(store: LogStore, rows: list[LoggedRow]) -> None:
-    batches: dict[tuple[str, str], list[dict]] = {}
-    for logged in rows:
-        batches.setdefault((logged.workspace, logged.table), []).append(logged.row)
-    for (workspace, table), batch in batches.items():
-        store.append(workspace, table, batch)
 
 
 def _subnet_label(subnet: dict) -> str:

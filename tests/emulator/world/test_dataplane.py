@@ -241,6 +241,24 @@ def test_send_inside_an_open_transaction(emu, world):
     assert query(emu, world, "AZFWApplicationRule | count") == [[1]]
 
 
+def test_sends_in_one_transaction_write_one_segment_per_table_in_the_order_sent(emu, world):
+    with emu.store.transaction() as tx:
+        outcomes = [send(tx, AKS_NODE, host, 80, "HTTP") for host in ("batman.com", "robin.com", "batman.com")]
+        assert not (emu.state_dir / "logs").exists()  # written when the transaction ends
+    tables = {row.table for outcome in outcomes for row in outcome.rows}
+    assert tables == {"AZFWApplicationRule", "AzureDiagnostics"}
+    for table in tables:
+        assert len(list((emu.state_dir / "logs" / world.customer_id / table).glob("seg-*.parquet"))) == 1
+    assert query(emu, world, "AZFWApplicationRule | project Fqdn") == [["batman.com"], ["robin.com"], ["batman.com"]]
+
+
+def test_traffic_sent_in_a_transaction_that_fails_is_still_logged(emu, world):
+    with pytest.raises(RuntimeError), emu.store.transaction() as tx:
+        send(tx, AKS_NODE, "batman.com", 80, "HTTP")
+        raise RuntimeError("the operation failed after its traffic was sent")
+    assert query(emu, world, "AZFWApplicationRule | project Fqdn") == [["batman.com"]]
+
+
 def test_a_later_route_table_change_changes_the_path(emu, world):
     put_route_table(emu, next_hop_ip="10.0.1.99")
     assert send(emu, AKS_NODE, "batman.com", 80, "HTTP").action == "Dropped"

@@ -17,6 +17,7 @@ from praks_lib.azure.log_tables import TABLES
 from praks_lib.emulator.world.logs import store as store_module
 from praks_lib.emulator.world.logs import wire_format
 from praks_lib.emulator.world.logs.columns import LogSchemaError
+from praks_lib.emulator.world.logs.pending import PendingRows
 from praks_lib.emulator.world.logs.store import LogStore
 from praks_lib.emulator.world.logs.wire_format import LogQueryError
 
@@ -271,6 +272,20 @@ def test_bad_value_on_append_names_the_column(store):
     with pytest.raises(LogSchemaError, match="AZFWApplicationRule.SourcePort is int"):
         store.append(WS, "AZFWApplicationRule", [{"SourcePort": "high"}])
     assert rows(store.query(WS, "AZFWApplicationRule | count")) == [[4]]
+
+
+def test_pending_rows_are_checked_when_given_and_written_together_by_flush(tmp_path):
+    store = LogStore(tmp_path)
+    pending = PendingRows(store)
+    pending.append(WS, "AZFWApplicationRule", [app_row("a.com")])
+    with pytest.raises(LogSchemaError, match="AZFWApplicationRule.SourcePort is int"):
+        pending.append(WS, "AZFWApplicationRule", [{"SourcePort": "high"}])
+    pending.append(WS, "AZFWApplicationRule", [app_row("b.com"), app_row("c.com")])
+    assert rows(store.query(WS, "AZFWApplicationRule | count")) == [[0]]
+    pending.flush()
+    pending.flush()  # nothing left to write
+    assert len(list((tmp_path / "logs" / WS / "AZFWApplicationRule").glob("seg-*.parquet"))) == 1
+    assert rows(store.query(WS, "AZFWApplicationRule | project Fqdn")) == [["a.com"], ["b.com"], ["c.com"]]
 
 
 def test_compaction_keeps_every_row_once(tmp_path, monkeypatch):

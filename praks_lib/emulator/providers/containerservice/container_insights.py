@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 
 from praks_lib.emulator.providers.insights.data_collection import log_analytics_destinations
-from praks_lib.emulator.providers.operationalinsights import log_store, workspace_by_reference
+from praks_lib.emulator.providers.operationalinsights import pending_logs, workspace_by_reference
 from praks_lib.emulator.world.kubernetes import ClusterState
 from praks_lib.emulator.world.kubernetes.objects import stable_uid
 
@@ -47,10 +47,10 @@ def report(tx, workspace_resource_id: str, cluster_id: str, state: ClusterState)
     if workspace is None:
         return False
     customer_id = workspace["properties"]["customerId"]
-    store = log_store(tx)
-    store.append(customer_id, "KubePodInventory", pod_rows(cluster_id, state))
-    store.append(customer_id, "KubeNodeInventory", node_rows(cluster_id, state))
-    store.append(customer_id, "ContainerInventory", container_rows(state))
+    logs = pending_logs(tx)
+    logs.append(customer_id, "KubePodInventory", pod_rows(cluster_id, state))
+    logs.append(customer_id, "KubeNodeInventory", node_rows(cluster_id, state))
+    logs.append(customer_id, "ContainerInventory", container_rows(state))
     return True
 
 

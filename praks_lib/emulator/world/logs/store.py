@@ -36,11 +36,10 @@ from praks_lib.azure.log_tables import TABLES
 from praks_lib.emulator.world.logs import wire_format
 from praks_lib.emulator.world.logs.columns import (
     LogSchemaError,
-    check_columns,
     empty_select,
     schema_of,
     select_list,
-    typed_frame,
+    typed_rows,
 )
 
 if TYPE_CHECKING:
@@ -74,18 +73,23 @@ class LogStore:
         Missing TimeGenerated is the ingestion time, TenantId the workspace, Type the table,
         SourceSystem the table's (as Azure fills them). Safe to call from several processes at once.
         """
-        schema = schema_of(table)
+        self.write(workspace_id, table, typed_rows(table, rows, workspace_id))
+
+    def write(self, workspace_id: str, table: str, rows: list[tuple]) -> None:
+        """Add rows made by :func:`.columns.typed_rows` for this workspace and table: one new segment."""
         if not rows:
             return
-        check_columns(table, schema, rows)
-        frame = typed_frame(table, schema, rows, workspace_id)
+        import numpy
+
+        schema = schema_of(table)
         table_dir = self._table_dir(workspace_id, table)
         table_dir.mkdir(parents=True, exist_ok=True)
         name = f"seg-{time.time_ns():020d}-{uuid.uuid4().hex}.parquet"
         tmp = table_dir / f".{name}.tmp"
+        batch = {column: numpy.array(values, dtype=object) for column, values in zip(schema, zip(*rows))}
         con = _writer()
         try:
-            con.register("batch", frame)
+            con.register("batch", batch)
             con.execute(
                 f"COPY (SELECT {select_list(schema)} FROM batch) TO '{tmp}' (FORMAT parquet)"
             )
