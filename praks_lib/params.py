@@ -174,8 +174,12 @@ def _without(data: dict[str, Any], loc: tuple[Any, ...]) -> None:
         node.pop(keys[-1], None)
 
 
-def _related(field: str, bad: set[str]) -> bool:
-    return any(field == b or field.startswith(f"{b}.") or b.startswith(f"{field}.") for b in bad)
+def _related(finding: Finding, bad: set[str]) -> bool:
+    """Whether a plan finding is about a value that did not parse, or only follows from its stand-in
+    default: its fix names such a value (``set aks.network_plugin_mode: overlay`` while that value is bad)."""
+    field = finding.field
+    return any(field == b or field.startswith(f"{b}.") or b.startswith(f"{field}.") or b in finding.fix
+               for b in bad)
 
 
 def check_parameters(data: dict[str, Any], source_dir: Path | None = None) -> tuple[Deployment | None, list[Finding]]:
@@ -195,7 +199,7 @@ def check_parameters(data: dict[str, Any], source_dir: Path | None = None) -> tu
         except ValidationError:
             return None, problems
         bad = {p.field for p in problems}
-        return None, problems + [f for f in plan_findings(partial) if not _related(f.field, bad)]
+        return None, problems + [f for f in plan_findings(partial) if not _related(f, bad)]
     return deployment, plan_findings(deployment)
 
 

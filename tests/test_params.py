@@ -288,6 +288,13 @@ def test_value_errors_and_plan_errors_are_reported_together():
     assert problems[1].message.startswith("ServiceCidrOverlapExistingSubnetsCidr: The specified service CIDR 10.0.4.0/24")
 
 
+def test_a_bad_value_brings_no_finding_that_only_its_stand_in_default_causes():
+    # The bad mode is checked as its default (flat CNI) meanwhile; the default's complaint about the
+    # scenario's pod_cidr ("set aks.network_plugin_mode: overlay") would send the reader the wrong way.
+    problems = problems_of({"aks": {"network_plugin_mode": "overlayy"}})
+    assert [p.field for p in problems] == ["aks.network_plugin_mode"]
+
+
 def test_a_file_builds_on_a_scenario_and_overrides_it(tmp_path):
     path = tmp_path / "mine.yaml"
     path.write_text("scenario: baseline-2026\nname: abcde1\naks: {node_pool: {count: 2}}\n")
