@@ -48,15 +48,23 @@ def test_policy_holds_the_rules_and_dns_proxy_and_a_rerun_changes_nothing(client
 
 
 def test_switching_between_classic_and_policy_moves_the_rules(clients):
+    """Each switch is one firewall PUT that sets one rule source and empties the other (Azure refuses
+    a firewall with both)."""
     classic, _ = deployed(clients, CLASSIC)
     as_policy, changes = deployed(clients, POLICY)
     assert ("firewall", "updated") in [(c.kind, c.action) for c in changes]
     assert "in Firewall Policy" in firewall_verdict(clients, as_policy)
+    group, network = classic.resource_groups.network, clients.network
+    firewall = network.azure_firewalls.get(group, "dzpraks1")
+    assert [f.id for f in network.firewall_policies.get(group, "dzpraks1-policy").firewalls] == [firewall.id]
     changes = ensure_firewall_stage(clients, classic)
     assert ("firewall", "updated") in [(c.kind, c.action) for c in changes]
-    firewall = clients.network.azure_firewalls.get(classic.resource_groups.network, "dzpraks1")
+    firewall = network.azure_firewalls.get(group, "dzpraks1")
     assert firewall.firewall_policy is None and firewall.additional_properties[DNS_PROXY_KEY] == "true"
     assert "as classic collections" in firewall_verdict(clients, classic)
+    assert network.firewall_policies.get(group, "dzpraks1-policy").firewalls == []  # free to delete
+    changes = ensure_firewall_stage(clients, as_policy)  # and back to the policy, as the first switch
+    assert ("firewall", "updated") in [(c.kind, c.action) for c in changes]
 
 
 def test_a_group_the_rule_set_no_longer_has_is_removed(clients):

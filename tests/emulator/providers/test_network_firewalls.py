@@ -474,3 +474,79 @@ def test_fqdn_network_rules_need_the_policy_s_dns_proxy_once_a_deployed_firewall
     assert error_of(lambda: groups.begin_create_or_update("rg", "policy", "egress", fqdn_group()).result()) \
         == FQDN_REFUSED
     assert list(groups.list("rg", "policy")) == []
+
+
+# a policy and what uses it: one rule source per firewall, no deleting what is in use ------------
+
+def classic_collection():
+    rule = m.AzureFirewallNetworkRule(name="ntp", protocols=["UDP"], source_addresses=["10.1.0.0/24"],
+                                      destination_addresses=["*"], destination_ports=["123"])
+    return network_collection("time", [rule])
+
+
+def test_a_firewall_takes_a_policy_or_classic_rules_not_both(hub):
+    linked = policy(hub)
+    code, message = error_of(lambda: hub.azure_firewalls.begin_create_or_update("rg", "fw", firewall(
+        firewall_policy=m.SubResource(id=linked.id), network_rule_collections=[classic_collection()])).result())
+    assert (code, message) == ("AzureFirewallPolicyAndRuleCollectionsCannotCoexist",
+                               "Firewall Policy and Rule Collections cannot coexist: Azure Firewall fw uses Firewall "
+                               "Policy policy, so its applicationRuleCollections, networkRuleCollections and "
+                               "natRuleCollections must be empty.")
+    assert nothing_created(hub)
+    assert hub.firewall_policies.get("rg", "policy").firewalls == []
+
+
+def test_switching_between_classic_rules_and_a_policy_is_one_put_each_way(hub):
+    linked = policy(hub)
+    hub.azure_firewalls.begin_create_or_update("rg", "fw", firewall(
+        network_rule_collections=[classic_collection()])).result()
+    current = hub.azure_firewalls.get("rg", "fw")
+    current.firewall_policy, current.network_rule_collections = m.SubResource(id=linked.id), []
+    switched = hub.azure_firewalls.begin_create_or_update("rg", "fw", current).result()
+    assert switched.firewall_policy.id == linked.id and switched.network_rule_collections == []
+    current = hub.azure_firewalls.get("rg", "fw")
+    current.network_rule_collections.append(classic_collection())  # rules added, the policy kept: refused
+    code, _ = error_of(lambda: hub.azure_firewalls.begin_create_or_update("rg", "fw", current).result())
+    assert code == "AzureFirewallPolicyAndRuleCollectionsCannotCoexist"
+    assert hub.azure_firewalls.get("rg", "fw").network_rule_collections == []
+    current.firewall_policy = None
+    back = hub.azure_firewalls.begin_create_or_update("rg", "fw", current).result()
+    assert back.firewall_policy is None and [c.name for c in back.network_rule_collections] == ["time"]
+    assert hub.firewall_policies.get("rg", "policy").firewalls == []
+
+
+def test_a_policy_a_firewall_uses_is_deleted_only_after_the_firewall(hub):
+    linked = policy(hub)
+    hub.azure_firewalls.begin_create_or_update("rg", "fw", firewall(firewall_policy=m.SubResource(id=linked.id))).result()
+    code, message = error_of(lambda: hub.firewall_policies.begin_delete("rg", "policy").result())
+    assert (code, message) == ("FirewallPolicyHasAzureFirewallReferences",
+                               f"Firewall Policy '{linked.id}' cannot be deleted since there are Azure Firewalls "
+                               f"using this resource: {NET}/azureFirewalls/fw.")
+    assert hub.firewall_policies.get("rg", "policy").provisioning_state == "Succeeded"
+    assert hub.azure_firewalls.get("rg", "fw").firewall_policy.id == linked.id
+    hub.azure_firewalls.begin_delete("rg", "fw").result()
+    hub.firewall_policies.begin_delete("rg", "policy").result()
+    assert list(hub.firewall_policies.list("rg")) == []
+
+
+def test_a_base_policy_is_deleted_only_after_its_child_policies(hub):
+    base = policy(hub, name="base")
+    child = policy(hub, name="child", base_policy=m.SubResource(id=base.id))
+    assert [p.id for p in hub.firewall_policies.get("rg", "base").child_policies] == [child.id]
+    code, message = error_of(lambda: hub.firewall_policies.begin_delete("rg", "base").result())
+    assert (code, message) == ("FirewallPolicyHasChildPolicyReferences",
+                               f"Firewall Policy '{base.id}' cannot be deleted since there are child Firewall Policies "
+                               f"using it as their base policy: {child.id}.")
+    hub.firewall_policies.begin_delete("rg", "child").result()
+    hub.firewall_policies.begin_delete("rg", "base").result()
+    assert list(hub.firewall_policies.list("rg")) == []
+
+
+def test_a_resource_group_delete_takes_the_firewall_and_its_policy_together(hub, resources):
+    resources.resource_groups.create_or_update("fw-rg", {"location": "westeurope"})
+    linked = hub.firewall_policies.begin_create_or_update("fw-rg", "policy", m.FirewallPolicy(
+        location="westeurope")).result()
+    hub.azure_firewalls.begin_create_or_update("fw-rg", "fw", firewall(
+        firewall_policy=m.SubResource(id=linked.id))).result()
+    resources.resource_groups.begin_delete("fw-rg").result()
+    assert not resources.resource_groups.check_existence("fw-rg")

@@ -1,10 +1,11 @@
-"""What Azure Firewall and Firewall Policy check in a create-or-update: codes, messages, checks.
+"""What Azure Firewall and Firewall Policy check in a create-or-update or a delete: codes, messages, checks.
 
 ``InvalidResourceReference`` and ``MissingJsonReferenceId`` are ARM's and Microsoft.Network's own;
 ``AzureFirewallDNSProxyMustBeEnabled`` is Azure's code and text. The codes and texts of the subnet
-name/size, public IP SKU/allocation and rule validation errors are reconstructions (Azure's wording
-was not available to us); each names the resource and the fix. Rule collections are checked with
-the runbook's own firewall model (:class:`praks_lib.firewall.RuleSet`).
+name/size, public IP SKU/allocation and rule validation errors, of a policy beside classic rules and
+of a policy deleted while in use, are reconstructions (Azure's wording was not available to us);
+each names the resource and the fix. Rule collections are checked with the runbook's own firewall
+model (:class:`praks_lib.firewall.RuleSet`).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import copy
 
 from praks_lib.azure import facts
-from praks_lib.azure.ids import ResourceId
+from praks_lib.azure.ids import ResourceId, same_id
 from praks_lib.emulator.platform.arm.errors import ArmError, bad_request, catalog_error
 from praks_lib.emulator.providers.network.interfaces import check_public_ip_free
 from praks_lib.emulator.world import network_state
@@ -22,7 +23,9 @@ _FIREWALL = facts.load("network")["firewall"]
 TIERS = _FIREWALL["tiers"]  # per firewall tier: policy tiers it takes, classic rules, DNS proxy, management NIC
 MANAGEMENT_SUBNET_NAME = _FIREWALL["management_subnet_name"]
 LARGEST_MANAGEMENT_PREFIX = _FIREWALL["management_largest_subnet_prefix"]
+POLICY_TYPE = "Microsoft.Network/firewallPolicies"
 RULE_COLLECTION_GROUP_TYPE = "Microsoft.Network/firewallPolicies/ruleCollectionGroups"
+CLASSIC_RULE_LISTS = ("networkRuleCollections", "applicationRuleCollections", "natRuleCollections")
 FIREWALL_SUBNET_NAME = "AzureFirewallSubnet"
 LARGEST_FIREWALL_PREFIX = 26
 PRIVATE_IP_OFFSET = 4  # the first address Azure does not reserve: x.x.x.4
@@ -130,10 +133,19 @@ def check_firewall_tier(firewall_rid: ResourceId, properties: dict, existing: di
     before = (existing or {}).get("properties") or {}
     if management and before.get("ipConfigurations") and not before.get("managementIpConfiguration"):
         raise catalog_error("firewall_management_ip_configuration_cannot_be_added", firewall=firewall_rid.name)
-    classic = any(properties[key] for key in ("networkRuleCollections", "applicationRuleCollections",
-                                              "natRuleCollections"))
-    if not rules["classic_rules"] and (classic or (deployed and not properties.get("firewallPolicy"))):
+    if not rules["classic_rules"] and (has_classic_rules(properties) or (
+            deployed and not properties.get("firewallPolicy"))):
         raise catalog_error("firewall_needs_policy", firewall=firewall_rid.name, tier=tier)
+
+
+def has_classic_rules(properties: dict) -> bool:
+    return any(properties[key] for key in CLASSIC_RULE_LISTS)
+
+
+def check_one_rule_source(firewall_rid: ResourceId, properties: dict, policy: dict) -> None:
+    """A firewall takes its rules from its policy or from its own classic collections, never both."""
+    if has_classic_rules(properties):
+        raise catalog_error("firewall_policy_and_rule_collections", firewall=firewall_rid.name, policy=policy["name"])
 
 
 def check_policy_attachment(tx, firewall_rid: ResourceId, properties: dict, policy: dict) -> None:
@@ -169,11 +181,33 @@ def check_policy_group_fqdns(tx, policy: dict, group: dict) -> None:
         check_fqdns_resolvable([group])
 
 
+def firewalls_using(tx, policy: dict) -> list[dict]:
+    """The firewalls that take their rules from the policy, deployed or not."""
+    return [f for f in tx.list(network_state.FIREWALL_TYPE, network_state.EVERYWHERE)
+            if same_id((f["properties"].get("firewallPolicy") or {}).get("id"), policy["id"])]
+
+
+def child_policies(tx, policy: dict) -> list[dict]:
+    """The policies that name this one as their base policy (and inherit its rules)."""
+    return [p for p in tx.list(POLICY_TYPE, network_state.EVERYWHERE)
+            if same_id((p["properties"].get("basePolicy") or {}).get("id"), policy["id"])]
+
+
 def policy_in_use(tx, policy: dict) -> bool:
     """Whether a deployed firewall (one with IP configurations) takes its rules from the policy."""
-    return any((f["properties"].get("firewallPolicy") or {}).get("id", "").lower() == policy["id"].lower()
-               and f["properties"].get("ipConfigurations")
-               for f in tx.list(network_state.FIREWALL_TYPE, network_state.EVERYWHERE))
+    return any(f["properties"].get("ipConfigurations") for f in firewalls_using(tx, policy))
+
+
+def check_policy_unused(tx, policy: dict) -> None:
+    """A policy is deleted only once no firewall uses it and no policy inherits from it: those go first."""
+    firewalls = firewalls_using(tx, policy)
+    if firewalls:
+        raise catalog_error("firewall_policy_in_use", policy=policy["id"],
+                            firewalls=", ".join(f["id"] for f in firewalls))
+    children = child_policies(tx, policy)
+    if children:
+        raise catalog_error("firewall_policy_has_child_policies", policy=policy["id"],
+                            children=", ".join(p["id"] for p in children))
 
 
 # Properties a policy tier below Premium (or Basic) cannot have, with the words Azure names them by.

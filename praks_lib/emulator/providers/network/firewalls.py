@@ -15,6 +15,10 @@ Azure behaviours kept (see the recorded traffic in tests/fixtures/azure-cli-reco
   (AzureFirewallManagementSubnet, /26 or larger, and a second public IP), which cannot be added to
   a firewall deployed without one; Basic and Premium take no classic rules, only a Firewall Policy
   of a tier they accept; a Basic policy has no DNS proxy, so no FQDNs in network rules.
+- A firewall takes its rules from a Firewall Policy or from classic rule collections, not both in
+  one PUT (switching is one PUT that sets the one and empties the other).
+- A policy a firewall uses, or that another policy names as its ``basePolicy``, cannot be deleted:
+  the firewall (or the child policy) goes first. A resource group's delete takes them all.
 - A policy keeps its tier; it holds only what its tier offers (DNS proxy not on Basic, IDPS only
   on Premium). FQDNs in a policy's network rules need its DNS proxy once a deployed firewall uses it.
 - Rule collections are validated with the runbook's own firewall model
@@ -28,10 +32,11 @@ from __future__ import annotations
 import copy
 import json
 
-from praks_lib.azure.ids import ResourceId, same_id
+from praks_lib.azure.ids import ResourceId
 from praks_lib.emulator.platform.arm.errors import ArmError, bad_request, catalog_error
 from praks_lib.emulator.platform.arm.resources import ArmRoutes, ResourceType
 from praks_lib.emulator.providers.network.firewall_validation import (
+    POLICY_TYPE,
     PUBLIC_IP_MISSING,
     RULE_COLLECTION_GROUP_TYPE,
     SUBNET_MISSING_REFERENCE,
@@ -39,11 +44,15 @@ from praks_lib.emulator.providers.network.firewall_validation import (
     check_firewall_public_ip,
     check_firewall_tier,
     check_fqdns_resolvable,
+    check_one_rule_source,
     check_policy,
     check_policy_attachment,
     check_policy_group_fqdns,
     check_policy_rules,
+    check_policy_unused,
+    child_policies,
     firewall_subnet_private_ip,
+    firewalls_using,
     management_subnet_private_ip,
     policy_dns_proxy,
     policy_in_use,
@@ -51,8 +60,6 @@ from praks_lib.emulator.providers.network.firewall_validation import (
 from praks_lib.emulator.providers.network.interfaces import links_of, require_reference
 from praks_lib.emulator.world import network_state
 from praks_lib.emulator.world.network_state import FIREWALL_TYPE
-
-POLICY_TYPE = "Microsoft.Network/firewallPolicies"
 
 # Which lists each classic rule kind echoes (empty when not given), as the recordings show.
 RULE_LISTS = {
@@ -171,6 +178,7 @@ class AzureFirewalls(ResourceType):
         if policy_id:
             policy = require_reference(call, policy_id, str(rid))
             properties["firewallPolicy"] = {"id": policy["id"]}
+            check_one_rule_source(rid, properties, policy)
         else:
             properties.pop("firewallPolicy", None)
         check_firewall_tier(rid, properties, existing)
@@ -225,12 +233,13 @@ class FirewallPolicies(ResourceType):
         properties = body["properties"]
         properties["ruleCollectionGroups"] = [
             {"id": g["id"]} for g in call.tx.children(stored["id"], RULE_COLLECTION_GROUP_TYPE)]
-        properties["firewalls"] = [
-            {"id": f["id"]} for f in call.tx.list(FIREWALL_TYPE, network_state.EVERYWHERE)
-            if same_id((f["properties"].get("firewallPolicy") or {}).get("id"), stored["id"])]
-        properties["childPolicies"] = []
+        properties["firewalls"] = [{"id": f["id"]} for f in firewalls_using(call.tx, stored)]
+        properties["childPolicies"] = [{"id": p["id"]} for p in child_policies(call.tx, stored)]
         properties["size"] = policy_size(stored)
         return body
+
+    def before_delete(self, call, rid, stored):
+        check_policy_unused(call.tx, stored)
 
 
 class RuleCollectionGroups(ResourceType):
