@@ -1,9 +1,8 @@
-from firewall_builders import shipped_rule_set
-
 """Offline DNS and service tags agree with each other; replay reports what a candidate changes."""
 import ipaddress
 
 import pandas as pd
+from firewall_builders import shipped_rule_set
 
 from praks_lib.firewall import resolve, service_tag_prefixes, service_tags_version
 from praks_lib.firewall.addresses import parse_address

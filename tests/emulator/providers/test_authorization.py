@@ -130,7 +130,10 @@ def test_name_must_be_a_guid(auth, group, principal):
 def test_list_for_scope_and_filters(auth, spoke, principal):
     at_group = assign(auth, RG, principal, guid=READER)
     at_subnet = assign(auth, SUBNET, principal)
-    names = lambda items: sorted(a.name for a in items)
+
+    def names(items):
+        return sorted(a.name for a in items)
+
     assert names(auth.role_assignments.list_for_scope(VNET)) == names([at_group, at_subnet])
     assert names(auth.role_assignments.list_for_scope(VNET, filter="atScope()")) == [at_group.name]
     assert names(auth.role_assignments.list_for_scope(

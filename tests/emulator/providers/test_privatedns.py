@@ -85,7 +85,7 @@ def test_link(dns_client, vnets):
     assert created.virtual_network_link_state == "Completed" and created.provisioning_state == "Succeeded"
     assert created.registration_enabled is False and created.location == "global"
     assert dns_client.private_zones.get("rg", ZONE).number_of_virtual_network_links == 1
-    assert [l.name for l in dns_client.virtual_network_links.list("rg", ZONE)] == ["link"]
+    assert [link.name for link in dns_client.virtual_network_links.list("rg", ZONE)] == ["link"]
 
 
 def test_link_to_missing_vnet(dns_client, vnets):
