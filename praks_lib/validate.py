@@ -24,7 +24,6 @@ from praks_lib.azure.routing import next_hop
 from praks_lib.cloud import Clients
 from praks_lib.deploy.converge import read_or_none
 from praks_lib.deploy.firewall import firewall_private_ip
-from praks_lib.deploy.monitoring import DIAGNOSTIC_SETTING, workspace_id
 from praks_lib.deployment import Deployment
 from praks_lib.errors import StageError
 from praks_lib.firewall import required_flows
@@ -279,6 +278,10 @@ def logs_expected(clients: Clients, dep: Deployment) -> str | None:
     Rows reach the workspace only if the firewall sends its logs there and the traffic passes the
     firewall at all; both are read from the cloud before any waiting starts.
     """
+    # Here, not at the top: 05 imports this module for its DNS check and needs none of the monitor
+    # SDK's models that deploy.monitoring loads (as deploy.firewall defers them for 03).
+    from praks_lib.deploy.monitoring import DIAGNOSTIC_SETTING, workspace_id
+
     firewall = clients.network.azure_firewalls.get(dep.resource_groups.network, dep.firewall.name)
     settings = read_or_none(lambda: list(clients.monitor.diagnostic_settings.list(firewall.id))) or []
     workspace = workspace_id(clients, dep.monitoring.firewall_workspace).lower()
